@@ -76,16 +76,19 @@ def _point(p: Any, base_ns: int, icao24: str) -> dict[str, Any] | str:
         row.update(aircraft_fields(extra))
     row["time"] = base_ns + round(dt * 1e6) * 1000
     row["icao24"] = icao24
-    row["lat"], row["lon"] = num(p[1]), num(p[2])
-    if (p[1] is not None and row["lat"] is None) or (p[2] is not None and row["lon"] is None):
+    if not (_number_or_null(p[1]) and _number_or_null(p[2])):
         return "trace point has a non-numeric coordinate"
+    # NaN passes through so that validation names it as such.
+    row["lat"] = None if p[1] is None else float(p[1])
+    row["lon"] = None if p[2] is None else float(p[2])
     alt, ground = altitude(p[3])
     if flags & FLAG_ALT_GEOM:
         row["alt_geom_ft"] = alt
     else:
         row["alt_baro_ft"] = alt
     row["on_ground"] = ground
-    row["gs_kt"], row["track_deg"], row["vrate_fpm"] = num(p[4]), num(p[5]), num(p[7])
+    row["gs_kt"], row["track_deg"] = num(p[4]), num(p[5])
+    row["vrate_fpm"] = num(p[7]) if len(p) > 7 else None
     row["stale"] = bool(flags & FLAG_STALE)
     row["new_leg"] = bool(flags & FLAG_NEW_LEG)
     row["source"] = source_of(p[9] if len(p) > 9 else (extra or {}).get("type"))
@@ -96,6 +99,12 @@ def _point(p: Any, base_ns: int, icao24: str) -> dict[str, Any] | str:
     if len(p) > 13 and (roll := num(p[13])) is not None:
         row["roll_deg"] = roll
     return row
+
+
+def _number_or_null(v: Any) -> bool:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return abs(v) < 2**63  # larger JSON integers do not fit a float64 usefully
+    return v is None or isinstance(v, float)
 
 
 READER = TraceReader()

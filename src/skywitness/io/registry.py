@@ -23,6 +23,7 @@ _READERS: dict[str, str] = {
     "fr24-csv": "skywitness.io.fr24:CSV_READER",
     "opensky-csv": "skywitness.io.opensky:CSV_READER",
     "opensky-parquet": "skywitness.io.opensky:PARQUET_READER",
+    "traffic-json": "skywitness.io.traffic_json:READER",
     "beast": "skywitness.io.beast:READER",
     "avr": "skywitness.io.avr:READER",
     "modes-jsonl": "skywitness.io.modes_jsonl:READER",

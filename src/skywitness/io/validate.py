@@ -61,7 +61,7 @@ class Validator:
         flag(~_true(pc.is_in(col("source"), pa.array(SOURCES))), "unknown source type")
 
         lat, lon = _float(col("lat")), _float(col("lon"))
-        flag(np.isnan(lat) != np.isnan(lon), "latitude without longitude or the reverse")
+        flag(_null(col("lat")) != _null(col("lon")), "latitude without longitude or the reverse")
         flag(_nan_not_null(col("lat")) | _nan_not_null(col("lon")), "NaN or infinite coordinate")
         flag(_outside(lat, *LAT_RANGE) | _outside(lon, *LON_RANGE), "coordinate out of range")
         for name in ("alt_baro_ft", "alt_geom_ft"):

@@ -1,0 +1,251 @@
+"""The command line: parses arguments, calls the library, prints. Nothing else.
+
+Exit codes: 0 success; 2 bad input or usage (one line on stderr per problem);
+3 an internal error (a bug: rerun with SKYWITNESS_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from skywitness.errors import SkywitnessError, UsageError
+
+EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    try:
+        code: int = args.func(args)
+        return code
+    except SkywitnessError as exc:
+        print(f"skywitness: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("skywitness: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("SKYWITNESS_DEBUG"):
+            raise
+        print(f"skywitness: internal error: {type(exc).__name__}: {exc} "
+              "(rerun with SKYWITNESS_DEBUG=1 for details)", file=sys.stderr)  # fmt: skip
+        return EXIT_INTERNAL
+
+
+def run() -> None:
+    """Console entry point."""
+    sys.exit(main())
+
+
+# -- commands -----------------------------------------------------------------
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from skywitness.io import expand, open_file
+    from skywitness.store import Store, resolve_store
+
+    store = Store(resolve_store(args.store))
+    paths = expand(args.paths)
+    reference = _latlon(args.reference) if args.reference else None
+    start_ns = _time_ns(args.start_time) if args.start_time else None
+
+    def opener(p: Path) -> Callable[[], Any]:
+        return lambda: open_file(p, format=args.format, reference=reference, start_time_ns=start_ns)
+
+    result = _with_progress(len(paths), "ingest", lambda tick: store.ingest(
+        (opener(p) for p in paths), on_file=lambda r: tick(r.reports)))  # fmt: skip
+    for err in result.errors:
+        print(f"skywitness: {err.one_line()}", file=sys.stderr)
+    if args.json:
+        _print_json(result.as_json())
+    else:
+        print(f"{result.files} files read ({result.already} already in the store), "
+              f"{result.reports} reports added, {result.skipped} records skipped, "
+              f"{len(result.errors)} files unreadable; store: {store.root}")  # fmt: skip
+        for issue in result.skip_reasons[: args.show_skips]:
+            print(f"  skipped {issue.one_line()}")
+    return EXIT_INPUT if result.errors else EXIT_OK
+
+
+def _info(args: argparse.Namespace) -> int:
+    from skywitness.store import Store, resolve_store
+
+    info = Store(resolve_store(args.store), create=False).info()
+    if args.json:
+        _print_json(info)
+    else:
+        print(f"store      {info['store']}")
+        print(f"files      {info['files']}")
+        print(f"reports    {info['reports']} ({info['with_position']} with a position)")
+        print(f"aircraft   {info['aircraft']}")
+        print(f"time span  {info['start']} .. {info['end']}")
+        for key in ("by_format", "by_source"):
+            for name, n in info[key].items():
+                print(f"  {key[3:]:<7} {name:<16} {n}")
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from skywitness.io.export import export_format, write
+    from skywitness.store import Store, resolve_store
+
+    out = Path(args.out)
+    export_format(out)  # fail on a bad extension before querying
+    store = Store(resolve_store(args.store), create=False)
+    table = store.query(
+        start=_time_ns(args.start) if args.start else None,
+        end=_time_ns(args.end) if args.end else None,
+        bbox=_bbox(args.bbox) if args.bbox else None,
+        icao24=args.icao24 or None,
+    )
+    written = write(table, out)
+    if args.json:
+        _print_json(written)
+    else:
+        print(f"{written['rows']} reports written to {written['file']} ({written['format']})")
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from skywitness.sim.sample import write_sample
+    from skywitness.store import resolve_store
+
+    store_dir = resolve_store(args.store)
+    sample_dir = store_dir.parent / (store_dir.name + "-sample")
+    print(f"Writing the demo sample (readsb traces and readsb-hist snapshots) to {sample_dir}")
+    paths = write_sample(sample_dir)
+    ns = argparse.Namespace(
+        store=str(store_dir), paths=[str(p) for p in paths], format=None, reference=None,
+        start_time=None, json=False, show_skips=5,
+    )  # fmt: skip
+    code = _ingest(ns)
+    if code != EXIT_OK:
+        return code
+    print()
+    return _info(argparse.Namespace(store=str(store_dir), json=False))
+
+
+def _formats(args: argparse.Namespace) -> int:
+    from skywitness.io import registry
+
+    for name in registry.names():
+        print(f"{name:<16} {registry.get(name).description}")
+    return EXIT_OK
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def _with_progress(total: int, desc: str, work: Callable[[Callable[[int], None]], Any]) -> Any:
+    from tqdm import tqdm
+
+    # Shown on an interactive terminal only (tqdm's disable=None), on stderr.
+    with tqdm(total=total, desc=desc, unit="file", disable=None, file=sys.stderr) as bar:
+
+        def tick(reports: int) -> None:
+            bar.update(1)
+            bar.set_postfix(reports=reports, refresh=False)
+
+        return work(tick)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=None, separators=(", ", ": ")))
+
+
+def _time_ns(text: str) -> int:
+    """ISO-8601 (UTC if no offset is given) or Unix seconds, as UTC nanoseconds."""
+    try:
+        return round(float(text) * 1e9)
+    except ValueError:
+        pass
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"bad time {text!r}: use ISO-8601 (2024-12-25T05:13Z) or Unix seconds"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp()) * 10**9 + dt.microsecond * 1000
+
+
+def _floats(text: str, n: int, what: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != n:
+        raise UsageError(f"bad {what} {text!r}")
+    return values
+
+
+def _latlon(text: str) -> tuple[float, float]:
+    lat, lon = _floats(text, 2, "reference (want LAT,LON)")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise UsageError(f"reference {text!r} out of range")
+    return lat, lon
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    west, south, east, north = _floats(text, 4, "bounding box (want W,S,E,N)")
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
+        raise UsageError(f"bounding box {text!r} out of range (W,S,E,N in degrees)")
+    return west, south, east, north
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="skywitness",
+        description="Read aircraft surveillance data (ADS-B, Mode S) and show what happened in the sky.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    store_help = "store directory (default: $SKYWITNESS_STORE or ./skywitness-data)"
+
+    s = sub.add_parser("ingest", help="read files or directories into the store")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("--store", help=store_help)
+    s.add_argument("--format", help="force an input format (see `skywitness formats`)")
+    s.add_argument(
+        "--reference", metavar="LAT,LON", help="receiver position for raw Mode S (surface CPR)"
+    )
+    s.add_argument(
+        "--start-time", metavar="T", help="absolute start of files with a relative clock (Beast)"
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--show-skips", type=int, default=5, metavar="N", help="skip reasons to print")
+    s.set_defaults(func=_ingest)
+
+    s = sub.add_parser("info", help="summarise the store")
+    s.add_argument("--store", help=store_help)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_info)
+
+    s = sub.add_parser("export", help="write reports to Parquet, CSV or GeoJSON (by extension)")
+    s.add_argument("--store", help=store_help)
+    s.add_argument("--from", dest="start", metavar="T", help="start time (ISO-8601 UTC or Unix s)")
+    s.add_argument("--to", dest="end", metavar="T", help="end time, exclusive")
+    s.add_argument("--bbox", metavar="W,S,E,N", help="keep positions inside this box")
+    s.add_argument("--icao24", action="append", metavar="X", help="aircraft address (repeatable)")
+    s.add_argument("--out", required=True, metavar="FILE")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_export)
+
+    s = sub.add_parser("demo", help="write the sample, ingest it into the default store, summarise")
+    s.add_argument("--store", help=store_help)
+    s.set_defaults(func=_demo)
+
+    s = sub.add_parser("formats", help="list the input formats")
+    s.set_defaults(func=_formats)
+    return p

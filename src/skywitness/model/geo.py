@@ -1,0 +1,41 @@
+"""Spherical geometry on NumPy arrays (WGS84 mean radius; errors < 0.5 %)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+#: Mean Earth radius (IUGG), metres.
+EARTH_RADIUS_M = 6_371_008.8
+M_PER_NM = 1852.0
+
+Float = NDArray[np.float64]
+
+
+def distance_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Float:
+    """Great-circle distance (haversine), metres."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
+def bearing_deg(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Float:
+    """Initial true bearing from point 1 to point 2, degrees in [0, 360)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    y = np.sin(dlmb) * np.cos(p2)
+    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dlmb)
+    return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0)
+
+
+def destination(
+    lat: ArrayLike, lon: ArrayLike, bearing: ArrayLike, dist_m: ArrayLike
+) -> tuple[Float, Float]:
+    """Point reached from (lat, lon) after ``dist_m`` along ``bearing`` (degrees)."""
+    p1, l1 = np.radians(lat), np.radians(lon)
+    b, d = np.radians(bearing), np.asarray(dist_m) / EARTH_RADIUS_M
+    p2 = np.arcsin(np.sin(p1) * np.cos(d) + np.cos(p1) * np.sin(d) * np.cos(b))
+    l2 = l1 + np.arctan2(np.sin(b) * np.sin(d) * np.cos(p1), np.cos(d) - np.sin(p1) * np.sin(p2))
+    return np.asarray(np.degrees(p2)), np.asarray((np.degrees(l2) + 540.0) % 360.0 - 180.0)

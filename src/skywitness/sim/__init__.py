@@ -1,0 +1,1 @@
+"""Scenario simulator: data records with ground truth (never radio signals)."""
