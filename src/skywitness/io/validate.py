@@ -112,7 +112,7 @@ class Validator:
         back = np.zeros(n, dtype=bool)
         tol_us = int(TIME_BACKWARDS_TOLERANCE_S * 1e6)
         back[order] = st < running - tol_us
-        return back & ok
+        return np.asarray(back & ok, dtype=bool)
 
 
 def _null(arr: pa.Array) -> np.ndarray:
@@ -134,7 +134,7 @@ def _float(arr: pa.Array) -> np.ndarray:
 
 def _nan_not_null(arr: pa.Array) -> np.ndarray:
     values = arr.cast(pa.float64())
-    return _true(pc.invert(pc.is_finite(values))) & ~_null(values)
+    return np.asarray(_true(pc.invert(pc.is_finite(values))) & ~_null(values), dtype=bool)
 
 
 def _outside(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
