@@ -56,7 +56,29 @@ COMMIT_ROWS = 4_000_000
 #: enough for compression (the Parquet default of 1M rows is too coarse here).
 ROW_GROUP_ROWS = 262_144
 COMPRESSION = "zstd"
-_NS_PER_DAY = 86_400 * 10**9
+#: On disk, times are microseconds: Spark cannot read Parquet TIMESTAMP(NANOS)
+#: ("Illegal Parquet type"), and no source here is finer than a microsecond
+#: in absolute time. Queries return the canonical nanosecond type.
+STORE_SCHEMA = pa.schema(
+    [REPORT_SCHEMA.field(n).with_type(pa.timestamp("us", tz="UTC")) if n == "time"
+     else REPORT_SCHEMA.field(n) for n in REPORT_SCHEMA.names]
+)  # fmt: skip
+
+
+def _to_store(table: pa.Table) -> pa.Table:
+    i = table.schema.get_field_index("time")
+    micro = pc.floor_temporal(table.column(i), unit="microsecond")
+    return table.set_column(
+        i, STORE_SCHEMA.field("time"), micro.cast(STORE_SCHEMA.field("time").type)
+    )
+
+
+def _connect() -> Any:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
 
 
 def resolve_store(path: str | os.PathLike[str] | None) -> Path:
@@ -251,8 +273,6 @@ class Store:
 
         A bounding box keeps only reports with a position inside it.
         """
-        import duckdb
-
         start_ns, end_ns = _ns(start), _ns(end)
         parts = self.parts(start_ns, end_ns)
         cols = columns or list(REPORT_SCHEMA.names)
@@ -265,7 +285,7 @@ class Store:
         where, params = _where(start_ns, end_ns, bbox, icao24)
         select = ", ".join(f'"{c}"' for c in cols)
         sql = f"SELECT {select} FROM read_parquet(?) {where} ORDER BY time, icao24"
-        con = duckdb.connect()
+        con = _connect()
         try:
             table = con.sql(sql, params=[[str(p) for p in parts], *params]).to_arrow_table()
         finally:
@@ -274,8 +294,6 @@ class Store:
 
     def info(self) -> dict[str, Any]:
         """Time span, aircraft, reports by format and by source."""
-        import duckdb
-
         parts = self.parts()
         files = sum(len(c["files"]) for c in self.commits())
         if not parts:
@@ -290,11 +308,11 @@ class Store:
                 "by_format": {},
                 "by_source": {},
             }
-        con = duckdb.connect()
+        con = _connect()
         try:
             con.read_parquet([str(p) for p in parts]).create_view("r")
             n, aircraft, t0, t1, with_pos = con.execute(
-                "SELECT count(*), count(DISTINCT icao24), epoch_ns(min(time)), epoch_ns(max(time)),"
+                "SELECT count(*), count(DISTINCT icao24), epoch_us(min(time)) * 1000, epoch_us(max(time)) * 1000,"
                 " count(lat) FROM r"
             ).fetchone() or (0, 0, None, None, 0)
             by_format = dict(
@@ -418,8 +436,8 @@ class _DayPart:
         if not self._buffer:
             return
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.tmp, REPORT_SCHEMA, compression=COMPRESSION)
-        table = pa.Table.from_batches(self._buffer, schema=REPORT_SCHEMA)
+            self._writer = pq.ParquetWriter(self.tmp, STORE_SCHEMA, compression=COMPRESSION)
+        table = _to_store(pa.Table.from_batches(self._buffer, schema=REPORT_SCHEMA))
         self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
         self._buffer, self._buffered = [], 0
 
@@ -435,12 +453,12 @@ class _DayPart:
     def truncate(self, rows: int) -> str | None:
         """Keep only the first ``rows`` rows, close, and return as :meth:`close`."""
         if self._writer is None:
-            kept = pa.Table.from_batches(self._buffer, schema=REPORT_SCHEMA).slice(0, rows)
-            self._buffer, self._buffered = kept.to_batches(), kept.num_rows
+            buffered = pa.Table.from_batches(self._buffer, schema=REPORT_SCHEMA).slice(0, rows)
+            self._buffer, self._buffered = buffered.to_batches(), buffered.num_rows
             return self.close()
         self._flush()
         self._writer.close()
-        kept = pq.read_table(self.tmp, schema=REPORT_SCHEMA).slice(0, rows)
+        kept = pq.read_table(self.tmp, schema=STORE_SCHEMA).slice(0, rows)
         self.tmp.unlink()
         self._writer = None
         if kept.num_rows == 0:
@@ -459,11 +477,11 @@ def _where(
     clauses: list[str] = []
     params: list[Any] = []
     if start_ns is not None:
-        clauses.append("time >= make_timestamp_ns(?)::TIMESTAMPTZ_NS")
-        params.append(start_ns)
+        clauses.append("time >= make_timestamp(?)::TIMESTAMPTZ")
+        params.append(-(-start_ns // 1000))  # first stored microsecond at or after start
     if end_ns is not None:
-        clauses.append("time < make_timestamp_ns(?)::TIMESTAMPTZ_NS")
-        params.append(end_ns)
+        clauses.append("time < make_timestamp(?)::TIMESTAMPTZ")
+        params.append(-(-end_ns // 1000))
     if bbox is not None:
         west, south, east, north = bbox
         clauses.append("lat BETWEEN ? AND ?")
