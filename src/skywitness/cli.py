@@ -63,8 +63,12 @@ def _ingest(args: argparse.Namespace) -> int:
     def opener(p: Path) -> Callable[[], Any]:
         return lambda: open_file(p, format=args.format, reference=reference, start_time_ns=start_ns)
 
-    result = _with_progress(len(paths), "ingest", lambda tick: store.ingest(
-        (opener(p) for p in paths), on_file=lambda r: tick(r.reports)))  # fmt: skip
+    result = _with_progress(
+        len(paths),
+        lambda on_file, on_rows: store.ingest(
+            (opener(p) for p in paths), on_file=lambda _: on_file(), on_rows=on_rows
+        ),
+    )
     for err in result.errors:
         print(f"skywitness: {err.one_line()}", file=sys.stderr)
     if args.json:
@@ -147,17 +151,22 @@ def _formats(args: argparse.Namespace) -> int:
 # -- helpers ------------------------------------------------------------------
 
 
-def _with_progress(total: int, desc: str, work: Callable[[Callable[[int], None]], Any]) -> Any:
+def _with_progress(
+    total: int, work: Callable[[Callable[[], None], Callable[[int], None]], Any]
+) -> Any:
+    """Run ``work(on_file, on_rows)`` under a progress bar: files done, reports so far."""
     from tqdm import tqdm
 
     # Shown on an interactive terminal only (tqdm's disable=None), on stderr.
-    with tqdm(total=total, desc=desc, unit="file", disable=None, file=sys.stderr) as bar:
+    with tqdm(total=total, desc="ingest", unit="file", disable=None, file=sys.stderr) as bar:
+        rows = 0
 
-        def tick(reports: int) -> None:
-            bar.update(1)
-            bar.set_postfix(reports=reports, refresh=False)
+        def on_rows(n: int) -> None:
+            nonlocal rows
+            rows += n
+            bar.set_postfix(reports=rows)
 
-        return work(tick)
+        return work(lambda: bar.update(1), on_rows)
 
 
 def _print_json(obj: Any) -> None:

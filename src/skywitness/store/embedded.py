@@ -212,9 +212,13 @@ class Store:
         files: Iterable[Callable[[], FileRead]],
         *,
         on_file: Callable[[IngestResult], None] | None = None,
+        on_rows: Callable[[int], None] | None = None,
         commit_rows: int = COMMIT_ROWS,
     ) -> IngestResult:
         """Ingest files (given as callables that open them), atomically per file.
+
+        ``on_file`` is called after each file, ``on_rows`` after each batch
+        written (for progress on long files).
 
         A callable that raises :class:`InputError` counts as a file that could
         not be read; the other files are still ingested.
@@ -240,6 +244,8 @@ class Store:
                     try:
                         for batch in fr:
                             commit.write(batch)
+                            if on_rows:
+                                on_rows(batch.num_rows)
                     except InputError as exc:
                         commit.rollback_to(mark)
                         result.errors.append(Issue(exc.file, exc.record, exc.reason))
