@@ -134,7 +134,7 @@ def test_truncated_gzip(samples: Path, tmp_path: Path) -> None:
     data = gzip.compress((samples / TRACE).read_bytes())
     path = tmp_path / "trace_full_ac671b.json.gz"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputError, match="truncated|invalid JSON"):
+    with pytest.raises(InputError, match=r"truncated|invalid JSON"):
         read_table(path, format="readsb-trace")
 
 
