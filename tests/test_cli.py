@@ -20,7 +20,9 @@ def _json(capsys: pytest.CaptureFixture[str]) -> dict:
     return json.loads(out[0])
 
 
-def test_ingest_json_and_idempotence(samples: Path, store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingest_json_and_idempotence(
+    samples: Path, store_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["ingest", str(samples / TRACE), "--store", str(store_dir), "--json"]) == 0
     assert _json(capsys) == {"files": 1, "reports": 2500, "skipped": 0, "errors": []}
     assert main(["ingest", str(samples / TRACE), "--store", str(store_dir), "--json"]) == 0
@@ -68,7 +70,9 @@ def test_skipped_records_are_counted_not_fatal(
     assert "2 records skipped" in out and f"{path} (record 1): coordinate out of range" in out
 
 
-def test_info_and_export(samples: Path, store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_info_and_export(
+    samples: Path, store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     main(["ingest", str(samples / TRACE), "--store", str(store_dir)])
     capsys.readouterr()
     assert main(["info", "--store", str(store_dir), "--json"]) == 0
@@ -77,7 +81,15 @@ def test_info_and_export(samples: Path, store_dir: Path, tmp_path: Path, capsys:
     assert info["by_format"] == {"readsb-trace": 2500} and info["by_source"] == {"adsb": 2500}
     assert info["start"].startswith("2025-02-04T21:13:42") and info["end"].startswith("2025-02-05")
 
-    base = ["export", "--store", str(store_dir), "--from", "2025-02-05T00:00Z", "--to", "2025-02-05T06:00:00"]
+    base = [
+        "export",
+        "--store",
+        str(store_dir),
+        "--from",
+        "2025-02-05T00:00Z",
+        "--to",
+        "2025-02-05T06:00:00",
+    ]
     assert main([*base, "--out", str(tmp_path / "a.parquet")]) == 0
     t = pq.read_table(tmp_path / "a.parquet")
     assert 0 < t.num_rows < 2500
@@ -91,7 +103,20 @@ def test_info_and_export(samples: Path, store_dir: Path, tmp_path: Path, capsys:
         lon, lat = f["geometry"]["coordinates"]
         assert -100 <= lon <= -80 and 30 <= lat <= 50
         assert f["properties"]["icao24"] == "ac671b"
-    assert main(["export", "--store", str(store_dir), "--icao24", "ac671b", "--out", str(tmp_path / "b.parquet")]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--store",
+                str(store_dir),
+                "--icao24",
+                "ac671b",
+                "--out",
+                str(tmp_path / "b.parquet"),
+            ]
+        )
+        == 0
+    )
     assert pq.read_table(tmp_path / "b.parquet").num_rows == 2500
 
 

@@ -14,7 +14,9 @@ lons = st.floats(-180.0, 180.0)
 
 
 @given(lats, lons, st.floats(0.0, 360.0), st.floats(0.0, 2_000_000.0))
-def test_destination_then_distance_and_bearing(lat: float, lon: float, brg: float, d: float) -> None:
+def test_destination_then_distance_and_bearing(
+    lat: float, lon: float, brg: float, d: float
+) -> None:
     lat2, lon2 = destination(lat, lon, brg, d)
     assert -90 <= lat2 <= 90 and -180 <= lon2 <= 180
     assert abs(distance_m(lat, lon, lat2, lon2) - d) < 1e-6 * EARTH_RADIUS_M
@@ -41,11 +43,17 @@ def test_agrees_with_an_independent_formula() -> None:
     assert 386_000 < approx < 389_000
 
 
-@given(st.text("0123456789abcdef", min_size=16, max_size=64), st.integers(0, 10**9), st.integers(1, 500))
+@given(
+    st.text("0123456789abcdef", min_size=16, max_size=64),
+    st.integers(0, 10**9),
+    st.integers(1, 500),
+)
 def test_record_ids_stable_unique_nonnegative(digest: str, first: int, n: int) -> None:
     a = record_ids(digest, first, n)
     assert np.array_equal(a, record_ids(digest, first, n))
     assert len(np.unique(a)) == n and (a >= 0).all()
     # Batching does not change ids: rows first..first+n-1 in two calls.
     k = n // 2
-    assert np.array_equal(a, np.r_[record_ids(digest, first, k), record_ids(digest, first + k, n - k)])
+    assert np.array_equal(
+        a, np.r_[record_ids(digest, first, k), record_ids(digest, first + k, n - k)]
+    )

@@ -111,7 +111,9 @@ def test_resolve_store(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_store("here") == Path("here")
 
 
-def test_a_file_failing_half_way_leaves_nothing(samples: Path, store_dir: Path, tmp_path: Path) -> None:
+def test_a_file_failing_half_way_leaves_nothing(
+    samples: Path, store_dir: Path, tmp_path: Path
+) -> None:
     import gzip
 
     good = _copies(samples, tmp_path / "in", 2)

@@ -18,12 +18,28 @@ from typing import Any
 from skywitness.errors import SkywitnessError, UsageError
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
+#: Options whose value may start with a minus sign (western longitudes,
+#: southern latitudes), which argparse would otherwise take for an option.
+_SIGNED_VALUE_OPTIONS = ("--bbox", "--reference")
+
+
+def _join_signed_values(argv: Sequence[str]) -> list[str]:
+    """``--bbox -100,30,-80,50`` -> ``--bbox=-100,30,-80,50``."""
+    out: list[str] = []
+    it = iter(argv)
+    for arg in it:
+        if arg in _SIGNED_VALUE_OPTIONS:
+            value = next(it, None)
+            out.append(arg if value is None else f"{arg}={value}")
+        else:
+            out.append(arg)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_join_signed_values(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     try:
