@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from skywitness.errors import InputError
-from skywitness.io import read_table, registry
+from skywitness.io import read_table
 from skywitness.sim.sample import write_sample
 
 FINDINGS = Path(__file__).parent / "fuzz-findings"
@@ -42,7 +42,9 @@ def _seeds(work: Path) -> dict[str, list[bytes]]:
         "fr24-json": [p.read_bytes()[:50_000] for p in sorted((samples / "fr24").glob("*.json"))],
         "beast": [(samples / "dump1090/sample_dump1090.bin").read_bytes()],
         "modes-jsonl": [jsonl[:40_000], jsonl[len(jsonl) // 2 : len(jsonl) // 2 + 40_000]],
-        "traffic-json": [gzip.decompress((samples / "noisy/noisy_spoofing.json.gz").read_bytes())[:40_000]],
+        "traffic-json": [
+            gzip.decompress((samples / "noisy/noisy_spoofing.json.gz").read_bytes())[:40_000]
+        ],
     }
     return seeds
 
@@ -64,7 +66,9 @@ def _mutate(rng: random.Random, data: bytes, other: bytes) -> bytes:
             j = rng.randrange(len(other) + 1)
             b[i:i] = other[j : j + rng.randint(1, 200)]
         else:  # replace a digit run with an extreme number
-            b[i:i] = rng.choice([b"1e999", b"-1e309", b"NaN", b"99999999999999999999", b'"x"', b"null"])
+            b[i:i] = rng.choice(
+                [b"1e999", b"-1e309", b"NaN", b"99999999999999999999", b'"x"', b"null"]
+            )
     return bytes(b)
 
 
@@ -95,7 +99,7 @@ def main() -> None:
                         outcomes["table"] += 1
                     except InputError:
                         outcomes["input error"] += 1
-                    except BaseException as exc:  # noqa: BLE001 - a finding, whatever it is
+                    except BaseException as exc:
                         if isinstance(exc, KeyboardInterrupt):
                             raise
                         outcomes["finding"] += 1
@@ -107,7 +111,9 @@ def main() -> None:
                         print(f"FINDING {fmt} forced={forced} {keep}: {last}")
                 path.unlink()
                 n += 1
-            print(f"| {fmt} | {n} | {outcomes['table']} | {outcomes['input error']} | {outcomes['finding']} |")
+            print(
+                f"| {fmt} | {n} | {outcomes['table']} | {outcomes['input error']} | {outcomes['finding']} |"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     raise SystemExit(1 if findings else 0)

@@ -101,7 +101,9 @@ def _snapshot_files(work: Path, n_files: int, n_aircraft: int) -> list[Path]:
                 ac.update(lat=lat + k * 0.002, lon=lon, seen_pos=0.3)
             aircraft.append(ac)
         path = work / f"{k:06d}Z.json.gz"
-        path.write_bytes(gzip.compress(json.dumps({"now": 1.7e9 + 5 * k, "aircraft": aircraft}).encode(), 1))
+        path.write_bytes(
+            gzip.compress(json.dumps({"now": 1.7e9 + 5 * k, "aircraft": aircraft}).encode(), 1)
+        )
         out.append(path)
     return out
 
@@ -150,7 +152,9 @@ def main() -> None:
     ref: dict[str, float] = {}
     for case, run, secs, n, peak in rows:
         ref.setdefault(case, secs)
-        print(f"| {case} | {run} | {n} | {secs:.3f} | {n / secs:,.0f} | {peak:.0f} | {secs / ref[case]:.2f} |")
+        print(
+            f"| {case} | {run} | {n} | {secs:.3f} | {n / secs:,.0f} | {peak:.0f} | {secs / ref[case]:.2f} |"
+        )
 
 
 if __name__ == "__main__":

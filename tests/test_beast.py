@@ -90,7 +90,7 @@ def test_without_start_time_the_file_mtime_is_used(
     ctx = ReadContext(path)
     table = pa.Table.from_batches(list(READER.read(path, ctx)))
     assert min(table["time"].cast("int64").to_pylist()) == START_NS
-    assert any("modification time" in i.reason for i in ctx.issues)
+    assert any("modification time" in i.reason for i in ctx.notes)
     assert ctx.skipped == 0  # a note, not a skipped record
 
 
@@ -168,7 +168,7 @@ def test_counter_wrap_restart_zero_and_mlat(tmp_path: Path, raw: bytes) -> None:
     # wrap: +3 s; zero and MLAT: previous time; restart: continues from 4 s.
     assert seconds == pytest.approx([0, 3, 4, 4, 4, 4, 5])
     assert table["source"].to_pylist() == ["other"] * 4 + ["mlat"] + ["other"] * 2
-    reasons = " ".join(i.reason for i in ctx.issues)
+    reasons = " ".join(i.reason for i in ctx.notes)
     assert "went back" in reasons and "counter 0" in reasons
     assert ctx.skipped == 0
 

@@ -320,7 +320,7 @@ def test_jump_is_rejected_then_two_agreeing_positions_win(flight_lines: list) ->
     assert distance_nm(lat[1], table["lon"][1].as_py(), *CDG) < 10
     assert lat[2] is None and lat[3] is None  # first cruise pair: rejected
     assert lat[5] is not None  # the second agrees with the rejected one: track replaced
-    assert any("impossible jumps" in i.reason for i in ctx.issues)
+    assert any("impossible jumps" in i.reason for i in ctx.notes)
 
 
 def test_reference_age_is_bounded(flight_lines: list) -> None:
@@ -330,7 +330,7 @@ def test_reference_age_is_bounded(flight_lines: list) -> None:
     items = [(T0, pair[0][1]), (T0 + S, pair[1][1]), (T0 + 700 * S, lone)]
     table, ctx = decode(items)
     assert table["lat"].to_pylist()[2] is None
-    assert any("no usable reference" in i.reason for i in ctx.issues)
+    assert any("no usable reference" in i.reason for i in ctx.notes)
     items[2] = (T0 + 500 * S, lone)
     assert decode(items)[0]["lat"].to_pylist()[2] is not None
 

@@ -87,6 +87,8 @@ def _ingest(args: argparse.Namespace) -> int:
     )
     for err in result.errors:
         print(f"skywitness: {err.one_line()}", file=sys.stderr)
+    for note in result.notes:
+        print(f"skywitness: note: {note.one_line()}", file=sys.stderr)
     if args.json:
         _print_json(result.as_json())
     else:

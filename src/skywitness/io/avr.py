@@ -78,11 +78,10 @@ class AvrReader:
             if ts is None:
                 if not noted_untimed:
                     noted_untimed = True
-                    ctx.skip(
+                    ctx.note(
                         number,
                         "AVR lines without timestamp: they get the previous "
                         "timestamped line's time, or the file's start time",
-                        count=0,
                     )
                 t_ns = clock.last_ns if clock.last_ns is not None else clock.start_ns()
             else:

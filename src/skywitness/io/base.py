@@ -64,6 +64,9 @@ class ReadContext:
     start_time_ns: int | None = None
     skipped: int = 0
     issues: list[Issue] = field(default_factory=list)
+    #: Facts about the read that are not skipped records (assumed clocks,
+    #: positions left out of otherwise kept rows), shown to the user.
+    notes: list[Issue] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -74,6 +77,11 @@ class ReadContext:
         self.skipped += count
         if len(self.issues) < MAX_KEPT_ISSUES:
             self.issues.append(Issue(self.name, record, reason))
+
+    def note(self, record: str | int | None, text: str) -> None:
+        """Tell the user something about this read that is not a skipped record."""
+        if len(self.notes) < MAX_KEPT_ISSUES:
+            self.notes.append(Issue(self.name, record, text))
 
     def fail(self, reason: str, record: str | int | None = None) -> InputError:
         """An error for the whole file, to be raised by the reader."""

@@ -58,11 +58,10 @@ class Clock12MHz:
                 self._start_ns = os.stat(self._ctx.path).st_mtime_ns
             except OSError:
                 raise self._ctx.fail("cannot read the file's modification time") from None
-            self._ctx.skip(
+            self._ctx.note(
                 None,
                 "no start time given: the receiver's relative clock is placed at the "
                 "file's modification time (pass start_time_ns for absolute times)",
-                count=0,
             )
         return self._start_ns
 
@@ -73,10 +72,8 @@ class Clock12MHz:
         if counter == 0:
             if not self._noted_zero:
                 self._noted_zero = True
-                self._ctx.skip(
-                    record,
-                    "frames without timestamp (counter 0) get the previous frame's time",
-                    count=0,
+                self._ctx.note(
+                    record, "frames without timestamp (counter 0) get the previous frame's time"
                 )
             return self._untimed(), False
         if self._first is None:
@@ -88,11 +85,10 @@ class Clock12MHz:
                 self._offset += COUNTER_MODULUS
             else:
                 self._offset += last - ticks
-                self._ctx.skip(
+                self._ctx.note(
                     record,
                     "receiver clock went back (restart?): the timeline continues from "
                     "the previous frame's time",
-                    count=0,
                 )
             ticks = counter + self._offset
         if last is None or ticks > last:

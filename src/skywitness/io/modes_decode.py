@@ -249,17 +249,15 @@ class ModeSDecoder:
         """One note per file on positions that could not be used (rows kept)."""
         s = self.stats
         if s.rejected:
-            self._ctx.skip(
+            self._ctx.note(
                 None,
                 f"{s.rejected} decoded positions implied impossible jumps "
                 f"(> {POSITION_MAX_SPEED_KT:.0f} kt) "
                 "and were left out; their rows are kept without position",
-                count=0,
             )
         if s.unresolved:
-            self._ctx.skip(
+            self._ctx.note(
                 None,
                 f"{s.unresolved} position frames had no usable reference (no even/odd "
                 "pair, no recent own position, no receiver location): rows without position",
-                count=0,
             )

@@ -99,6 +99,7 @@ class IngestResult:
     skipped: int = 0
     errors: list[Issue] = field(default_factory=list)
     skip_reasons: list[Issue] = field(default_factory=list)
+    notes: list[Issue] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -256,6 +257,7 @@ class Store:
                         result.reports += fr.rows
                         result.skipped += fr.ctx.skipped
                         result.skip_reasons.extend(fr.ctx.issues)
+                        result.notes.extend(fr.ctx.notes)
                     if commit.rows >= commit_rows:
                         commit.publish()
                         commit = _Commit(self)
