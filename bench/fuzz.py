@@ -12,8 +12,10 @@ with the mutant saved under bench/fuzz-findings/ to reproduce it.
 from __future__ import annotations
 
 import argparse
+import copy
 import gzip
 import importlib.util
+import json
 import random
 import shutil
 import tempfile
@@ -36,20 +38,66 @@ def _seeds(work: Path) -> dict[str, list[bytes]]:
     write_sample(sample)
     jsonl = (samples / "rs1090/full_flight_short.jsonl").read_bytes()
     snaps = sorted((sample / "readsb-hist").rglob("*.json.gz"))
+    trace = json.loads((samples / "readsb/trace_full_ac671b.json").read_bytes())
+    fr24 = [json.loads(p.read_bytes()) for p in sorted((samples / "fr24").glob("*.json"))]
+    for doc in fr24:  # keep the files small so that each mutant reads fast
+        flight = doc["result"]["response"]["data"]["flight"]
+        flight["track"] = flight["track"][:150]
+    noisy = json.loads(gzip.decompress((samples / "noisy/noisy_spoofing.json.gz").read_bytes()))
+    # Every seed is a valid file of its format: mutants then probe the parsers deeply.
     seeds: dict[str, list[bytes]] = {
-        "readsb-trace": [(samples / "readsb/trace_full_ac671b.json").read_bytes()[:60_000]],
-        "readsb-aircraft": [gzip.decompress(p.read_bytes()) for p in snaps[:3]],
-        "fr24-json": [p.read_bytes()[:50_000] for p in sorted((samples / "fr24").glob("*.json"))],
-        "beast": [(samples / "dump1090/sample_dump1090.bin").read_bytes()],
-        "modes-jsonl": [jsonl[:40_000], jsonl[len(jsonl) // 2 : len(jsonl) // 2 + 40_000]],
-        "traffic-json": [
-            gzip.decompress((samples / "noisy/noisy_spoofing.json.gz").read_bytes())[:40_000]
+        "readsb-trace": [
+            json.dumps({**trace, "trace": trace["trace"][k : k + 200]}).encode() for k in (0, 600)
         ],
+        "readsb-aircraft": [gzip.decompress(p.read_bytes()) for p in snaps[:3]],
+        "fr24-json": [json.dumps(doc).encode() for doc in fr24],
+        "beast": [(samples / "dump1090/sample_dump1090.bin").read_bytes()],
+        "modes-jsonl": [b"\n".join(jsonl.splitlines()[k : k + 300]) for k in (0, 20_000)],
+        "traffic-json": [_head_rows(noisy, 300)],
     }
     return seeds
 
 
+def _head_rows(doc: object, n: int) -> bytes:
+    """The first ``n`` rows of a traffic sample (list of rows or pandas columns)."""
+    if isinstance(doc, list):
+        return json.dumps(doc[:n]).encode()
+    assert isinstance(doc, dict)
+    return json.dumps({k: dict(list(v.items())[:n]) for k, v in doc.items()}).encode()
+
+
+_WEIRD: list[object] = [None, True, -1, 0, 2**70, -1e308, 1e-320, float("nan"), float("inf"), "",
+                        "ground", "x" * 300, [], {}, [1, 2], {"a": None}, "~abc", 95.5, -181.0]  # fmt: skip
+
+
+def _mutate_json(rng: random.Random, data: bytes) -> bytes | None:
+    """Replace a few values deep inside a JSON document (JSON lines: one line) with odd ones."""
+    lines = data.split(b"\n")
+    k = rng.randrange(len(lines))
+    try:
+        doc = json.loads(lines[k])
+    except ValueError:
+        return None
+    for _ in range(rng.randint(1, 4)):
+        node, key = doc, None
+        parent: object = None
+        while isinstance(node, dict | list) and node and rng.random() < 0.85:
+            parent = node
+            key = rng.choice(list(node)) if isinstance(node, dict) else rng.randrange(len(node))
+            node = node[key]  # type: ignore[index]
+        if parent is None:
+            break
+        if rng.random() < 0.2 and isinstance(parent, dict):
+            del parent[key]  # type: ignore[arg-type]
+        else:
+            parent[key] = copy.deepcopy(rng.choice(_WEIRD))  # type: ignore[index]
+    lines[k] = json.dumps(doc).encode()
+    return b"\n".join(lines)
+
+
 def _mutate(rng: random.Random, data: bytes, other: bytes) -> bytes:
+    if rng.random() < 0.5 and (structured := _mutate_json(rng, data)) is not None:
+        return structured
     b = bytearray(data)
     for _ in range(rng.randint(1, 8)):
         op = rng.randrange(6)

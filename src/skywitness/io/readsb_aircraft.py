@@ -41,6 +41,10 @@ POSITION_MAX_LAG_S = 20.0
 #: the year 5138, 1e11 ms is 1973, so the two ranges cannot be confused.
 NOW_MS_THRESHOLD = 1e11
 
+#: readsb drops an aircraft from aircraft.json after 300 s without messages
+#: (its --json-stale default is far lower); a day bounds any build's setting.
+MAX_SEEN_S = 86_400.0
+
 _INT64_MAX = 2**63 - 1
 _HEAD = re.compile(rb"^\s*\{")
 _NOW = re.compile(rb'"now"\s*:\s*-?[0-9]')
@@ -96,6 +100,8 @@ def _entry(ac: Any, now_us: int) -> dict[str, Any] | str:
         if ac.get(key) is not None and num(ac[key]) is None:
             return f"aircraft entry has a non-numeric '{key}'"
     seen = num(ac.get("seen")) or 0.0  # absent: the entry is as of 'now'
+    if not 0.0 <= seen <= MAX_SEEN_S:
+        return "aircraft entry has an implausible 'seen' age"
     time_ns = (now_us - round(seen * US_PER_S)) * NS_PER_US
     if not 0 <= time_ns <= _INT64_MAX:
         return "aircraft entry time (now - seen) is out of range"

@@ -23,6 +23,11 @@ from skywitness.io.base import BatchBuilder, ReadContext, num, read_all_bytes
 from skywitness.io.readsb_common import aircraft_fields, altitude, source_of
 
 NAME = "readsb-trace"
+#: Top-level timestamps must be Unix seconds before 2100 (larger: a wrong unit).
+MAX_EPOCH_S = 4_102_444_800
+#: readsb writes one trace file per aircraft per day (plus overlap); offsets
+#: beyond a year are corruption, not data.
+MAX_OFFSET_S = 366 * 86_400
 FLAG_STALE, FLAG_NEW_LEG, FLAG_RATE_GEOM, FLAG_ALT_GEOM = 1, 2, 4, 8
 _SNIFF = re.compile(rb'^\s*\{.*"icao"\s*:.*"trace"\s*:\s*\[', re.DOTALL)
 
@@ -45,8 +50,8 @@ class TraceReader:
         if not isinstance(icao, str):
             raise ctx.fail("no 'icao' string at top level")
         base = num(doc.get("timestamp"))
-        if base is None:
-            raise ctx.fail("no numeric 'timestamp' at top level")
+        if base is None or not 0 <= base < MAX_EPOCH_S:
+            raise ctx.fail("no 'timestamp' in Unix seconds at top level")
         # Microsecond rounding: readsb writes milliseconds, floats add noise below.
         base_ns = round(base * 1e6) * 1000
         icao24 = icao.strip().lower()
@@ -67,8 +72,8 @@ def _point(p: Any, base_ns: int, icao24: str) -> dict[str, Any] | str:
     if not isinstance(p, list) or len(p) < 7:
         return "trace point is not an array of at least 7 values"
     dt = num(p[0])
-    if dt is None:
-        return "trace point has no numeric time offset"
+    if dt is None or abs(dt) > MAX_OFFSET_S:
+        return "trace point has no plausible time offset"
     flags = p[6] if isinstance(p[6], int) and not isinstance(p[6], bool) else 0
     row: dict[str, Any] = {}
     extra = p[8] if len(p) > 8 and isinstance(p[8], dict) else None

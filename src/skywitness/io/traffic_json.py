@@ -357,7 +357,10 @@ def _time_ns(v: Any) -> int | None:
         x = _number(v)
         if x is None:  # NaN: pandas' missing value
             return None
-        ns = round(x * _factor(x) / NS_PER_US) * NS_PER_US  # to the microsecond
+        scaled = x * _factor(x) / NS_PER_US
+        if not math.isfinite(scaled):  # 1e308 ms and the like
+            raise _Bad
+        ns = round(scaled) * NS_PER_US  # to the microsecond
     if not 0 <= ns <= _INT64_MAX:
         raise _Bad
     return ns
