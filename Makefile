@@ -12,7 +12,7 @@ TRAFFIC := traffic==2.13
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lint]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lint,plot]"
 	$(BIN)/python -m pip install --quiet --no-deps $(TRAFFIC)
 	touch $(STAMP)
 
