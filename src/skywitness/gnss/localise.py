@@ -1,0 +1,242 @@
+"""Where a jammer is: its ground position and effective range, from the traffic.
+
+A jammer on the ground denies GNSS to aircraft within its effective range
+*and* within radio line of sight, so the affected zone at altitude ``h`` is a
+disc of radius ``R(h) = min(R_eff, LOS(h))`` around the emitter, with the
+4/3-Earth radio horizon ``LOS(h) = 4.12 (sqrt(h_m) + sqrt(h_antenna_m))`` km:
+higher aircraft are affected from farther away, up to the power-limited range.
+
+What the record tells about that disc, per aircraft (see :class:`Observations`):
+
+* entry points: the last trusted position before the aircraft's quality
+  dropped lies on the boundary, to within the distance flown between two
+  reports (``ENTRY_SIGMA_KM``);
+* exit points: the first trusted position after recovery lies *outside* the
+  boundary by the distance flown during the receiver's re-acquisition (tens
+  of seconds to two minutes), so it only bounds the disc from both sides;
+* inside points: positions of affected aircraft (degraded reports that still
+  carry one, or dead-reckoned through the gap) lie inside;
+* outside points: aircraft that kept good quality while the jammer was on
+  were outside (or below the horizon).
+
+The fit minimises robust residuals of all four (``scipy.optimize.least_squares``
+with a soft-L1 loss) over (east, north, R_eff) in a local tangent plane, from
+several starts. The 95 % uncertainty is the 95th percentile of the distance
+between the estimate and estimates refitted on aircraft resampled with
+replacement (bootstrap), and never less than the formal error from the fit's
+Jacobian. With fewer than :data:`MIN_ENTRIES` entry points there is no
+boundary to fit: the estimate is None and the event says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from skywitness.model.geo import EARTH_RADIUS_M
+
+Float = NDArray[np.float64]
+
+#: 4/3-Earth radio horizon coefficient, km per sqrt(m) (ITU-R P.453 effective
+#: Earth radius k = 4/3: d = sqrt(2 k R h) = 4.12 sqrt(h) km with h in m).
+HORIZON_KM_PER_SQRT_M = 4.12
+#: Assumed antenna height of a ground jammer (a mast or a rooftop). It only
+#: matters for low aircraft; 10 m changes LOS at FL300 by 3 %.
+ANTENNA_HEIGHT_M = 10.0
+#: Spread of entry points about the boundary: an aircraft at 250 m/s covers
+#: ~1.3 km between two readsb trace points (5 s) and up to ~2 km more before
+#: its receiver declares the loss (onset delay of a few seconds).
+ENTRY_SIGMA_KM = 2.0
+#: Exit points lie outside the boundary by up to the distance flown during
+#: re-acquisition: receivers take ~30-120 s to regain a fix after strong
+#: interference (time-to-first-fix warm start plus integrity monitoring).
+EXIT_MAX_LAG_S = 150.0
+#: Tolerance for inside/outside constraints: an aircraft keeps good quality
+#: for the onset delay after entering (a few seconds, ~2 km), and
+#: dead-reckoned positions drift (~2-3 km over ten minutes without wind).
+INOUT_MARGIN_KM = 4.0
+#: Scale of a constraint violation (km) in the residuals.
+HINGE_SCALE_KM = 1.0
+#: Fewest entry points from which a boundary is fitted.
+MIN_ENTRIES = 3
+#: Bootstrap resamples for the uncertainty.
+BOOTSTRAP = 60
+#: chi-square 95 % quantile, 2 degrees of freedom (position error ellipse).
+CHI2_95_2DOF = 5.991
+
+
+@dataclass(frozen=True)
+class Observations:
+    """What the record says about one interference event (degrees, feet, km/h)."""
+
+    entry: Float  # (n, 3): lat, lon, alt_ft of the last trusted position before the loss
+    exit: Float  # (n, 4): lat, lon, alt_ft, ground speed kt of the first trusted one after
+    inside: Float  # (n, 3): positions known or estimated inside
+    outside: Float  # (n, 3): positions with good quality while the emitter was active
+    entry_aircraft: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    exit_aircraft: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+@dataclass(frozen=True)
+class EmitterEstimate:
+    lat: float
+    lon: float
+    range_km: float
+    error_km_95: float
+    n_entries: int
+    n_exits: int
+
+
+def horizon_km(alt_ft: Float, antenna_m: float = ANTENNA_HEIGHT_M) -> Float:
+    """Radio line-of-sight distance from an antenna to aircraft at ``alt_ft``."""
+    h = np.maximum(np.asarray(alt_ft, dtype=np.float64) * 0.3048, 0.0)
+    return np.asarray(HORIZON_KM_PER_SQRT_M * (np.sqrt(h) + np.sqrt(antenna_m)))
+
+
+class _Plane:
+    """Local tangent plane (km) around a reference point; exact enough for < 500 km."""
+
+    def __init__(self, lat0: float, lon0: float) -> None:
+        self.lat0, self.lon0 = lat0, lon0
+        self._k = EARTH_RADIUS_M / 1000 * np.pi / 180
+        self._c = np.cos(np.radians(lat0))
+
+    def xy(self, lat: Float, lon: Float) -> tuple[Float, Float]:
+        dlon = (np.asarray(lon) - self.lon0 + 180.0) % 360.0 - 180.0
+        return dlon * self._k * self._c, (np.asarray(lat) - self.lat0) * self._k
+
+    def latlon(self, x: float, y: float) -> tuple[float, float]:
+        lon = (self.lon0 + x / (self._k * self._c) + 180.0) % 360.0 - 180.0
+        return self.lat0 + y / self._k, lon
+
+
+def _residuals(p: Float, d: dict[str, Float]) -> Float:
+    x, y, r = p
+    parts = []
+    dist = np.hypot(d["ex"] - x, d["ey"] - y)
+    parts.append((dist - np.minimum(r, d["eh"])) / ENTRY_SIGMA_KM)
+    if len(d["xx"]):
+        dist = np.hypot(d["xx"] - x, d["xy"] - y)
+        rr = np.minimum(r, d["xh"])
+        parts.append(np.maximum(rr - INOUT_MARGIN_KM - dist, 0.0) / HINGE_SCALE_KM)
+        parts.append(np.maximum(dist - rr - d["xlag"] - INOUT_MARGIN_KM, 0.0) / HINGE_SCALE_KM)
+    if len(d["ix"]):
+        dist = np.hypot(d["ix"] - x, d["iy"] - y)
+        parts.append(
+            np.maximum(dist - np.minimum(r, d["ih"]) - INOUT_MARGIN_KM, 0.0) / HINGE_SCALE_KM
+        )
+    if len(d["ox"]):
+        dist = np.hypot(d["ox"] - x, d["oy"] - y)
+        parts.append(
+            np.maximum(np.minimum(r, d["oh"]) - INOUT_MARGIN_KM - dist, 0.0) / HINGE_SCALE_KM
+        )
+    return np.concatenate(parts)
+
+
+def _circle_start(x: Float, y: Float) -> tuple[float, float, float]:
+    """Algebraic (Kasa) circle fit: a start for the robust fit."""
+    a = np.column_stack([x, y, np.ones_like(x)])
+    b = x**2 + y**2
+    (cx2, cy2, c), *_ = np.linalg.lstsq(a, b, rcond=None)
+    cx, cy = cx2 / 2, cy2 / 2
+    r2 = c + cx**2 + cy**2
+    return (
+        float(cx),
+        float(cy),
+        float(np.sqrt(r2)) if r2 > 0 else float(np.hypot(x - cx, y - cy).mean()),
+    )
+
+
+def _fit(d: dict[str, Float]) -> tuple[Float, float, Float]:
+    """Best (x, y, R) over several starts; its cost; the Jacobian at the optimum."""
+    from scipy.optimize import least_squares
+
+    ex, ey = d["ex"], d["ey"]
+    starts = []
+    cx, cy, r = _circle_start(ex, ey)
+    if np.isfinite([cx, cy, r]).all():
+        starts.append((cx, cy, r))
+    if len(d["ix"]):
+        mx, my = float(d["ix"].mean()), float(d["iy"].mean())
+    else:
+        mx, my = float(ex.mean()), float(ey.mean())
+    starts.append((mx, my, float(np.median(np.hypot(ex - mx, ey - my)))))
+    best = None
+    for s in starts:
+        r0 = float(np.clip(s[2], 1.0, 1000.0))
+        res = least_squares(_residuals, np.array([s[0], s[1], r0]), args=(d,), loss="soft_l1",
+                            bounds=([-2000, -2000, 1.0], [2000, 2000, 1000.0]))  # fmt: skip
+        if best is None or res.cost < best.cost:
+            best = res
+    assert best is not None
+    return np.asarray(best.x), float(best.cost), np.asarray(best.jac)
+
+
+def locate_emitter(
+    obs: Observations, *, bootstrap: int = BOOTSTRAP, seed: int = 0
+) -> EmitterEstimate | None:
+    """The emitter's position, effective range and 95 % error, or None without enough entries."""
+    if len(obs.entry) < MIN_ENTRIES:
+        return None
+    plane = _Plane(float(np.mean(obs.entry[:, 0])), float(np.mean(obs.entry[:, 1])))
+    data = _plane_data(obs, plane)
+    p, _, jac = _fit(data)
+    lat, lon = plane.latlon(float(p[0]), float(p[1]))
+
+    formal = _formal_error_km(jac, _residuals(p, data))
+    spread = _bootstrap_error_km(obs, plane, p, bootstrap, seed) if bootstrap else 0.0
+    return EmitterEstimate(
+        lat=float(lat), lon=float(lon), range_km=float(p[2]),
+        error_km_95=float(max(formal, spread)), n_entries=len(obs.entry), n_exits=len(obs.exit),
+    )  # fmt: skip
+
+
+def _plane_data(obs: Observations, plane: _Plane, entry_idx: NDArray[np.int64] | None = None,
+                exit_idx: NDArray[np.int64] | None = None) -> dict[str, Float]:  # fmt: skip
+    entry = obs.entry if entry_idx is None else obs.entry[entry_idx]
+    exit_ = obs.exit if exit_idx is None else obs.exit[exit_idx]
+    d: dict[str, Float] = {}
+    d["ex"], d["ey"] = plane.xy(entry[:, 0], entry[:, 1])
+    d["eh"] = horizon_km(entry[:, 2])
+    d["xx"], d["xy"] = plane.xy(exit_[:, 0], exit_[:, 1])
+    d["xh"] = horizon_km(exit_[:, 2])
+    d["xlag"] = exit_[:, 3] * 1.852 / 3600 * EXIT_MAX_LAG_S
+    d["ix"], d["iy"] = plane.xy(obs.inside[:, 0], obs.inside[:, 1])
+    d["ih"] = horizon_km(obs.inside[:, 2])
+    d["ox"], d["oy"] = plane.xy(obs.outside[:, 0], obs.outside[:, 1])
+    d["oh"] = horizon_km(obs.outside[:, 2])
+    return d
+
+
+def _formal_error_km(jac: Float, residuals: Float) -> float:
+    """95 % radius from the fit's covariance (Gauss-Newton, residual variance scaled)."""
+    n, k = jac.shape
+    dof = max(n - k, 1)
+    s2 = max(float(residuals @ residuals) / dof, 1e-6)
+    try:
+        cov = np.linalg.inv(jac.T @ jac) * s2
+    except np.linalg.LinAlgError:
+        return float("inf")
+    largest = float(np.linalg.eigvalsh(cov[:2, :2]).max())
+    return float(np.sqrt(CHI2_95_2DOF * max(largest, 0.0)))
+
+
+def _bootstrap_error_km(obs: Observations, plane: _Plane, p: Float, n: int, seed: int) -> float:
+    """95th percentile distance of aircraft-resampled refits from the estimate."""
+    rng = np.random.default_rng(seed)
+    ids = np.unique(obs.entry_aircraft) if len(obs.entry_aircraft) else np.arange(len(obs.entry))
+    dist = []
+    for _ in range(n):
+        pick = rng.choice(ids, size=len(ids), replace=True)
+        if len(obs.entry_aircraft):
+            e_idx = np.concatenate([np.flatnonzero(obs.entry_aircraft == a) for a in pick])
+            x_idx = np.concatenate([np.flatnonzero(obs.exit_aircraft == a) for a in pick])
+        else:
+            e_idx, x_idx = pick, np.zeros(0, np.int64)
+        if len(np.unique(e_idx)) < MIN_ENTRIES:
+            continue
+        q, _, _ = _fit(_plane_data(obs, plane, e_idx.astype(np.int64), x_idx.astype(np.int64)))
+        dist.append(float(np.hypot(q[0] - p[0], q[1] - p[1])))
+    return float(np.percentile(dist, 95)) if dist else float("inf")

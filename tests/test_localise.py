@@ -1,0 +1,69 @@
+"""Emitter localisation on synthetic geometry with known answers (the simulator
+scenarios measure it end to end in bench/accuracy.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from skywitness.gnss.localise import Observations, horizon_km, locate_emitter
+from skywitness.model.geo import destination, distance_m
+
+
+def test_horizon() -> None:
+    # 4/3-Earth radio horizon: 4.12 km per sqrt(m), aircraft plus 10 m antenna.
+    assert horizon_km(np.array([10_000 / 0.3048]))[0] == pytest.approx(
+        4.12 * (100 + 10**0.5), rel=1e-9
+    )
+    assert horizon_km(np.array([-50.0]))[0] == pytest.approx(4.12 * 10**0.5)
+
+
+def _crossings(
+    rng: np.random.Generator, e: tuple[float, float], r_km: float, n: int
+) -> Observations:
+    """Straight flights through a disc: entries on the boundary, late exits, misses outside."""
+    entry, exit_, outside, ea, xa = [], [], [], [], []
+    for k in range(n):
+        b, off = rng.uniform(0, 360), rng.uniform(-1.4 * r_km, 1.4 * r_km)
+        alt = float(rng.choice([35000, 30000, 20000, 8000]))
+        rr = min(r_km, horizon_km(np.array([alt]))[0])
+        c_lat, c_lon = destination(e[0], e[1], b + 90, off * 1000)
+        lat, lon = destination(c_lat, c_lon, b, np.arange(-500, 500, 1.2) * 1000)  # 5 s at 470 kt
+        inside = distance_m(lat, lon, e[0], e[1]) / 1000 < rr
+        if not inside.any():
+            outside += [[a, o, alt] for a, o in zip(lat[::20], lon[::20], strict=True)]
+            continue
+        i0 = int(np.argmax(inside))
+        i1 = len(inside) - 1 - int(np.argmax(inside[::-1]))
+        j = i0 + int(rng.integers(0, 3)) - 1  # last trusted report, within a report of the edge
+        entry.append([lat[j], lon[j], alt])
+        j = min(i1 + int(rng.uniform(30, 120) / 5), len(lat) - 1)  # re-acquisition delay
+        exit_.append([lat[j], lon[j], alt, 470.0])
+        ea.append(k)
+        xa.append(k)
+        outside += [[a, o, alt] for a, o in zip(lat[:i0:20], lon[:i0:20], strict=True)]
+    return Observations(np.array(entry), np.array(exit_), np.zeros((0, 3)),
+                        np.array(outside).reshape(-1, 3), np.array(ea), np.array(xa))  # fmt: skip
+
+
+def test_locates_on_ideal_crossings() -> None:
+    rng = np.random.default_rng(7)
+    errors, covered = [], 0
+    for _ in range(6):
+        e = (55.0 + rng.normal(0, 1), 20.0 + rng.normal(0, 1))
+        r = float(rng.uniform(60, 200))
+        est = locate_emitter(_crossings(rng, e, r, 15), bootstrap=30)
+        assert est is not None
+        err = float(distance_m(est.lat, est.lon, *e)) / 1000
+        errors.append(err)
+        covered += err <= est.error_km_95
+        assert abs(est.range_km - r) < 0.05 * r
+    assert float(np.median(errors)) < 2.0
+    assert covered >= 5
+
+
+def test_too_few_entries() -> None:
+    rng = np.random.default_rng(1)
+    obs = _crossings(rng, (40.0, 50.0), 100.0, 15)
+    two = Observations(obs.entry[:2], obs.exit[:2], obs.inside, obs.outside)
+    assert locate_emitter(two) is None
