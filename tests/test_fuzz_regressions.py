@@ -45,3 +45,12 @@ def test_traffic_json_huge_timestamp(tmp_path: Path) -> None:
     path.write_text(json.dumps(rows))
     n, reasons = _read(path)
     assert n == 1 and len(reasons) == 1 and "time" in reasons[0]
+
+
+def test_traffic_json_huge_index_key(tmp_path: Path) -> None:
+    path = tmp_path / "columns.json"
+    doc = {"timestamp": {"0": 1.7e12, "99999999999999999999": 1.7e12 + 1000},
+           "icao24": {"0": "abc123", "99999999999999999999": "abc123"}}  # fmt: skip
+    path.write_text(json.dumps(doc))
+    n, reasons = _read(path)
+    assert n == 2 and reasons == []

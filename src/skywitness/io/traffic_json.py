@@ -177,9 +177,10 @@ def _from_columns(doc: dict[str, Any], ctx: ReadContext) -> tuple[dict[str, list
 def _index_number(key: str, position: int) -> int:
     """The pandas index key as the record number (its position when not an integer)."""
     try:
-        return int(key)
+        number = int(key)
     except ValueError:
         return position
+    return number if 0 <= number < 2**63 else position  # a record number must fit int64
 
 
 def _from_records(doc: list[Any], ctx: ReadContext) -> tuple[dict[str, list[Any]], list[int]]:
