@@ -1,0 +1,404 @@
+"""Interference events: affected aircraft grouped in space and time, with their emitter.
+
+From the per-report GNSS state (:func:`skywitness.gnss.state.gnss_state`) each
+aircraft's bad stretches become *intervals*, each with where the aircraft was
+when its quality dropped (entry), where it was when it recovered (exit) and
+where it flew in between (positions it still reported, else dead-reckoned
+from the last trusted position with the ground speed and track it kept
+sending). Intervals are linked when they overlap in time and their paths come
+within :data:`LINK_KM`; linked groups with at least :data:`MIN_AIRCRAFT`
+distinct aircraft are events. Each event gets an emitter estimate
+(:mod:`skywitness.gnss.localise`); events whose emitters coincide are merged
+and refitted, so one jammer seen by aircraft on opposite sides of its disc is
+one event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from skywitness.gnss.localise import EmitterEstimate, Observations, locate_emitter
+from skywitness.gnss.state import BAD, GOOD
+from skywitness.model.geo import EARTH_RADIUS_M, destination, distance_m
+
+#: Fewest distinct aircraft for an event. One aircraft alone can be a faulty
+#: receiver (GPSJam's score forgives one bad aircraft per cell for the same
+#: reason); two aircraft losing GNSS in the same place and time cannot.
+MIN_AIRCRAFT = 2
+#: Two bad stretches belong together when their paths come this close while
+#: both are bad (or within LINK_SLACK_S of it). A jammer's disc at cruise
+#: level is 50-400 km across; 75 km links neighbouring chords without
+#: bridging two emitters a few hundred km apart.
+LINK_KM = 75.0
+#: Time slack for linking: traffic through an active jammer's disc is
+#: intermittent where it is sparse.
+LINK_SLACK_S = 1800.0
+#: A gap in the bad state shorter than this inside one aircraft's stretch
+#: does not end it (a few good-looking reports in the fringe).
+MERGE_GAP_S = 120.0
+#: Path points are thinned to one per this many seconds for linking.
+PATH_STEP_S = 30.0
+#: Events whose emitter estimates are closer than this (plus their 95 %
+#: errors) are one emitter, seen in separate groups.
+SAME_EMITTER_KM = 25.0
+#: Good aircraft positions farther than this from an event's affected paths
+#: are not used as "outside" evidence (they say nothing about this disc).
+OUTSIDE_SEARCH_KM = 500.0
+#: Outside evidence thinned to one point per aircraft per this many seconds.
+OUTSIDE_STEP_S = 60.0
+#: Vertices of an event's polygon when it is drawn from a fitted disc.
+CIRCLE_VERTICES = 72
+
+NS = 1_000_000_000
+_KM_PER_DEG = EARTH_RADIUS_M / 1000 * np.pi / 180
+
+
+@dataclass
+class Interval:
+    """One aircraft's bad stretch."""
+
+    icao24: str
+    start_ns: int
+    end_ns: int
+    entry: tuple[float, float, float] | None  # lat, lon, alt_ft of the last trusted position
+    exit: tuple[float, float, float, float] | None  # lat, lon, alt_ft, gs_kt of the first after
+    path: NDArray[np.float64]  # (n, 4): time s, lat, lon, alt_ft inside (reported or estimated)
+
+
+@dataclass
+class Event:
+    id: str
+    start_ns: int
+    end_ns: int
+    aircraft: list[str]
+    intervals: list[Interval] = field(repr=False)
+    emitter: EmitterEstimate | None
+    polygon: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        e = self.emitter
+        return {
+            "id": self.id,
+            "start": _iso(self.start_ns),
+            "end": _iso(self.end_ns),
+            "n_aircraft": len(self.aircraft),
+            "aircraft": self.aircraft,
+            "emitter": None if e is None else {
+                "lat": round(e.lat, 5), "lon": round(e.lon, 5),
+                "range_km": round(e.range_km, 2), "error_km_95": round(e.error_km_95, 2),
+            },
+            "polygon": self.polygon,
+        }  # fmt: skip
+
+
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns / NS, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# -- intervals -------------------------------------------------------------------
+
+
+def intervals(states: pa.Table, reports: pa.Table) -> list[Interval]:
+    """Every aircraft's bad stretches, with entry, exit and path."""
+    if states.num_rows == 0:
+        return []
+    kin = _kinematics(states, reports)
+    icao = states["icao24"].to_numpy(zero_copy_only=False)
+    t = states["time"].cast(pa.int64()).to_numpy()
+    state = states["state"].to_numpy(zero_copy_only=False)
+    est = states["position_estimated"].to_numpy(zero_copy_only=False).astype(bool)
+    lat = states["lat"].to_numpy(zero_copy_only=False).astype(float)
+    lon = states["lon"].to_numpy(zero_copy_only=False).astype(float)
+    alt = states["alt_baro_ft"].to_numpy(zero_copy_only=False).astype(float)
+    real = ~est & np.isfinite(lat)
+    out: list[Interval] = []
+    bounds = np.flatnonzero(np.r_[True, icao[1:] != icao[:-1], True])
+    for a, b in pairwise(bounds):
+        bad = state[a:b] == BAD
+        if not bad.any():
+            continue
+        for s, e in _stretches(t[a:b], bad):
+            i, j = a + s, a + e  # rows i..j-1 are the stretch
+            entry = _last_trusted(state, real, lat, lon, alt, a, i)
+            exit_ = _first_trusted(state, real, lat, lon, alt, kin["gs"], j, b)
+            path = _path(t[i:j], lat[i:j], lon[i:j], alt[i:j], real[i:j],
+                         kin["gs"][i:j], kin["track"][i:j], entry)  # fmt: skip
+            out.append(Interval(str(icao[a]), int(t[i]), int(t[j - 1]), entry, exit_, path))
+    return out
+
+
+def _kinematics(states: pa.Table, reports: pa.Table) -> dict[str, NDArray[np.float64]]:
+    """Ground speed and track of each state row, joined from the reports by record_id."""
+    n = states.num_rows
+    if "record_id" not in states.column_names or "record_id" not in reports.column_names:
+        return {"gs": np.full(n, np.nan), "track": np.full(n, np.nan)}
+    idx = pc.index_in(states["record_id"], value_set=reports["record_id"].combine_chunks())
+    out = {}
+    for col, name in (("gs_kt", "gs"), ("track_deg", "track")):
+        values = pc.take(reports[col], pc.fill_null(idx, 0)).cast(pa.float64())
+        arr = values.to_numpy(zero_copy_only=False).astype(float)
+        arr[~idx.is_valid().to_numpy(zero_copy_only=False)] = np.nan
+        out[name] = arr
+    return out
+
+
+def _stretches(t: NDArray[np.int64], bad: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """[start, end) row ranges of bad runs, joining runs separated by short gaps."""
+    edges = np.diff(np.r_[0, bad.astype(np.int8), 0])
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    runs: list[tuple[int, int]] = []
+    for s, e in zip(starts, ends, strict=True):
+        if runs and (t[s] - t[runs[-1][1] - 1]) <= MERGE_GAP_S * NS:
+            runs[-1] = (runs[-1][0], int(e))
+        else:
+            runs.append((int(s), int(e)))
+    return runs
+
+
+def _last_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, lo: int, i: int) -> tuple[float, float, float] | None:  # fmt: skip
+    ok = np.flatnonzero((state[lo:i] == GOOD) & real[lo:i])
+    if not len(ok):
+        return None
+    k = lo + ok[-1]
+    return float(lat[k]), float(lon[k]), float(alt[k])
+
+
+def _first_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, gs: Any, j: int, hi: int) -> tuple[float, float, float, float] | None:  # fmt: skip
+    ok = np.flatnonzero((state[j:hi] == GOOD) & real[j:hi])
+    if not len(ok):
+        return None
+    k = j + ok[0]
+    speed = float(gs[k]) if np.isfinite(gs[k]) else 450.0  # typical cruise when unknown
+    return float(lat[k]), float(lon[k]), float(alt[k]), speed
+
+
+def _path(t: Any, lat: Any, lon: Any, alt: Any, real: Any, gs: Any, track: Any,
+          entry: tuple[float, float, float] | None) -> NDArray[np.float64]:  # fmt: skip
+    """Positions through the stretch: reported ones, else dead reckoning from the last one."""
+    n = len(t)
+    plat, plon = lat.copy(), lon.copy()
+    ok_v = np.isfinite(gs) & np.isfinite(track)
+    last: tuple[float, float] | None = (entry[0], entry[1]) if entry else None
+    last_t = t[0]
+    for k in range(n):
+        if real[k]:
+            last, last_t = (float(lat[k]), float(lon[k])), t[k]
+            continue
+        if last is None or not ok_v[k]:
+            plat[k] = plon[k] = np.nan
+            continue
+        step_m = gs[k] * 1852 / 3600 * (t[k] - last_t) / NS
+        nl, no = destination(last[0], last[1], track[k], step_m)
+        plat[k], plon[k] = float(nl), float(no)
+        last, last_t = (plat[k], plon[k]), t[k]
+    keep = np.isfinite(plat)
+    if not keep.any():
+        return np.zeros((0, 4))
+    return np.column_stack([t[keep] / NS, plat[keep], plon[keep], alt[keep]])
+
+
+# -- grouping --------------------------------------------------------------------
+
+
+def group(ivs: list[Interval]) -> list[list[int]]:
+    """Indices of intervals linked in space and time (connected components)."""
+    n = len(ivs)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    pts = [_footprint(iv) for iv in ivs]
+    order = sorted(range(n), key=lambda i: ivs[i].start_ns)
+    for x, i in enumerate(order):
+        for j in order[x + 1 :]:
+            if ivs[j].start_ns > ivs[i].end_ns + LINK_SLACK_S * NS:
+                break
+            if find(i) == find(j) or not len(pts[i]) or not len(pts[j]):
+                continue
+            if _min_distance_km(pts[i], pts[j]) <= LINK_KM:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _footprint(iv: Interval) -> NDArray[np.float64]:
+    """Thinned (lat, lon) points of an interval: entry, path, exit."""
+    pts = []
+    if iv.entry:
+        pts.append(iv.entry[:2])
+    if len(iv.path):
+        keep = np.r_[True, np.diff(np.floor(iv.path[:, 0] / PATH_STEP_S)) > 0]
+        pts.extend(map(tuple, iv.path[keep, 1:3]))
+    if iv.exit:
+        pts.append(iv.exit[:2])
+    return np.array(pts, dtype=np.float64).reshape(-1, 2)
+
+
+def _min_distance_km(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    c = np.cos(np.radians(a[:, :1].mean()))
+    dy = (a[:, None, 0] - b[None, :, 0]) * _KM_PER_DEG
+    dx = ((a[:, None, 1] - b[None, :, 1] + 180) % 360 - 180) * _KM_PER_DEG * c
+    return float(np.sqrt(dx**2 + dy**2).min())
+
+
+# -- events ----------------------------------------------------------------------
+
+
+def interference_events(
+    states: pa.Table, reports: pa.Table, *, min_aircraft: int = MIN_AIRCRAFT, locate: bool = True
+) -> list[Event]:
+    """Interference events found in ``states`` (from gnss_state) and their ``reports``."""
+    ivs = intervals(states, reports)
+    groups = [g for g in group(ivs) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
+    outside = _outside_points(states)
+    found = [_event(ivs, g, outside, locate) for g in groups]
+    if locate:
+        found = _merge_same_emitter(ivs, found, groups, outside)
+    found.sort(key=lambda e: (e.start_ns, e.id))
+    for k, ev in enumerate(found):
+        ev.id = f"E{k + 1:03d}-{datetime.fromtimestamp(ev.start_ns / NS, UTC):%Y%m%dT%H%M}"
+    return found
+
+
+def _outside_points(states: pa.Table) -> NDArray[np.float64]:
+    """(time s, lat, lon, alt) of good reports with real positions, thinned per aircraft."""
+    good = pc.and_(pc.equal(states["state"], GOOD), pc.invert(states["position_estimated"]))
+    t = states.filter(pc.and_(good, pc.is_valid(states["lat"])))
+    if t.num_rows == 0:
+        return np.zeros((0, 4))
+    sec = t["time"].cast(pa.int64()).to_numpy() // NS
+    icao = t["icao24"].to_numpy(zero_copy_only=False)
+    slot = sec // int(OUTSIDE_STEP_S)
+    keep = np.r_[True, (icao[1:] != icao[:-1]) | (slot[1:] != slot[:-1])]
+    cols = [sec[keep].astype(float)] + [
+        t[c].to_numpy(zero_copy_only=False).astype(float)[keep]
+        for c in ("lat", "lon", "alt_baro_ft")
+    ]
+    return np.column_stack(cols)
+
+
+def _observations(
+    ivs: list[Interval], idx: list[int], outside: NDArray[np.float64]
+) -> Observations:
+    entry, ea, exit_, xa, inside = [], [], [], [], []
+    codes = {a: k for k, a in enumerate(sorted({ivs[i].icao24 for i in idx}))}
+    for i in idx:
+        iv = ivs[i]
+        if iv.entry:
+            entry.append(iv.entry)
+            ea.append(codes[iv.icao24])
+        if iv.exit:
+            exit_.append(iv.exit)
+            xa.append(codes[iv.icao24])
+        if len(iv.path):
+            inside.append(iv.path[:: max(1, len(iv.path) // 20), 1:4])
+    start = min(ivs[i].start_ns for i in idx) / NS
+    end = max(ivs[i].end_ns for i in idx) / NS
+    near = outside[(outside[:, 0] >= start) & (outside[:, 0] <= end)] if len(outside) else outside
+    if len(near) and entry:
+        e = np.array(entry)
+        d = distance_m(near[:, 1:2], near[:, 2:3], e[None, :, 0], e[None, :, 1]).min(axis=1) / 1000
+        near = near[d <= OUTSIDE_SEARCH_KM]
+    return Observations(
+        entry=np.array(entry, dtype=float).reshape(-1, 3),
+        exit=np.array(exit_, dtype=float).reshape(-1, 4),
+        inside=np.concatenate(inside) if inside else np.zeros((0, 3)),
+        outside=near[:, 1:4] if len(near) else np.zeros((0, 3)),
+        entry_aircraft=np.array(ea, dtype=np.int64),
+        exit_aircraft=np.array(xa, dtype=np.int64),
+    )
+
+
+def _event(
+    ivs: list[Interval], idx: list[int], outside: NDArray[np.float64], locate: bool
+) -> Event:
+    emitter = locate_emitter(_observations(ivs, idx, outside)) if locate else None
+    return Event(
+        id="",
+        start_ns=min(ivs[i].start_ns for i in idx),
+        end_ns=max(ivs[i].end_ns for i in idx),
+        aircraft=sorted({ivs[i].icao24 for i in idx}),
+        intervals=[ivs[i] for i in idx],
+        emitter=emitter,
+        polygon=_polygon([ivs[i] for i in idx]),
+    )
+
+
+def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[list[int]],
+                        outside: NDArray[np.float64]) -> list[Event]:  # fmt: skip
+    """Merge events whose emitters coincide and overlap in time; refit."""
+    merged = True
+    items = list(zip(events, groups, strict=True))
+    while merged:
+        merged = False
+        for x in range(len(items)):
+            for y in range(x + 1, len(items)):
+                (a, ga), (b, gb) = items[x], items[y]
+                if a.emitter is None or b.emitter is None:
+                    continue
+                if (
+                    a.start_ns > b.end_ns + LINK_SLACK_S * NS
+                    or b.start_ns > a.end_ns + LINK_SLACK_S * NS
+                ):
+                    continue
+                d = (
+                    float(distance_m(a.emitter.lat, a.emitter.lon, b.emitter.lat, b.emitter.lon))
+                    / 1000
+                )
+                if d <= SAME_EMITTER_KM + a.emitter.error_km_95 + b.emitter.error_km_95:
+                    g = ga + gb
+                    items[x] = (_event(ivs, g, outside, True), g)
+                    del items[y]
+                    merged = True
+                    break
+            if merged:
+                break
+    return [e for e, _ in items]
+
+
+def _polygon(ivs: list[Interval]) -> dict[str, Any]:
+    """The affected area: convex hull of where affected aircraft were (GeoJSON Polygon)."""
+    pts = np.concatenate([_footprint(iv) for iv in ivs]) if ivs else np.zeros((0, 2))
+    if len(pts) == 0:
+        return {"type": "Polygon", "coordinates": []}
+    lat0, lon0 = float(pts[:, 0].mean()), float(pts[:, 1].mean())
+    c = np.cos(np.radians(lat0))
+    x = ((pts[:, 1] - lon0 + 180) % 360 - 180) * c
+    y = pts[:, 0] - lat0
+    ring: list[list[float]]
+    hull = _hull(np.column_stack([x, y]))
+    if len(hull) < 3:  # points on a line: a thin buffer around them
+        cx, cy = x.mean(), y.mean()
+        r = max(float(np.hypot(x - cx, y - cy).max()), 0.05)
+        ang = np.linspace(0, 2 * np.pi, CIRCLE_VERTICES, endpoint=False)
+        hull = np.column_stack([cx + r * np.cos(ang), cy + r * np.sin(ang)])
+    ring = [[round(float(lon0 + hx / c), 5), round(float(lat0 + hy), 5)] for hx, hy in hull]
+    ring.append(ring[0])
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _hull(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Convex hull vertices, counter-clockwise; fewer than 3 when the points are degenerate."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    pts = np.unique(p, axis=0)
+    if len(pts) < 3:
+        return pts
+    try:
+        return np.asarray(pts[ConvexHull(pts).vertices])
+    except QhullError:  # all points on a line
+        return pts[:2]
