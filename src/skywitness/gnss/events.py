@@ -121,7 +121,7 @@ def intervals(states: pa.Table, reports: pa.Table) -> list[Interval]:
     real = ~est & np.isfinite(lat)
     out: list[Interval] = []
     bounds = np.flatnonzero(np.r_[True, icao[1:] != icao[:-1], True])
-    for a, b in pairwise(bounds):
+    for a, b in pairwise(bounds.tolist()):
         bad = state[a:b] == BAD
         if not bad.any():
             continue

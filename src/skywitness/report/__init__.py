@@ -1,0 +1,4 @@
+"""What people read: rendered maps (PNG, self-contained HTML) and reports.
+
+Plotting libraries are imported inside the functions that need them.
+"""
