@@ -103,20 +103,24 @@ def test_one_bad_message_is_not_bad() -> None:
 
 
 def test_sustained_drop_goes_bad_at_the_18th_message() -> None:
-    got = states(nacp_sequence([9] * 5 + [0] * 30))
+    got = states(nacp_sequence([9] * 5 + [0] * 30), backdate=False)
     assert got == [0] * 5 + [0] * 17 + [1] * 13
     assert COUNTER_BAD_AT == 18
+    # Analysing a record, the bad stretch is dated back to its first bad message.
+    assert states(nacp_sequence([9] * 5 + [0] * 30)) == [0] * 5 + [1] * 30
 
 
 def test_recovery_needs_the_counter_back_at_zero() -> None:
-    got = states(nacp_sequence([0] * 25 + [10] * 20))
+    got = states(nacp_sequence([0] * 25 + [10] * 20), backdate=False)
     # Counter clamped at 18 after 25 bad messages; 17 good ones leave it at 1.
     assert got == [0] * 17 + [1] * 8 + [1] * 17 + [0] * 3
+    # Back-dated: bad from the first bad message, good from the first good one.
+    assert states(nacp_sequence([0] * 25 + [10] * 20)) == [1] * 25 + [0] * 20
 
 
 def test_counter_is_clamped_at_zero() -> None:
     # A long good history does not delay going bad.
-    got = states(nacp_sequence([10] * 500 + [1] * 18))
+    got = states(nacp_sequence([10] * 500 + [1] * 18), backdate=False)
     assert got[-1] == 1 and got[-2] == 0
 
 
@@ -125,7 +129,7 @@ def test_counter_is_clamped_at_zero() -> None:
 )
 def test_gpsjam_counter_steps_as_published(value: int, effect: int) -> None:
     # 17 bad messages bring the counter to 17; the probe message decides.
-    got = states(nacp_sequence([0] * 17 + [value] + [0]))
+    got = states(nacp_sequence([0] * 17 + [value] + [0]), backdate=False)
     # +1 -> bad at the probe; 0 -> bad at the next message; -1 -> still good after it.
     expected = {1: [1, 1], 0: [0, 1], -1: [0, 0]}[effect]
     assert got[-2:] == expected
@@ -151,7 +155,7 @@ def test_silence_forgets_the_counter() -> None:
 
 def test_tunable_sensitivity() -> None:
     table = nacp_sequence([0] * 6)
-    got = states(table, detectors={"nacp": NacpCounter(bad_at=5)})
+    got = states(table, detectors={"nacp": NacpCounter(bad_at=5, backdate=False)})
     assert got == [0, 0, 0, 0, 1, 1]
 
 
@@ -171,9 +175,10 @@ def test_only_the_aircrafts_own_adsb_counts() -> None:
 def test_nic_mode_uses_the_community_threshold() -> None:
     bad = [{"t": float(i), "lat": 50.0, "lon": 10.0, "nic": 5} for i in range(20)]
     good = [{"t": float(i), "lat": 50.0, "lon": 10.0, "nic": 6} for i in range(20)]
-    assert states(reports(bad), "state_nic") == [0] * 17 + [1] * 3
+    assert states(reports(bad), "state_nic", backdate=False) == [0] * 17 + [1] * 3
     assert states(reports(good), "state_nic") == [0] * 20
-    assert states(reports(bad), "state", mode="nic") == [0] * 17 + [1] * 3
+    assert states(reports(bad), "state", mode="nic", backdate=False) == [0] * 17 + [1] * 3
+    assert states(reports(bad), "state", mode="nic") == [1] * 20
     # The NACp mode knows nothing of NIC: unknown.
     assert states(reports(bad), "state", mode="nacp") == [-1] * 20
 
@@ -207,15 +212,17 @@ def test_position_loss_while_altitude_keeps_coming() -> None:
     rows = _flight(0, 60, 1.0, position=True)
     rows += _flight(60, 180, 1.0, position=False)
     rows += _flight(180, 200, 1.0, position=True)
-    out = gnss_state(reports(rows))
-    loss = out["state_loss"].to_pylist()
-    times = [(t.timestamp() - T0) for t in out["time"].to_pylist()]
-    bad_times = [t for t, s in zip(times, loss, strict=True) if s == 1]
-    # The last position is at t=59: bad from more than 30 s later until positions return.
-    assert min(bad_times) == pytest.approx(90.0)
-    assert max(bad_times) == pytest.approx(179.0)
-    # Combined state: NACp good, but the loss makes the aircraft bad there.
-    assert out["state"].to_pylist() == loss
+    for backdate, first_bad in ((False, 90.0), (True, 60.0)):
+        out = gnss_state(reports(rows), backdate=backdate)
+        loss = out["state_loss"].to_pylist()
+        times = [(t.timestamp() - T0) for t in out["time"].to_pylist()]
+        bad_times = [t for t, s in zip(times, loss, strict=True) if s == 1]
+        # The last position is at t=59: a real-time monitor calls the loss more than
+        # 30 s later; analysing the record, it began with the first report without one.
+        assert min(bad_times) == pytest.approx(first_bad)
+        assert max(bad_times) == pytest.approx(179.0)
+        # Combined state: NACp good, but the loss makes the aircraft bad there.
+        assert out["state"].to_pylist() == loss
 
 
 def test_coverage_gap_is_not_a_loss() -> None:

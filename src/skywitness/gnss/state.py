@@ -255,13 +255,48 @@ def schmitt(counter: NDArray[np.int32], reset: Bool, bad_at: int, good_at: int) 
 
 
 def counter_states(
-    observed: Bool, step: NDArray[np.int8], reset: Bool, bad_at: int, good_at: int, cap: int
+    observed: Bool,
+    step: NDArray[np.int8],
+    reset: Bool,
+    bad_at: int,
+    good_at: int,
+    cap: int,
+    backdate: bool = True,
 ) -> State:
-    """States from per-message counter steps: unknown until the first observation of a run."""
+    """States from per-message counter steps: unknown until the first observation of a run.
+
+    With ``backdate`` (offline analysis), a change of state found by the
+    counter is dated back to where the evidence for it began: a bad stretch
+    starts after the counter last stood at ``good_at``, a recovery after it
+    last stood at ``bad_at``. Without it the state is causal (what a
+    real-time monitor knows at each message).
+    """
     counter = clamped_walk(np.where(observed, step, 0).astype(np.int8), reset, 0, cap)
     bad = schmitt(counter, reset, bad_at, good_at)
+    if backdate:
+        bad = backdated(bad, counter, reset, bad_at, good_at)
     known = last_index(observed, reset) >= 0
     return np.where(known, np.where(bad, BAD, GOOD), UNKNOWN).astype(np.int8)
+
+
+def backdated(
+    bad: Bool, counter: NDArray[np.int32], reset: Bool, bad_at: int, good_at: int
+) -> Bool:
+    """``bad`` with each change moved back to the start of the counter's run towards it."""
+    n = len(bad)
+    if n < 2:
+        return bad
+    out = bad.copy()
+    rise = np.flatnonzero(bad[1:] & ~bad[:-1] & ~reset[1:]) + 1
+    fall = np.flatnonzero(~bad[1:] & bad[:-1] & ~reset[1:]) + 1
+    at_good = last_index((counter <= good_at) | reset, reset)
+    at_bad = last_index(counter >= bad_at, reset)
+    for k in rise:
+        j = at_good[k - 1]  # a reset row with a count already past good_at is included
+        out[j + int(counter[j] <= good_at) : k] = True
+    for k in fall:
+        out[at_bad[k - 1] + 1 : k] = False
+    return out
 
 
 # -- detectors ------------------------------------------------------------------
@@ -286,6 +321,7 @@ class NacpCounter:
     bad_at: int = COUNTER_BAD_AT
     good_at: int = COUNTER_GOOD_AT
     reset_gap_s: float = STATE_RESET_GAP_S
+    backdate: bool = True
 
     @property
     def name(self) -> str:
@@ -296,7 +332,9 @@ class NacpCounter:
         step = np.where(batch.nac_p >= self.good_min, -1, 0)
         step = np.where(observed & (batch.nac_p <= self.bad_max), 1, step).astype(np.int8)
         reset = _resets(batch, self.reset_gap_s)
-        return counter_states(observed, step, reset, self.bad_at, self.good_at, self.bad_at)
+        return counter_states(
+            observed, step, reset, self.bad_at, self.good_at, self.bad_at, self.backdate
+        )
 
 
 @dataclass(frozen=True)
@@ -307,6 +345,7 @@ class NicCounter:
     bad_at: int = COUNTER_BAD_AT
     good_at: int = COUNTER_GOOD_AT
     reset_gap_s: float = STATE_RESET_GAP_S
+    backdate: bool = True
 
     @property
     def name(self) -> str:
@@ -317,7 +356,9 @@ class NicCounter:
         step = np.where(batch.nic < self.bad_below, 1, -1)
         step = np.where(observed, step, 0).astype(np.int8)
         reset = _resets(batch, self.reset_gap_s)
-        return counter_states(observed, step, reset, self.bad_at, self.good_at, self.bad_at)
+        return counter_states(
+            observed, step, reset, self.bad_at, self.good_at, self.bad_at, self.backdate
+        )
 
 
 @dataclass(frozen=True)
@@ -332,12 +373,14 @@ class PositionLoss:
     altitude/speed reports arriving at ``min_rate_fraction`` or more of the
     aircraft's usual rate (its altitude/speed reports without position per
     second in coverage, over its whole record). The next own position ends
-    the loss.
+    the loss. With ``backdate`` (offline) a confirmed loss is marked from
+    the first report after the anchor; without it, from when it is confirmed.
     """
 
     after_s: float = LOSS_AFTER_S
     coverage_gap_s: float = LOSS_COVERAGE_GAP_S
     min_rate_fraction: float = LOSS_MIN_RATE_FRACTION
+    backdate: bool = True
 
     @property
     def name(self) -> str:
@@ -365,6 +408,12 @@ class PositionLoss:
             & (elapsed_s > self.after_s)
             & (rate >= self.min_rate_fraction * usual)
         )
+        if self.backdate:
+            # Offline: a confirmed loss began right after the anchor of its stretch.
+            stretch = np.where(last_own >= 0, anchor, -1)
+            confirmed = np.zeros(n + 1, dtype=bool)
+            confirmed[stretch[lost] + 1] = True
+            lost = ~own & (stretch >= 0) & confirmed[stretch + 1]
         return np.where(last_own >= 0, np.where(lost, BAD, GOOD), UNKNOWN).astype(np.int8)
 
     @staticmethod
@@ -539,6 +588,7 @@ def gnss_state(
     use_loss: bool = True,
     detectors: Mapping[str, QualityDetector] | None = None,
     position_max_age_s: float = POSITION_MAX_AGE_S,
+    backdate: bool = True,
 ) -> pa.Table:
     """GNSS state of each airborne report; see the module docstring.
 
@@ -546,14 +596,17 @@ def gnss_state(
     ``nic`` or ``loss``); with ``use_loss`` the position-loss detector is
     OR-ed in. ``detectors`` replaces or tunes detectors by name (for example
     ``{"nacp": NacpCounter(bad_at=10)}``). Every detector runs and gets its
-    own ``state_<name>`` column.
+    own ``state_<name>`` column. ``backdate`` (the default, for analysing a
+    record) dates each change of state back to where its evidence began;
+    ``backdate=False`` gives what a real-time monitor would know at each
+    report (the published counters exactly).
 
     Columns: icao24, time, lat, lon, position_estimated, alt_baro_ft, state,
     state_nacp, state_nic, state_loss (and record_id when the input has it).
     Metadata (:func:`state_metadata`): mode, row and aircraft counts, the
     aircraft unknown for each mode, and the parameters used.
     """
-    chosen = {name: factory() for name, factory in DETECTORS.items()}
+    chosen = {name: factory(backdate=backdate) for name, factory in DETECTORS.items()}
     chosen.update(detectors or {})
     if mode not in chosen:
         raise UsageError(f"unknown GNSS quality mode {mode!r} (use {', '.join(chosen)})")

@@ -1,1 +1,31 @@
-"""Scenario simulator: data records with ground truth (never radio signals)."""
+"""Scenario simulator: data records with ground truth (never radio signals).
+
+``simulate(scenario, out)`` writes readsb traces, readsb-hist snapshots and
+``truth.json`` for a scenario (a shipped name from :func:`scenario_names`, or
+a TOML file); see :mod:`skywitness.sim.run`. Imports are deferred so that
+``import skywitness.sim`` stays light.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def scenario_names() -> list[str]:
+    """Names of the shipped scenarios."""
+    from skywitness.sim.scenario import scenario_names as names
+
+    return names()
+
+
+def simulate(
+    scenario: str | Path, out: Path, *, seed: int = 0, size: float = 1.0, snapshots: bool = True
+) -> dict[str, Any]:
+    """Simulate ``scenario`` into ``out``; see :func:`skywitness.sim.run.simulate`."""
+    from skywitness.sim.run import simulate as run
+
+    return run(scenario, out, seed=seed, size=size, snapshots=snapshots)
+
+
+__all__ = ["scenario_names", "simulate"]

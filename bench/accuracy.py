@@ -1,0 +1,232 @@
+"""Detection quality against simulator ground truth, over many seeds.
+
+    .venv/bin/python bench/accuracy.py [--seeds 20] [--scenarios jamming,two-jammers,sparse,clean]
+                                      [--input snapshots|traces] [--mode nacp]
+
+For each scenario and seed: simulate, read the records back through the
+project's own readers, run the GNSS state and the event/emitter pipeline, and
+score them against ``truth.json``:
+
+* per aircraft-minute precision / recall / F1 of the affected state. A minute
+  of one aircraft is *truly affected* when at least half of it lies in a truth
+  interval of kind ``lost`` (NIC/NACp 0, positions gone), *clean* when none of
+  it lies in any truth interval, and is left out when it is mostly or partly
+  in a ``degraded`` (fringe) interval or only partly lost (it is neither
+  clearly one nor the other; how many were left out is printed). It is
+  *detected* when at least half of the aircraft's reports in that minute are
+  in the bad state. Only minutes with reports count.
+* emitter error: for each truth emitter active in the data, the distance from
+  the estimate of the event that holds most of its affected aircraft (missing
+  if no event has an estimate); whether the truth lies within the estimate's
+  ``error_km_95``; events holding no affected aircraft are false events.
+* detection delay: the data are replayed in time order (windows growing by
+  ``--step`` seconds from the first truth onset) until an event that holds one
+  of the emitter's affected aircraft is declared; the delay is from the first
+  affected report of that emitter (the earliest time any detector could see
+  it) to that declaration.
+
+Results are printed as Markdown for bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from skywitness.gnss.events import interference_events
+from skywitness.gnss.state import BAD, gnss_state
+from skywitness.io import expand, read_table
+from skywitness.model.geo import distance_m
+from skywitness.sim.run import simulate
+
+NS = 1_000_000_000
+MINUTE_NS = 60 * NS
+
+
+def read_records(out: Path, source: str) -> pa.Table:
+    sub = out / ("readsb-hist" if source == "snapshots" else "traces")
+    tables = [read_table(p) for p in expand([sub])]
+    return pa.concat_tables(tables) if tables else pa.table({})
+
+
+def minute_scores(states: pa.Table, truth: dict[str, Any]) -> dict[str, int]:
+    """Confusion counts over aircraft-minutes (see the module docstring)."""
+    lost: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    other: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for ac in truth["aircraft"]:
+        for iv in ac["affected"]:
+            (lost if iv["kind"] == "lost" else other)[ac["icao24"]].append(
+                (iv["start_ns"], iv["end_ns"])
+            )
+    icao = states["icao24"].to_numpy(zero_copy_only=False)
+    t = states["time"].cast(pa.int64()).to_numpy()
+    bad = states["state"].to_numpy(zero_copy_only=False) == BAD
+    minute = t // MINUTE_NS
+    key = np.char.add(icao.astype(str), minute.astype(str))
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    frac_bad = np.bincount(inverse, weights=bad) / np.bincount(inverse)
+    counts = {"tp": 0, "fp": 0, "fn": 0, "tn": 0, "excluded": 0}
+    for k, row in enumerate(first):
+        a, m0 = str(icao[row]), int(minute[row]) * MINUTE_NS
+        m1 = m0 + MINUTE_NS
+        in_lost = sum(max(0, min(e, m1) - max(s, m0)) for s, e in lost.get(a, ()))
+        in_other = sum(max(0, min(e, m1) - max(s, m0)) for s, e in other.get(a, ()))
+        if in_other > 0 or 0 < in_lost < MINUTE_NS / 2:
+            counts["excluded"] += 1
+            continue
+        truly = in_lost >= MINUTE_NS / 2
+        detected = frac_bad[k] >= 0.5
+        counts[("t" if truly == detected else "f") + ("p" if detected else "n")] += 1
+    return counts
+
+
+def emitter_scores(events: list[Any], truth: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """Per truth emitter: error of the matched estimate; and the number of false events."""
+    affected: dict[str, set[str]] = defaultdict(set)
+    for ac in truth["aircraft"]:
+        for iv in ac["affected"]:
+            if iv["kind"] == "lost":
+                affected[iv["emitter"]].add(ac["icao24"])
+    out = []
+    for em in truth["emitters"]:
+        mine = affected.get(em["id"], set())
+        if not mine:
+            continue
+        best = max(events, key=lambda e: len(mine & set(e.aircraft)), default=None)
+        row: dict[str, Any] = {"emitter": em["id"], "affected": len(mine), "error_km": None,
+                               "within_95": None, "found": False}  # fmt: skip
+        if best is not None and mine & set(best.aircraft):
+            row["found"] = True
+            if best.emitter is not None:
+                err = (
+                    float(distance_m(best.emitter.lat, best.emitter.lon, em["lat"], em["lon"]))
+                    / 1000
+                )
+                row["error_km"] = err
+                row["within_95"] = err <= best.emitter.error_km_95
+        out.append(row)
+    all_affected = set().union(*affected.values()) if affected else set()
+    false_events = sum(1 for e in events if not (set(e.aircraft) & all_affected))
+    return out, false_events
+
+
+def detection_delays(
+    reports: pa.Table, truth: dict[str, Any], mode: str, step_s: float
+) -> list[float]:
+    """Replay: seconds from each emitter's first affected report to the first event holding it."""
+    delays = []
+    t = reports["time"]
+    for em in truth["emitters"]:
+        onsets = [(iv["start_ns"], ac["icao24"]) for ac in truth["aircraft"] for iv in ac["affected"]
+                  if iv["emitter"] == em["id"] and iv["kind"] == "lost"]  # fmt: skip
+        if not onsets:
+            continue
+        first = min(s for s, _ in onsets)
+        mine = {a for _, a in onsets}
+        lookback = first - 3600 * NS
+        now = first
+        while now <= first + 1800 * NS:
+            now += int(step_s * NS)
+            window = reports.filter(pc.and_(pc.greater_equal(t, pa.scalar(lookback, t.type)),
+                                            pc.less(t, pa.scalar(now, t.type))))  # fmt: skip
+            events = interference_events(gnss_state(window, mode=mode), window, locate=False)
+            if any(mine & set(e.aircraft) for e in events):
+                delays.append((now - first) / NS)
+                break
+        else:
+            delays.append(float("inf"))
+    return delays
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--scenarios", default="jamming,two-jammers,sparse,clean")
+    ap.add_argument("--input", choices=("snapshots", "traces"), default="snapshots")
+    ap.add_argument("--mode", default="nacp")
+    ap.add_argument("--step", type=float, default=10.0, help="replay step, seconds")
+    ap.add_argument("--no-delay", action="store_true", help="skip the (slow) replay")
+    ap.add_argument("--json", metavar="FILE", help="also write every per-seed result here")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="skywitness-acc-"))
+    rows: list[dict[str, Any]] = []
+    try:
+        for scenario in args.scenarios.split(","):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                t0 = time.perf_counter()
+                out = work / f"{scenario}-{seed}"
+                simulate(scenario, out, seed=seed, snapshots=args.input == "snapshots")
+                truth = json.loads((out / "truth.json").read_text())
+                reports = read_records(out, args.input)
+                states = gnss_state(reports, mode=args.mode)
+                events = interference_events(states, reports)
+                counts = minute_scores(states, truth)
+                emitters, false_events = emitter_scores(events, truth)
+                delays = (
+                    [] if args.no_delay else detection_delays(reports, truth, args.mode, args.step)
+                )
+                rows.append({"scenario": scenario, "seed": seed, **counts, "emitters": emitters,
+                             "false_events": false_events, "events": len(events), "delays": delays,
+                             "seconds": time.perf_counter() - t0})  # fmt: skip
+                shutil.rmtree(out)
+                r = rows[-1]
+                errs = [e["error_km"] for e in emitters]
+                print(f"# {scenario} seed {seed}: tp {r['tp']} fp {r['fp']} fn {r['fn']} "
+                      f"events {len(events)} false {false_events} emitter errors {errs} "
+                      f"delays {delays} ({r['seconds']:.1f} s)", flush=True)  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    _summary(rows, args)
+
+
+def _summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    print()
+    print(
+        f"input: {args.input}, mode: {args.mode}, seeds: {args.first_seed}..{args.first_seed + args.seeds - 1}"
+    )
+    print()
+    print("| scenario | seeds | precision | recall | F1 | minutes excluded | emitters located | "
+          "error median km | error p95 km | truth within error_km_95 | false events | "
+          "delay median s | delay max s |")  # fmt: skip
+    print(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    for scenario in dict.fromkeys(r["scenario"] for r in rows):
+        rs = [r for r in rows if r["scenario"] == scenario]
+        tp, fp, fn = (sum(r[k] for r in rs) for k in ("tp", "fp", "fn"))
+        p = tp / (tp + fp) if tp + fp else float("nan")
+        rec = tp / (tp + fn) if tp + fn else float("nan")
+        f1 = 2 * p * rec / (p + rec) if p + rec else float("nan")
+        ems = [e for r in rs for e in r["emitters"]]
+        errs = [e["error_km"] for e in ems if e["error_km"] is not None]
+        within = [e["within_95"] for e in ems if e["within_95"] is not None]
+        delays = [d for r in rs for d in r["delays"]]
+
+        def fmt(x: float) -> str:
+            return "-" if x != x else f"{x:.3f}"
+
+        print(f"| {scenario} | {len(rs)} | {fmt(p)} | {fmt(rec)} | {fmt(f1)} | "
+              f"{sum(r['excluded'] for r in rs)} | {len(errs)}/{len(ems)} | "
+              f"{fmt(float(np.median(errs))) if errs else '-'} | "
+              f"{fmt(float(np.percentile(errs, 95))) if errs else '-'} | "
+              f"{f'{sum(within)}/{len(within)}' if within else '-'} | "
+              f"{sum(r['false_events'] for r in rs)} | "
+              f"{fmt(float(np.median(delays))) if delays else '-'} | "
+              f"{fmt(max(delays)) if delays else '-'} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

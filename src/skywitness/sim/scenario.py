@@ -1,0 +1,485 @@
+"""Scenarios as data: a TOML file read into frozen, validated dataclasses.
+
+A scenario says where and when (start, duration, real airports), what flies
+(fleet size, type mix, airlines, route lengths, turnarounds), the weather
+(one constant wind, the bound of the geometric-barometric altitude offset),
+the emitters (position, antenna height, power or effective range, fringe,
+active windows) and the nuisances of real data (MLAT and ADS-B version 0
+aircraft without quality fields, faulty transponders, message dropouts,
+receiver coverage holes). Nothing here is a code path: a new scenario is a
+new file. The shipped ones live in ``skywitness/sim/scenarios/*.toml``.
+
+Every problem raises :class:`~skywitness.errors.UsageError` naming the file
+and the key, e.g. ``jamming.toml: traffic.airports[3]: unknown airport 'XXXX'``.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from skywitness.errors import UsageError
+from skywitness.sim.jammer import DEFAULT_FRINGE_DB, effective_range_km, fringe_width_km
+from skywitness.sim.performance import TYPES
+
+#: Snapshots are written every 5 s on the UTC clock (ADS-B Exchange
+#: readsb-hist cadence): scenario start times must fall on that grid.
+START_GRID_S = 5
+#: Longest scenario accepted (s): one day plus margin. Longer runs are several scenarios.
+MAX_DURATION_S = 2 * 86_400
+#: Largest fleet accepted at size 1 (keeps a typo from asking for a week of CPU).
+MAX_AIRCRAFT = 100_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Airport:
+    icao: str
+    lat: float
+    lon: float
+    elevation_ft: float
+    #: Relative traffic weight when choosing destinations.
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Emitter:
+    """A ground emitter that denies GNSS to aircraft within range and line of sight."""
+
+    id: str
+    lat: float
+    lon: float
+    #: Antenna height above the ground, m (the ground taken at sea level).
+    height_m: float
+    #: Ground distance within which aircraft lose GNSS (power-limited), km.
+    range_km: float
+    #: Width of the band beyond ``range_km`` where accuracy degrades, km.
+    fringe_km: float
+    #: Transmit power (W) when the file gave one; ``range_km`` is derived from it.
+    power_w: float | None
+    #: Active windows, unix seconds, half-open [start, end).
+    active: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class CoverageHole:
+    """Where receivers do not hear aircraft below ``below_ft`` (terrain, no stations)."""
+
+    lat: float
+    lon: float
+    radius_km: float
+    below_ft: float
+
+
+@dataclass(frozen=True)
+class Traffic:
+    aircraft: int  # fleet size at size 1
+    airports: tuple[Airport, ...]
+    types: tuple[tuple[str, float], ...]  # ICAO type, share
+    airlines: tuple[str, ...]  # ICAO airline designators for callsigns
+    min_route_km: float
+    max_route_km: float
+    #: First departure of each aircraft, minutes relative to the start.
+    first_departure_min: tuple[float, float]
+    turnaround_min: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Weather:
+    wind_from_deg: float
+    wind_kt: float
+    #: Bound on |geometric - barometric altitude|, ft.
+    geom_offset_max_ft: float
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    mlat_share: float  # aircraft seen by multilateration only (no quality fields)
+    adsb_v0_share: float  # ADS-B version 0 (no NIC/NACp fields)
+    faulty_nac_p_aircraft: int  # at size 1: transponders stuck at a low NACp
+    dropouts_per_hour: float  # per aircraft: no message at all for a while
+    dropout_s: tuple[float, float]
+    coverage_holes: tuple[CoverageHole, ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    source: str  # the file it was read from
+    start_s: int  # unix seconds
+    duration_s: int
+    traffic: Traffic
+    weather: Weather
+    emitters: tuple[Emitter, ...]
+    nuisance: Nuisance
+
+    @property
+    def end_s(self) -> int:
+        return self.start_s + self.duration_s
+
+
+# -- finding scenario files ---------------------------------------------------------
+
+
+def _shipped_dir() -> Path:
+    return Path(str(resources.files("skywitness.sim") / "scenarios"))
+
+
+def scenario_names() -> list[str]:
+    """Names of the shipped scenarios (``skywitness simulate NAME``)."""
+    return sorted(p.stem for p in _shipped_dir().glob("*.toml"))
+
+
+def resolve(scenario: str | Path) -> Path:
+    """The TOML file for a shipped scenario name, or the path given."""
+    p = Path(scenario)
+    if isinstance(scenario, str) and p.suffix != ".toml" and p.name == scenario:
+        shipped = _shipped_dir() / f"{scenario}.toml"
+        if shipped.is_file():
+            return shipped
+    if p.is_file():
+        return p
+    if p.suffix == ".toml" or p.name != str(scenario):
+        raise UsageError(f"scenario file {p} does not exist")
+    raise UsageError(
+        f"unknown scenario {str(scenario)!r}; shipped: {', '.join(scenario_names())} "
+        "(or give a path to a .toml file)"
+    )
+
+
+def load(scenario: str | Path) -> Scenario:
+    """Read and validate a scenario (a shipped name or a path to a TOML file)."""
+    path = resolve(scenario)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return _parse(doc, path)
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+#: Marks a key without a default: its absence is an error.
+_REQUIRED: Any = object()
+
+
+class _Keys:
+    """One TOML table, read with errors that name the file and the key."""
+
+    def __init__(self, data: Any, file: Path, where: str) -> None:
+        self.file = file
+        self.where = where
+        if not isinstance(data, dict):
+            raise self.error(where, "expected a table")
+        self.data: dict[str, Any] = data
+
+    def error(self, key: str, reason: str) -> UsageError:
+        return UsageError(f"{self.file}: {key}: {reason}")
+
+    def key(self, name: str) -> str:
+        return f"{self.where}.{name}" if self.where else name
+
+    def _get(self, name: str, default: Any, check: Callable[[str, Any], T]) -> T:
+        if name not in self.data:
+            if default is _REQUIRED:
+                raise self.error(self.key(name), "missing")
+            return check(self.key(name), default)
+        return check(self.key(name), self.data[name])
+
+    def number(
+        self, name: str, default: Any = _REQUIRED, lo: float = -math.inf, hi: float = math.inf
+    ) -> float:
+        def check(key: str, v: Any) -> float:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise self.error(key, f"expected a number, got {_shown(v)}")
+            if not lo <= v <= hi:
+                raise self.error(key, f"{v} is outside [{lo:g}, {hi:g}]")
+            return float(v)
+
+        return self._get(name, default, check)
+
+    def integer(self, name: str, default: Any = _REQUIRED, lo: int = 0, hi: int = 2**31) -> int:
+        def check(key: str, v: Any) -> int:
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise self.error(key, f"expected an integer, got {_shown(v)}")
+            if not lo <= v <= hi:
+                raise self.error(key, f"{v} is outside [{lo}, {hi}]")
+            return v
+
+        return self._get(name, default, check)
+
+    def string(self, name: str, default: Any = _REQUIRED) -> str:
+        def check(key: str, v: Any) -> str:
+            if not isinstance(v, str):
+                raise self.error(key, f"expected a string, got {_shown(v)}")
+            return v
+
+        return self._get(name, default, check)
+
+    def time_s(self, name: str, default: Any = _REQUIRED) -> int:
+        return self._get(name, default, lambda key, v: _time_s(self, key, v))
+
+    def pair(
+        self, name: str, default: Any = _REQUIRED, lo: float = -math.inf
+    ) -> tuple[float, float]:
+        def check(key: str, v: Any) -> tuple[float, float]:
+            if not (isinstance(v, list) and len(v) == 2):
+                raise self.error(key, f"expected [low, high], got {_shown(v)}")
+            a, b = (_Scalar(self, f"{key}[{i}]").number(x, lo=lo) for i, x in enumerate(v))
+            if a > b:
+                raise self.error(key, f"low {a:g} is above high {b:g}")
+            return a, b
+
+        return self._get(name, default, check)
+
+    def list(self, name: str, default: Any = _REQUIRED) -> list[Any]:
+        def check(key: str, v: Any) -> list[Any]:
+            if not isinstance(v, list):
+                raise self.error(key, f"expected a list, got {_shown(v)}")
+            return v
+
+        return self._get(name, default, check)
+
+    def table(self, name: str, required: bool = True) -> _Keys:
+        if name not in self.data and not required:
+            return _Keys({}, self.file, self.key(name))
+        return _Keys(self._get(name, _REQUIRED, lambda k, v: v), self.file, self.key(name))
+
+    def unknown(self, known: set[str]) -> None:
+        """Reject keys this table does not define (typos would otherwise go unnoticed)."""
+        for name in self.data:
+            if name not in known:
+                raise self.error(self.key(name), f"unknown key (known: {', '.join(sorted(known))})")
+
+
+class _Scalar:
+    """Checks a value that is not under a named key (list items)."""
+
+    def __init__(self, keys: _Keys, key: str) -> None:
+        self.keys, self.key = keys, key
+
+    def number(self, v: Any, lo: float = -math.inf, hi: float = math.inf) -> float:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise self.keys.error(self.key, f"expected a number, got {_shown(v)}")
+        if not lo <= v <= hi:
+            raise self.keys.error(self.key, f"{v} is outside [{lo:g}, {hi:g}]")
+        return float(v)
+
+
+def _shown(v: Any) -> str:
+    text = repr(v)
+    return f"{type(v).__name__} {text if len(text) < 40 else text[:37] + '...'}"
+
+
+def _time_s(keys: _Keys, key: str, v: Any) -> int:
+    """A TOML datetime or an ISO-8601 string, as unix seconds (UTC when no offset)."""
+    if isinstance(v, str):
+        try:
+            v = datetime.fromisoformat(v.replace("Z", "+00:00"))
+        except ValueError:
+            raise keys.error(key, f"not an ISO-8601 time: {v!r}") from None
+    if not isinstance(v, datetime):
+        raise keys.error(key, f"expected a date-time, got {_shown(v)}")
+    if v.tzinfo is None:
+        v = v.replace(tzinfo=UTC)
+    seconds = v.timestamp()
+    if seconds != int(seconds):
+        raise keys.error(key, "times must be whole seconds")
+    return int(seconds)
+
+
+def _parse(doc: dict[str, Any], path: Path) -> Scenario:
+    root = _Keys(doc, path, "")
+    root.unknown({"scenario", "traffic", "weather", "emitters", "nuisance"})
+    sc = root.table("scenario")
+    sc.unknown({"name", "description", "start", "duration_min"})
+    name = sc.string("name", _REQUIRED)
+    start_s = sc.time_s("start", _REQUIRED)
+    if start_s % START_GRID_S:
+        raise sc.error(sc.key("start"), f"must fall on a {START_GRID_S}-second boundary")
+    duration_s = round(sc.number("duration_min", _REQUIRED, lo=1, hi=MAX_DURATION_S / 60) * 60)
+    traffic = _traffic(root.table("traffic"))
+    weather = _weather(root.table("weather", required=False))
+    emitters = tuple(
+        _emitter(_Keys(e, path, f"emitters[{i}]")) for i, e in enumerate(root.list("emitters", []))
+    )
+    ids = [e.id for e in emitters]
+    for i, e in enumerate(ids):
+        if e in ids[:i]:
+            raise root.error(f"emitters[{i}].id", f"duplicate emitter id {e!r}")
+    return Scenario(
+        name=name,
+        description=sc.string("description", ""),
+        source=str(path),
+        start_s=start_s,
+        duration_s=duration_s,
+        traffic=traffic,
+        weather=weather,
+        emitters=emitters,
+        nuisance=_nuisance(root.table("nuisance", required=False)),
+    )
+
+
+def _traffic(t: _Keys) -> Traffic:
+    t.unknown(
+        {"aircraft", "airports", "types", "airlines", "min_route_km", "max_route_km",
+         "first_departure_min", "turnaround_min"}
+    )  # fmt: skip
+    airports = tuple(_airport(t, i, a) for i, a in enumerate(t.list("airports", _REQUIRED)))
+    if len(airports) < 2:
+        raise t.error(t.key("airports"), "at least two airports are needed")
+    codes = [a.icao for a in airports]
+    for i, c in enumerate(codes):
+        if c in codes[:i]:
+            raise t.error(f"{t.key('airports')}[{i}]", f"duplicate airport {c!r}")
+    mix = t.table("types")
+    types: list[tuple[str, float]] = []
+    for code in mix.data:
+        if code not in TYPES:
+            raise mix.error(
+                mix.key(code), f"unknown aircraft type (known: {', '.join(sorted(TYPES))})"
+            )
+        types.append((code, mix.number(code, lo=0)))
+    if not types or sum(s for _, s in types) <= 0:
+        raise t.error(t.key("types"), "give at least one type with a positive share")
+    airlines = t.list("airlines", ["SWX"])
+    for i, a in enumerate(airlines):
+        if not (isinstance(a, str) and len(a) == 3 and a.isalpha() and a.isupper()):
+            raise t.error(
+                f"{t.key('airlines')}[{i}]",
+                f"expected a 3-letter ICAO airline designator, got {_shown(a)}",
+            )
+    min_km = t.number("min_route_km", 150.0, lo=50)
+    max_km = t.number("max_route_km", 20_000.0, lo=min_km)
+    return Traffic(
+        aircraft=t.integer("aircraft", _REQUIRED, lo=1, hi=MAX_AIRCRAFT),
+        airports=airports,
+        types=tuple(types),
+        airlines=tuple(airlines),
+        min_route_km=min_km,
+        max_route_km=max_km,
+        first_departure_min=t.pair("first_departure_min", [-120.0, 60.0]),
+        turnaround_min=t.pair("turnaround_min", [40.0, 90.0], lo=10),
+    )
+
+
+def _airport(t: _Keys, i: int, a: Any) -> Airport:
+    """A real airport by ICAO code (airportsdata), or a table with its own figures."""
+    key = f"{t.key('airports')}[{i}]"
+    if isinstance(a, str):
+        db = _airport_db()
+        if a not in db:
+            raise t.error(key, f"unknown airport {a!r} (not an ICAO code in airportsdata)")
+        rec = db[a]
+        return Airport(a, float(rec["lat"]), float(rec["lon"]), float(rec["elevation"]))
+    k = _Keys(a, t.file, key)
+    k.unknown({"icao", "lat", "lon", "elevation_ft", "weight"})
+    code = k.string("icao", _REQUIRED)
+    if code in _airport_db() and "lat" not in k.data:
+        rec = _airport_db()[code]
+        lat, lon, elev = float(rec["lat"]), float(rec["lon"]), float(rec["elevation"])
+    else:
+        lat = k.number("lat", _REQUIRED, -90, 90)
+        lon = k.number("lon", _REQUIRED, -180, 180)
+        elev = k.number("elevation_ft", _REQUIRED, -1400, 15_000)
+    return Airport(code, lat, lon, elev, k.number("weight", 1.0, lo=0))
+
+
+_AIRPORTS: dict[str, Any] = {}
+
+
+def _airport_db() -> dict[str, Any]:
+    """airportsdata's ICAO table (MIT, offline), loaded on first use."""
+    if not _AIRPORTS:
+        import airportsdata
+
+        _AIRPORTS.update(airportsdata.load("ICAO"))
+    return _AIRPORTS
+
+
+def _weather(w: _Keys) -> Weather:
+    w.unknown({"wind_from_deg", "wind_kt", "geom_offset_max_ft"})
+    return Weather(
+        wind_from_deg=w.number("wind_from_deg", 0.0, 0, 360),
+        wind_kt=w.number("wind_kt", 0.0, 0, 150),
+        geom_offset_max_ft=w.number("geom_offset_max_ft", 600.0, 0, 2000),
+    )
+
+
+def _emitter(e: _Keys) -> Emitter:
+    e.unknown(
+        {"id", "lat", "lon", "height_m", "power_w", "range_km", "fringe_km", "fringe_db", "active"}
+    )
+    has_power, has_range = "power_w" in e.data, "range_km" in e.data
+    if has_power == has_range:
+        raise e.error(e.where, "give exactly one of power_w and range_km")
+    power = e.number("power_w", lo=1e-6, hi=1e7) if has_power else None
+    range_km = (
+        effective_range_km(power) if power is not None else e.number("range_km", lo=0.1, hi=5000)
+    )
+    if "fringe_km" in e.data and "fringe_db" in e.data:
+        raise e.error(e.where, "give at most one of fringe_km and fringe_db")
+    if "fringe_km" in e.data:
+        fringe = e.number("fringe_km", lo=0, hi=5000)
+    else:
+        fringe = fringe_width_km(range_km, e.number("fringe_db", DEFAULT_FRINGE_DB, lo=0, hi=30))
+    windows: list[tuple[int, int]] = []
+    for i, w in enumerate(e.list("active", _REQUIRED)):
+        k = _Keys(w, e.file, f"{e.key('active')}[{i}]")
+        k.unknown({"from", "to"})
+        a, b = k.time_s("from", _REQUIRED), k.time_s("to", _REQUIRED)
+        if b <= a:
+            raise k.error(k.key("to"), "must be after 'from'")
+        windows.append((a, b))
+    return Emitter(
+        id=e.string("id", _REQUIRED),
+        lat=e.number("lat", _REQUIRED, -90, 90),
+        lon=e.number("lon", _REQUIRED, -180, 180),
+        height_m=e.number("height_m", _REQUIRED, 0, 10_000),
+        range_km=range_km,
+        fringe_km=fringe,
+        power_w=power,
+        active=tuple(sorted(windows)),
+    )
+
+
+def _nuisance(n: _Keys) -> Nuisance:
+    n.unknown(
+        {"mlat_share", "adsb_v0_share", "faulty_nac_p_aircraft", "dropouts_per_hour",
+         "dropout_s", "coverage_holes"}
+    )  # fmt: skip
+    holes = []
+    for i, h in enumerate(n.list("coverage_holes", [])):
+        k = _Keys(h, n.file, f"{n.key('coverage_holes')}[{i}]")
+        k.unknown({"lat", "lon", "radius_km", "below_ft"})
+        holes.append(
+            CoverageHole(
+                lat=k.number("lat", _REQUIRED, -90, 90),
+                lon=k.number("lon", _REQUIRED, -180, 180),
+                radius_km=k.number("radius_km", _REQUIRED, 0, 5000),
+                below_ft=k.number("below_ft", _REQUIRED, 0, 60_000),
+            )
+        )
+    mlat = n.number("mlat_share", 0.0, 0, 1)
+    v0 = n.number("adsb_v0_share", 0.0, 0, 1)
+    if mlat + v0 > 1:
+        raise n.error(n.key("adsb_v0_share"), "mlat_share + adsb_v0_share exceeds 1")
+    return Nuisance(
+        mlat_share=mlat,
+        adsb_v0_share=v0,
+        faulty_nac_p_aircraft=n.integer("faulty_nac_p_aircraft", 0, 0, 10_000),
+        dropouts_per_hour=n.number("dropouts_per_hour", 0.0, 0, 60),
+        dropout_s=n.pair("dropout_s", [5.0, 60.0], lo=1),
+        coverage_holes=tuple(holes),
+    )
