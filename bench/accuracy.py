@@ -14,7 +14,8 @@ score them against ``truth.json``:
   in a ``degraded`` (fringe) interval or only partly lost (it is neither
   clearly one nor the other; how many were left out is printed). It is
   *detected* when at least half of the aircraft's reports in that minute are
-  in the bad state. Only minutes with reports count.
+  in the bad state within an interference event (a lone faulty receiver is
+  bad but affected by no interference). Only minutes with reports count.
 * emitter error: for each truth emitter active in the data, the distance from
   the estimate of the event that holds most of its affected aircraft (missing
   if no event has an estimate); whether the truth lies within the estimate's
@@ -59,7 +60,23 @@ def read_records(out: Path, source: str) -> pa.Table:
     return pa.concat_tables(tables) if tables else pa.table({})
 
 
-def minute_scores(states: pa.Table, truth: dict[str, Any]) -> dict[str, int]:
+def in_events(states: pa.Table, events: list[Any]) -> np.ndarray:
+    """Rows whose aircraft is, at that time, in one of the events' bad stretches."""
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for ev in events:
+        for iv in ev.intervals:
+            spans[iv.icao24].append((iv.start_ns, iv.end_ns))
+    icao = states["icao24"].to_numpy(zero_copy_only=False)
+    t = states["time"].cast(pa.int64()).to_numpy()
+    out = np.zeros(len(t), dtype=bool)
+    for a, ivs in spans.items():
+        rows = np.flatnonzero(icao == a)
+        for s0, e0 in ivs:
+            out[rows[(t[rows] >= s0) & (t[rows] <= e0)]] = True
+    return out
+
+
+def minute_scores(states: pa.Table, truth: dict[str, Any], events: list[Any]) -> dict[str, int]:
     """Confusion counts over aircraft-minutes (see the module docstring)."""
     lost: dict[str, list[tuple[int, int]]] = defaultdict(list)
     other: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -70,7 +87,7 @@ def minute_scores(states: pa.Table, truth: dict[str, Any]) -> dict[str, int]:
             )
     icao = states["icao24"].to_numpy(zero_copy_only=False)
     t = states["time"].cast(pa.int64()).to_numpy()
-    bad = states["state"].to_numpy(zero_copy_only=False) == BAD
+    bad = (states["state"].to_numpy(zero_copy_only=False) == BAD) & in_events(states, events)
     minute = t // MINUTE_NS
     key = np.char.add(icao.astype(str), minute.astype(str))
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
@@ -171,7 +188,7 @@ def main() -> None:
                 reports = read_records(out, args.input)
                 states = gnss_state(reports, mode=args.mode)
                 events = interference_events(states, reports)
-                counts = minute_scores(states, truth)
+                counts = minute_scores(states, truth, events)
                 emitters, false_events = emitter_scores(events, truth)
                 delays = (
                     [] if args.no_delay else detection_delays(reports, truth, args.mode, args.step)

@@ -54,6 +54,22 @@ SAME_EMITTER_KM = 25.0
 OUTSIDE_SEARCH_KM = 500.0
 #: Outside evidence thinned to one point per aircraft per this many seconds.
 OUTSIDE_STEP_S = 60.0
+#: Stretches beginning (ending) within this of the group's first (last) one,
+#: when there are several, are the emitter switching on (off): receivers lose
+#: a fix within a few seconds of onset, and reports come every 1-20 s.
+SWITCH_WINDOW_S = 60.0
+#: A bad sample is contradicted by a good aircraft this close (km), within
+#: CONTRADICTION_S, and no more than CONTRADICTION_ALT_FT lower: jamming
+#: reaches every receiver in line of sight near the same place, higher ones
+#: first. 20 km is about one H3 resolution-4 cell; 1,000 ft covers the
+#: difference in radio horizon between neighbouring levels (~1 km).
+CONTRADICTION_KM = 20.0
+CONTRADICTION_S = 60.0
+CONTRADICTION_ALT_FT = 1000.0
+#: Samples at each end of a stretch where contradictions are expected: the
+#: aircraft is at the boundary, next to others just outside it (3 samples of
+#: PATH_STEP_S = 90 s, about 40 km at cruise speed, half the fringe width).
+EDGE_SAMPLES = 3
 #: Vertices of an event's polygon when it is drawn from a fitted disc.
 CIRCLE_VERTICES = 72
 
@@ -163,8 +179,12 @@ def _stretches(t: NDArray[np.int64], bad: NDArray[np.bool_]) -> list[tuple[int, 
     return runs
 
 
+# A trusted position is a real one on a report not in the bad state (good, or
+# unknown for aircraft that send no quality fields: nothing says it is wrong).
+
+
 def _last_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, lo: int, i: int) -> tuple[float, float, float] | None:  # fmt: skip
-    ok = np.flatnonzero((state[lo:i] == GOOD) & real[lo:i])
+    ok = np.flatnonzero((state[lo:i] != BAD) & real[lo:i])
     if not len(ok):
         return None
     k = lo + ok[-1]
@@ -172,7 +192,7 @@ def _last_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, lo: int, 
 
 
 def _first_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, gs: Any, j: int, hi: int) -> tuple[float, float, float, float] | None:  # fmt: skip
-    ok = np.flatnonzero((state[j:hi] == GOOD) & real[j:hi])
+    ok = np.flatnonzero((state[j:hi] != BAD) & real[j:hi])
     if not len(ok):
         return None
     k = j + ok[0]
@@ -262,9 +282,9 @@ def interference_events(
     states: pa.Table, reports: pa.Table, *, min_aircraft: int = MIN_AIRCRAFT, locate: bool = True
 ) -> list[Event]:
     """Interference events found in ``states`` (from gnss_state) and their ``reports``."""
-    ivs = intervals(states, reports)
-    groups = [g for g in group(ivs) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
     outside = _outside_points(states)
+    ivs = consistent(intervals(states, reports), outside)
+    groups = [g for g in group(ivs) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
     found = [_event(ivs, g, outside, locate) for g in groups]
     if locate:
         found = _merge_same_emitter(ivs, found, groups, outside)
@@ -272,6 +292,89 @@ def interference_events(
     for k, ev in enumerate(found):
         ev.id = f"E{k + 1:03d}-{datetime.fromtimestamp(ev.start_ns / NS, UTC):%Y%m%dT%H%M}"
     return found
+
+
+def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interval]:
+    """Bad stretches with the parts that the other aircraft contradict removed.
+
+    Interference affects every aircraft in line of sight near the same place:
+    a sample of a bad stretch is *contradicted* when another aircraft with
+    good quality flew within :data:`CONTRADICTION_KM`, at the same time and
+    no lower, and *supported* when another aircraft was bad there. A stretch
+    with no contradicted sample is kept whole (sparse traffic says nothing
+    against it); otherwise only its parts between contradicted samples that
+    some other aircraft supports are kept. That removes a receiver reporting
+    bad quality on its own (the case GPSJam forgives with its "- 1").
+    """
+    if not ivs or not len(outside):
+        return ivs
+    samples = [_samples(iv) for iv in ivs]
+    order = np.argsort(outside[:, 0])
+    out_sorted = outside[order]
+    bad_pts = np.concatenate(
+        [np.column_stack([s_, np.full(len(s_), k)]) for k, s_ in enumerate(samples)]
+    )
+    bad_pts = bad_pts[np.argsort(bad_pts[:, 0])]
+    kept: list[Interval] = []
+    for k, (iv, smp) in enumerate(zip(ivs, samples, strict=True)):
+        if not len(smp):
+            kept.append(iv)
+            continue
+        contra = _near(smp, out_sorted, lambda alt_o, alt_i: alt_o >= alt_i - CONTRADICTION_ALT_FT)
+        others = bad_pts[bad_pts[:, 4] != k]
+        support = _near(smp, others[:, :4], lambda alt_o, alt_i: np.ones_like(alt_o, dtype=bool))
+        # Near its ends a stretch touches the boundary, where good neighbours are
+        # normal: only contradictions inside it count.
+        contra[:EDGE_SAMPLES] = False
+        contra[max(len(contra) - EDGE_SAMPLES, 0) :] = False
+        if not contra.any():
+            kept.append(iv)
+            continue
+        kept.extend(_pieces(iv, smp, contra, support))
+    return kept
+
+
+def _samples(iv: Interval) -> NDArray[np.float64]:
+    """(time s, lat, lon, alt) along a stretch, one per PATH_STEP_S."""
+    if not len(iv.path):
+        return np.zeros((0, 4))
+    keep = np.r_[True, np.diff(np.floor(iv.path[:, 0] / PATH_STEP_S)) > 0]
+    return iv.path[keep]
+
+
+def _near(smp: NDArray[np.float64], pts: NDArray[np.float64], alt_ok: Any) -> NDArray[np.bool_]:
+    """For each sample, whether a point (time-sorted) is within CONTRADICTION_KM and the time slack."""
+    out = np.zeros(len(smp), dtype=bool)
+    if not len(pts):
+        return out
+    lo = np.searchsorted(pts[:, 0], smp[:, 0] - CONTRADICTION_S)
+    hi = np.searchsorted(pts[:, 0], smp[:, 0] + CONTRADICTION_S)
+    for j in range(len(smp)):
+        cand = pts[lo[j] : hi[j]]
+        if not len(cand):
+            continue
+        d = distance_m(cand[:, 1], cand[:, 2], smp[j, 1], smp[j, 2]) / 1000
+        out[j] = bool(((d <= CONTRADICTION_KM) & alt_ok(cand[:, 3], smp[j, 3])).any())
+    return out
+
+
+def _pieces(iv: Interval, smp: NDArray[np.float64], contra: NDArray[np.bool_],
+            support: NDArray[np.bool_]) -> list[Interval]:  # fmt: skip
+    """The supported parts of a stretch between its contradicted samples."""
+    pieces = []
+    edges = np.flatnonzero(np.diff(np.r_[1, contra.astype(np.int8), 1]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):  # runs of uncontradicted samples
+        if not support[a:b].any():
+            continue
+        t0, t1 = smp[a, 0], smp[b - 1, 0]
+        if b < len(smp):  # extend to the sample before the next contradiction
+            t1 = smp[b, 0] - 1e-9
+        start = iv.start_ns if a == 0 else int(t0 * NS)
+        end = iv.end_ns if b == len(smp) else int(t1 * NS)
+        path = iv.path[(iv.path[:, 0] >= start / NS) & (iv.path[:, 0] <= end / NS)]
+        pieces.append(Interval(iv.icao24, start, end, iv.entry if a == 0 else None,
+                               iv.exit if b == len(smp) else None, path))  # fmt: skip
+    return pieces
 
 
 def _outside_points(states: pa.Table) -> NDArray[np.float64]:
@@ -291,17 +394,33 @@ def _outside_points(states: pa.Table) -> NDArray[np.float64]:
     return np.column_stack(cols)
 
 
+def _cohort(times: list[int], first: bool) -> set[int]:
+    """Indices of the stretches that began (ended) together at the group's first (last) moment.
+
+    When an emitter switches on, every aircraft already inside its disc loses
+    GNSS at once: their last trusted positions are inside, not on the
+    boundary. Likewise at switch-off (or where the record starts or ends).
+    """
+    edge = min(times) if first else max(times)
+    near = {k for k, t in enumerate(times) if abs(t - edge) <= SWITCH_WINDOW_S * NS}
+    return near if len(near) >= MIN_AIRCRAFT else set()
+
+
 def _observations(
     ivs: list[Interval], idx: list[int], outside: NDArray[np.float64]
 ) -> Observations:
     entry, ea, exit_, xa, inside = [], [], [], [], []
     codes = {a: k for k, a in enumerate(sorted({ivs[i].icao24 for i in idx}))}
-    for i in idx:
+    switch_on = _cohort([ivs[i].start_ns for i in idx], first=True)
+    switch_off = _cohort([ivs[i].end_ns for i in idx], first=False)
+    for k, i in enumerate(idx):
         iv = ivs[i]
-        if iv.entry:
+        if iv.entry and k in switch_on:
+            inside.append(np.array([iv.entry]))
+        elif iv.entry:
             entry.append(iv.entry)
             ea.append(codes[iv.icao24])
-        if iv.exit:
+        if iv.exit and k not in switch_off:
             exit_.append(iv.exit)
             xa.append(codes[iv.icao24])
         if len(iv.path):
