@@ -61,6 +61,10 @@ INOUT_MARGIN_KM = 4.0
 HINGE_SCALE_KM = 1.0
 #: Fewest entry points from which a boundary is fitted.
 MIN_ENTRIES = 3
+#: An entry this many ENTRY_SIGMA_KM inside a fit is not a boundary crossing.
+INSIDE_OUTLIER_SIGMA = 3.0
+#: Rounds of fit-and-reclassify.
+REFIT_ROUNDS = 3
 #: Bootstrap resamples for the uncertainty.
 BOOTSTRAP = 60
 #: chi-square 95 % quantile, 2 degrees of freedom (position error ellipse).
@@ -181,6 +185,9 @@ def locate_emitter(
     if len(obs.entry) < MIN_ENTRIES:
         return None
     plane = _Plane(float(np.mean(obs.entry[:, 0])), float(np.mean(obs.entry[:, 1])))
+    obs = _reclassify(obs, plane)
+    if len(obs.entry) < MIN_ENTRIES:
+        return None
     data = _plane_data(obs, plane)
     p, _, jac = _fit(data)
     lat, lon = plane.latlon(float(p[0]), float(p[1]))
@@ -191,6 +198,30 @@ def locate_emitter(
         lat=float(lat), lon=float(lon), range_km=float(p[2]),
         error_km_95=float(max(formal, spread)), n_entries=len(obs.entry), n_exits=len(obs.exit),
     )  # fmt: skip
+
+
+def _reclassify(obs: Observations, plane: _Plane) -> Observations:
+    """Entries far inside a first fit are not boundary crossings: move them inside.
+
+    An aircraft already inside when the emitter switched on, or one that took
+    off inside the disc, loses GNSS where it is, not at the boundary. Each
+    round fits, moves the entries more than ``INSIDE_OUTLIER_SIGMA`` sigma
+    inside, and refits, until none moves (or too few entries would remain).
+    """
+    for _ in range(REFIT_ROUNDS):
+        data = _plane_data(obs, plane)
+        p, _, _ = _fit(data)
+        resid = np.hypot(data["ex"] - p[0], data["ey"] - p[1]) - np.minimum(p[2], data["eh"])
+        deep = resid < -INSIDE_OUTLIER_SIGMA * ENTRY_SIGMA_KM
+        if not deep.any() or (~deep).sum() < MIN_ENTRIES:
+            return obs
+        obs = Observations(
+            entry=obs.entry[~deep], exit=obs.exit,
+            inside=np.concatenate([obs.inside, obs.entry[deep]]), outside=obs.outside,
+            entry_aircraft=obs.entry_aircraft[~deep] if len(obs.entry_aircraft) else obs.entry_aircraft,
+            exit_aircraft=obs.exit_aircraft,
+        )  # fmt: skip
+    return obs
 
 
 def _plane_data(obs: Observations, plane: _Plane, entry_idx: NDArray[np.int64] | None = None,
