@@ -139,23 +139,95 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from skywitness.sim import simulate
+
+    summary = simulate(args.scenario, Path(args.out), seed=args.seed, size=args.size,
+                       snapshots=not args.no_snapshots)  # fmt: skip
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"{summary['scenario']} (seed {summary['seed']}, size {summary['size']}): "
+              f"{summary['aircraft']} aircraft, {summary['flights']} flights, "
+              f"{summary['affected_aircraft']} affected; {summary['trace_files']} trace files, "
+              f"{summary['snapshot_files']} snapshots and truth.json in {summary['out']}")  # fmt: skip
+    return EXIT_OK
+
+
+def _jamming(args: argparse.Namespace) -> int:
+    from skywitness.gnss.analysis import jamming_analysis
+
+    store = _open_store(args.store)
+    result = jamming_analysis(
+        store,
+        start_ns=_time_ns(args.start) if args.start else None,
+        end_ns=_time_ns(args.end) if args.end else None,
+        bbox=_bbox(args.bbox) if args.bbox else None,
+        resolution=args.resolution, window=args.window, mode=args.mode,
+        outputs=[Path(o) for o in args.out or []],
+        events_out=Path(args.events_out) if args.events_out else None,
+    )  # fmt: skip
+    if args.json:
+        _print_json({"events": [e.as_json() for e in result.events], "cells": result.cells})
+        return EXIT_OK
+    print(f"{result.reports} reports, {result.aircraft} airborne aircraft "
+          f"({result.unknown_aircraft} without quality fields for mode {args.mode}); "
+          f"{result.cells} cell-windows, {len(result.events)} interference events")  # fmt: skip
+    for e in result.events:
+        em = e.emitter
+        where = ("emitter not located (too few aircraft entering the area)" if em is None else
+                 f"emitter {em.lat:.3f}, {em.lon:.3f} +/- {em.error_km_95:.1f} km (95 %), "
+                 f"range {em.range_km:.0f} km")  # fmt: skip
+        print(
+            f"  {e.id}: {len(e.aircraft)} aircraft, {e.as_json()['start']} .. {e.as_json()['end']}, {where}"
+        )
+    for w in result.written:
+        print(f"  wrote {w['file']}")
+    return EXIT_OK
+
+
+def _open_store(path: str | None) -> Any:
+    from skywitness.store import Store, resolve_store
+
+    return Store(resolve_store(path), create=False)
+
+
 def _demo(args: argparse.Namespace) -> int:
-    from skywitness.sim.sample import write_sample
+    from skywitness.sim import simulate
     from skywitness.store import resolve_store
 
     store_dir = resolve_store(args.store)
     sample_dir = store_dir.parent / (store_dir.name + "-sample")
-    print(f"Writing the demo sample (readsb traces and readsb-hist snapshots) to {sample_dir}")
-    paths = write_sample(sample_dir)
+    out_dir = store_dir.parent / (store_dir.name + "-out")
+    if not (sample_dir / "truth.json").exists():
+        print(f"Simulating the 'jamming' scenario (seed 0) into {sample_dir}: readsb traces, "
+              "readsb-hist snapshots and ground truth")  # fmt: skip
+        simulate("jamming", sample_dir, seed=0)
+    print("Ingesting the snapshots (ADS-B Exchange readsb-hist layout) ...")
     ns = argparse.Namespace(
-        store=str(store_dir), paths=[str(p) for p in paths], format=None, reference=None,
-        start_time=None, json=False, show_skips=5,
+        store=str(store_dir), paths=[str(sample_dir / "readsb-hist")], format=None,
+        reference=None, start_time=None, json=False, show_skips=5,
     )  # fmt: skip
     code = _ingest(ns)
     if code != EXIT_OK:
         return code
     print()
-    return _info(argparse.Namespace(store=str(store_dir), json=False))
+    _info(argparse.Namespace(store=str(store_dir), json=False))
+    print()
+    print("GNSS interference (mode nacp, H3 resolution 4, hourly windows):")
+    outs = [str(out_dir / f"jamming-map.{ext}") for ext in ("html", "geojson", "csv", "parquet")]
+    if _has_matplotlib():
+        outs.append(str(out_dir / "jamming-map.png"))
+    return _jamming(argparse.Namespace(
+        store=str(store_dir), start=None, end=None, bbox=None, resolution=4, window="1h",
+        mode="nacp", out=outs, events_out=str(out_dir / "jamming-events.geojson"), json=False,
+    ))  # fmt: skip
+
+
+def _has_matplotlib() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def _formats(args: argparse.Namespace) -> int:
@@ -269,7 +341,30 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_export)
 
-    s = sub.add_parser("demo", help="write the sample, ingest it into the default store, summarise")
+    s = sub.add_parser("simulate", help="write a synthetic scenario with ground truth (data only)")
+    s.add_argument("scenario", help="a shipped scenario name or a TOML file")
+    s.add_argument("--out", required=True, metavar="DIR")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--size", type=float, default=1.0, help="traffic scale factor")
+    s.add_argument("--no-snapshots", action="store_true", help="write traces and truth only")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_simulate)
+
+    s = sub.add_parser("jamming", help="GNSS interference maps, events and emitters")
+    s.add_argument("--store", help=store_help)
+    s.add_argument("--from", dest="start", metavar="T")
+    s.add_argument("--to", dest="end", metavar="T")
+    s.add_argument("--bbox", metavar="W,S,E,N", help="aircraft seen inside this box")
+    s.add_argument("--resolution", type=int, default=4, help="H3 resolution (default 4)")
+    s.add_argument("--window", choices=("1h", "1d"), default="1d")
+    s.add_argument("--mode", choices=("nacp", "nic"), default="nacp")
+    s.add_argument("--out", action="append", metavar="FILE",
+                   help="map: .csv (GPSJam), .geojson, .parquet, .png, .html; repeatable")  # fmt: skip
+    s.add_argument("--events-out", metavar="FILE", help="events and emitters as GeoJSON")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_jamming)
+
+    s = sub.add_parser("demo", help="simulate, ingest and analyse a jamming scenario")
     s.add_argument("--store", help=store_help)
     s.set_defaults(func=_demo)
 

@@ -100,6 +100,9 @@ LOSS_MIN_RATE_FRACTION = 0.25
 #: position if that is at most this old. At 480 kt an aircraft covers 30 km
 #: in 2 min, about the size of one H3 resolution-4 cell (22.6 km edge).
 POSITION_MAX_AGE_S = 120.0
+#: Longest dead reckoning through a position gap: at 0.5 deg of track error
+#: an aircraft at 450 kt drifts ~2 km in 15 min (a tenth of an H3 res-4 cell).
+DEAD_RECKONING_MAX_S = 900.0
 #: Columns whose presence on a report without position shows the aircraft is
 #: still heard (altitude, speeds, heading): "the other fields keep coming".
 OTHER_FIELDS = ("alt_baro_ft", "gs_kt", "ias_kt", "tas_kt", "mach", "heading_deg", "vrate_fpm")
@@ -536,6 +539,9 @@ def prepare(reports: pa.Table, reset_gap_s: float = STATE_RESET_GAP_S) -> tuple[
             values = _np(reports[name].cast(pa.float64()), np.float64, np.nan)[order]
             columns[name] = pa.array(values, mask=~has_position)
     columns["alt_baro_ft"] = _column(reports, "alt_baro_ft", pa.float32(), order)
+    for name in ("gs_kt", "track_deg"):  # for dead reckoning through position gaps
+        if name in reports.column_names:
+            columns[name] = _column(reports, name, pa.float32(), order)
     if rid_all is not None:
         columns["record_id"] = pa.array(rid_all[order], pa.int64())
     return pa.table(columns), batch
@@ -692,7 +698,9 @@ def _params(det: QualityDetector) -> dict[str, Any]:
 def _best_position(
     table: pa.Table, batch: Batch, max_age_s: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], Bool]:
-    """The report's position, else the aircraft's last one if at most max_age_s old."""
+    """The report's position; else dead-reckoned from the last one with the ground speed
+    and track still reported (up to DEAD_RECKONING_MAX_S); else the last one if at most
+    max_age_s old."""
     lat = _np(table["lat"], np.float64, np.nan) if "lat" in table.column_names else None
     lon = _np(table["lon"], np.float64, np.nan) if "lon" in table.column_names else None
     n = len(batch)
@@ -700,12 +708,39 @@ def _best_position(
         return np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
     last = last_index(batch.has_position, batch.aircraft_start)
     source = np.maximum(last, 0)
-    fresh = (last >= 0) & (batch.time_ns - batch.time_ns[source] <= int(max_age_s * NS_PER_S))
+    age = batch.time_ns - batch.time_ns[source]
+    fresh = (last >= 0) & (age <= int(max_age_s * NS_PER_S))
+    est_lat, est_lon = lat[source], lon[source]
+    if "gs_kt" in table.column_names and "track_deg" in table.column_names:
+        # Dead reckoning: the ground speed and track the aircraft keeps sending
+        # carry it on from its last position (exact in still air for ground-
+        # referenced velocity; drift grows with time, hence DEAD_RECKONING_MAX_S).
+        gs = _np(table["gs_kt"].cast(pa.float64()), np.float64, np.nan)
+        trk = np.radians(_np(table["track_deg"].cast(pa.float64()), np.float64, np.nan))
+        dt = np.diff(batch.time_ns, prepend=batch.time_ns[:1]) / NS_PER_S
+        dt[batch.aircraft_start] = 0.0
+        ok = np.isfinite(gs) & np.isfinite(trk) & ~batch.has_position
+        step_km = np.where(ok, gs * 1.852 / 3600 * dt, 0.0)
+        north = np.cumsum(step_km * np.where(ok, np.cos(trk), 0.0))
+        east = np.cumsum(step_km * np.where(ok, np.sin(trk), 0.0))
+        dn, de = north - north[source], east - east[source]
+        km_per_deg = 111.195
+        est_lat = lat[source] + dn / km_per_deg
+        est_lon = lon[source] + de / (
+            km_per_deg * np.maximum(np.cos(np.radians(lat[source])), 0.01)
+        )
+        est_lon = (est_lon + 180.0) % 360.0 - 180.0
+        reckoned = (
+            (last >= 0)
+            & (age <= int(DEAD_RECKONING_MAX_S * NS_PER_S))
+            & (np.abs(dn) + np.abs(de) > 0)
+        )
+        fresh = fresh | reckoned
     estimated = ~batch.has_position & fresh
     use = batch.has_position | estimated
     return (
-        np.where(use, lat[source], np.nan),
-        np.where(use, lon[source], np.nan),
+        np.where(batch.has_position, lat, np.where(use, est_lat, np.nan)),
+        np.where(batch.has_position, lon, np.where(use, est_lon, np.nan)),
         estimated,
     )
 
