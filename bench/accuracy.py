@@ -36,7 +36,6 @@ import json
 import shutil
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +44,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from skywitness.gnss.events import interference_events
-from skywitness.gnss.state import BAD, gnss_state
+from skywitness.gnss.state import gnss_state
 from skywitness.io import expand, read_table
-from skywitness.model.geo import distance_m
 from skywitness.sim.run import simulate
+from skywitness.sim.score import emitter_scores, minute_scores
 
 NS = 1_000_000_000
 MINUTE_NS = 60 * NS
@@ -58,83 +57,6 @@ def read_records(out: Path, source: str) -> pa.Table:
     sub = out / ("readsb-hist" if source == "snapshots" else "traces")
     tables = [read_table(p) for p in expand([sub])]
     return pa.concat_tables(tables) if tables else pa.table({})
-
-
-def in_events(states: pa.Table, events: list[Any]) -> np.ndarray:
-    """Rows whose aircraft is, at that time, in one of the events' bad stretches."""
-    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for ev in events:
-        for iv in ev.intervals:
-            spans[iv.icao24].append((iv.start_ns, iv.end_ns))
-    icao = states["icao24"].to_numpy(zero_copy_only=False)
-    t = states["time"].cast(pa.int64()).to_numpy()
-    out = np.zeros(len(t), dtype=bool)
-    for a, ivs in spans.items():
-        rows = np.flatnonzero(icao == a)
-        for s0, e0 in ivs:
-            out[rows[(t[rows] >= s0) & (t[rows] <= e0)]] = True
-    return out
-
-
-def minute_scores(states: pa.Table, truth: dict[str, Any], events: list[Any]) -> dict[str, int]:
-    """Confusion counts over aircraft-minutes (see the module docstring)."""
-    lost: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    other: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for ac in truth["aircraft"]:
-        for iv in ac["affected"]:
-            (lost if iv["kind"] == "lost" else other)[ac["icao24"]].append(
-                (iv["start_ns"], iv["end_ns"])
-            )
-    icao = states["icao24"].to_numpy(zero_copy_only=False)
-    t = states["time"].cast(pa.int64()).to_numpy()
-    bad = (states["state"].to_numpy(zero_copy_only=False) == BAD) & in_events(states, events)
-    minute = t // MINUTE_NS
-    key = np.char.add(icao.astype(str), minute.astype(str))
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    frac_bad = np.bincount(inverse, weights=bad) / np.bincount(inverse)
-    counts = {"tp": 0, "fp": 0, "fn": 0, "tn": 0, "excluded": 0}
-    for k, row in enumerate(first):
-        a, m0 = str(icao[row]), int(minute[row]) * MINUTE_NS
-        m1 = m0 + MINUTE_NS
-        in_lost = sum(max(0, min(e, m1) - max(s, m0)) for s, e in lost.get(a, ()))
-        in_other = sum(max(0, min(e, m1) - max(s, m0)) for s, e in other.get(a, ()))
-        if in_other > 0 or 0 < in_lost < MINUTE_NS / 2:
-            counts["excluded"] += 1
-            continue
-        truly = in_lost >= MINUTE_NS / 2
-        detected = frac_bad[k] >= 0.5
-        counts[("t" if truly == detected else "f") + ("p" if detected else "n")] += 1
-    return counts
-
-
-def emitter_scores(events: list[Any], truth: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    """Per truth emitter: error of the matched estimate; and the number of false events."""
-    affected: dict[str, set[str]] = defaultdict(set)
-    for ac in truth["aircraft"]:
-        for iv in ac["affected"]:
-            if iv["kind"] == "lost":
-                affected[iv["emitter"]].add(ac["icao24"])
-    out = []
-    for em in truth["emitters"]:
-        mine = affected.get(em["id"], set())
-        if not mine:
-            continue
-        best = max(events, key=lambda e: len(mine & set(e.aircraft)), default=None)
-        row: dict[str, Any] = {"emitter": em["id"], "affected": len(mine), "error_km": None,
-                               "within_95": None, "found": False}  # fmt: skip
-        if best is not None and mine & set(best.aircraft):
-            row["found"] = True
-            if best.emitter is not None:
-                err = (
-                    float(distance_m(best.emitter.lat, best.emitter.lon, em["lat"], em["lon"]))
-                    / 1000
-                )
-                row["error_km"] = err
-                row["within_95"] = err <= best.emitter.error_km_95
-        out.append(row)
-    all_affected = set().union(*affected.values()) if affected else set()
-    false_events = sum(1 for e in events if not (set(e.aircraft) & all_affected))
-    return out, false_events
 
 
 def detection_delays(

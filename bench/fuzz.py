@@ -26,7 +26,7 @@ from pathlib import Path
 
 from skywitness.errors import InputError
 from skywitness.io import read_table
-from skywitness.sim.sample import write_sample
+from skywitness.sim import simulate
 
 FINDINGS = Path(__file__).parent / "fuzz-findings"
 
@@ -35,7 +35,7 @@ def _seeds(work: Path) -> dict[str, list[bytes]]:
     spec = importlib.util.find_spec("traffic")
     samples = Path(next(iter(spec.submodule_search_locations))) / "data" / "samples"  # type: ignore[union-attr]
     sample = work / "sample"
-    write_sample(sample)
+    simulate("sparse", sample, seed=0, size=0.5)
     jsonl = (samples / "rs1090/full_flight_short.jsonl").read_bytes()
     snaps = sorted((sample / "readsb-hist").rglob("*.json.gz"))
     trace = json.loads((samples / "readsb/trace_full_ac671b.json").read_bytes())

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from skywitness.cli import main
 from skywitness.io import open_file, registry
 from skywitness.store import Store
 
@@ -34,16 +33,3 @@ def test_detected_ingested_once(samples: Path, store_dir: Path, rel: str, fmt: s
     assert t.num_rows == first.reports
     assert set(t["format"].to_pylist()) == {fmt}
     assert len(set(t["record_id"].to_pylist())) == t.num_rows
-
-
-def test_demo_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store = tmp_path / "skywitness-data"
-    assert main(["demo", "--store", str(store)]) == 0
-    out = capsys.readouterr().out
-    assert "reports added" in out and "aircraft   4" in out
-    info = Store(store, create=False).info()
-    assert set(info["by_format"]) == {"readsb-trace", "readsb-aircraft"}
-    assert 0 < info["with_position"] < info["reports"]  # the sample has a GNSS-loss stretch
-    assert main(["demo", "--store", str(store)]) == 0
-    assert "0 reports added" in capsys.readouterr().out
-    assert Store(store, create=False).info()["reports"] == info["reports"]
