@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from skywitness.gnss.localise import EmitterEstimate, Observations, locate_emitter
+from skywitness.gnss.localise import EmitterEstimate, Observations, horizon_km, locate_emitter
 from skywitness.gnss.state import BAD, GOOD
 from skywitness.model.geo import EARTH_RADIUS_M, destination, distance_m
 
@@ -54,10 +54,22 @@ SAME_EMITTER_KM = 25.0
 OUTSIDE_SEARCH_KM = 500.0
 #: Outside evidence thinned to one point per aircraft per this many seconds.
 OUTSIDE_STEP_S = 60.0
-#: Stretches beginning (ending) within this of the group's first (last) one,
-#: when there are several, are the emitter switching on (off): receivers lose
-#: a fix within a few seconds of onset, and reports come every 1-20 s.
-SWITCH_WINDOW_S = 60.0
+#: Onsets chained this close from the group's first one are the emitter
+#: switching on: receivers lose a fix within ~1-6 s of onset and snapshots
+#: come every 5 s, so simultaneous losses spread over ~10 s.
+SWITCH_ON_GAP_S = 15.0
+#: Recoveries chained this close from the group's last one are the emitter
+#: switching off: re-acquisition takes 20-120 s per receiver, so recoveries
+#: spread over ~100 s with gaps well under a minute when several aircraft are in.
+SWITCH_OFF_GAP_S = 60.0
+#: How much denser than the group's average a burst of onsets (recoveries)
+#: must be to count as a switching rather than crossings that happen to be
+#: close in time.
+BURST_RATE_FACTOR = 5.0
+#: An entry (exit) is the last (first) trusted position within this of the
+#: stretch's start (end); beyond it the aircraft was not seen crossing (it
+#: took off or landed inside, or coverage was lost).
+TRUSTED_GAP_S = 120.0
 #: A bad sample is contradicted by a good aircraft this close (km), within
 #: CONTRADICTION_S, and no more than CONTRADICTION_ALT_FT lower: jamming
 #: reaches every receiver in line of sight near the same place, higher ones
@@ -66,10 +78,19 @@ SWITCH_WINDOW_S = 60.0
 CONTRADICTION_KM = 20.0
 CONTRADICTION_S = 60.0
 CONTRADICTION_ALT_FT = 1000.0
+#: ... or at any level above this: its radio horizon (> 350 km with a 10 m
+#: antenna) is beyond a ground jammer's power-limited range, so being lower
+#: does not hide it from an emitter that reaches the higher aircraft.
+CONTRADICTION_HIGH_FT = 20000.0
 #: Samples at each end of a stretch where contradictions are expected: the
 #: aircraft is at the boundary, next to others just outside it (3 samples of
 #: PATH_STEP_S = 90 s, about 40 km at cruise speed, half the fringe width).
 EDGE_SAMPLES = 3
+#: A stretch is unexplained by a fitted emitter when more than this share of
+#: its path lies beyond the disc by more than the fit's 95 % error plus this
+#: margin (dead reckoning drifts a few km over tens of minutes).
+UNEXPLAINED_FRACTION = 0.5
+UNEXPLAINED_MARGIN_KM = 30.0
 #: Vertices of an event's polygon when it is drawn from a fitted disc.
 CIRCLE_VERTICES = 72
 
@@ -143,8 +164,8 @@ def intervals(states: pa.Table, reports: pa.Table) -> list[Interval]:
             continue
         for s, e in _stretches(t[a:b], bad):
             i, j = a + s, a + e  # rows i..j-1 are the stretch
-            entry = _last_trusted(state, real, lat, lon, alt, a, i)
-            exit_ = _first_trusted(state, real, lat, lon, alt, kin["gs"], j, b)
+            entry = _last_trusted(state, real, lat, lon, alt, t, a, i)
+            exit_ = _first_trusted(state, real, lat, lon, alt, kin["gs"], t, j, b)
             path = _path(t[i:j], lat[i:j], lon[i:j], alt[i:j], real[i:j],
                          kin["gs"][i:j], kin["track"][i:j], entry)  # fmt: skip
             out.append(Interval(str(icao[a]), int(t[i]), int(t[j - 1]), entry, exit_, path))
@@ -183,19 +204,23 @@ def _stretches(t: NDArray[np.int64], bad: NDArray[np.bool_]) -> list[tuple[int, 
 # unknown for aircraft that send no quality fields: nothing says it is wrong).
 
 
-def _last_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, lo: int, i: int) -> tuple[float, float, float] | None:  # fmt: skip
+def _last_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, t: Any, lo: int, i: int) -> tuple[float, float, float] | None:  # fmt: skip
     ok = np.flatnonzero((state[lo:i] != BAD) & real[lo:i])
     if not len(ok):
         return None
     k = lo + ok[-1]
+    if t[i] - t[k] > TRUSTED_GAP_S * NS:  # e.g. a take-off inside the area: no crossing seen
+        return None
     return float(lat[k]), float(lon[k]), float(alt[k])
 
 
-def _first_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, gs: Any, j: int, hi: int) -> tuple[float, float, float, float] | None:  # fmt: skip
+def _first_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, gs: Any, t: Any, j: int, hi: int) -> tuple[float, float, float, float] | None:  # fmt: skip
     ok = np.flatnonzero((state[j:hi] != BAD) & real[j:hi])
     if not len(ok):
         return None
     k = j + ok[0]
+    if t[k] - t[j - 1] > TRUSTED_GAP_S * NS:  # e.g. landed inside the area: no crossing seen
+        return None
     speed = float(gs[k]) if np.isfinite(gs[k]) else 450.0  # typical cruise when unknown
     return float(lat[k]), float(lon[k]), float(alt[k]), speed
 
@@ -320,7 +345,13 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
         if not len(smp):
             kept.append(iv)
             continue
-        contra = _near(smp, out_sorted, lambda alt_o, alt_i: alt_o >= alt_i - CONTRADICTION_ALT_FT)
+        contra = _near(
+            smp,
+            out_sorted,
+            lambda alt_o, alt_i: (
+                (alt_o >= alt_i - CONTRADICTION_ALT_FT) | (alt_o >= CONTRADICTION_HIGH_FT)
+            ),
+        )
         others = bad_pts[bad_pts[:, 4] != k]
         support = _near(smp, others[:, :4], lambda alt_o, alt_i: np.ones_like(alt_o, dtype=bool))
         # Near its ends a stretch touches the boundary, where good neighbours are
@@ -394,16 +425,34 @@ def _outside_points(states: pa.Table) -> NDArray[np.float64]:
     return np.column_stack(cols)
 
 
-def _cohort(times: list[int], first: bool) -> set[int]:
-    """Indices of the stretches that began (ended) together at the group's first (last) moment.
+def _bursts(times: list[int], gap_s: float) -> list[list[int]]:
+    """Groups of stretches starting (ending) together: the emitter switching on (off).
 
     When an emitter switches on, every aircraft already inside its disc loses
-    GNSS at once: their last trusted positions are inside, not on the
-    boundary. Likewise at switch-off (or where the record starts or ends).
+    GNSS within seconds: their last trusted positions are inside, not on the
+    boundary. When it switches off they all recover within their receivers'
+    re-acquisition delays. Likewise where the record starts or ends. A burst
+    chains times at most ``gap_s`` apart, holds at least MIN_AIRCRAFT, and is
+    BURST_RATE_FACTOR times denser than the group's stretches on average
+    (boundary crossings are spread out; switchings are not).
     """
-    edge = min(times) if first else max(times)
-    near = {k for k, t in enumerate(times) if abs(t - edge) <= SWITCH_WINDOW_S * NS}
-    return near if len(near) >= MIN_AIRCRAFT else set()
+    if len(times) < MIN_AIRCRAFT:
+        return []
+    order = sorted(range(len(times)), key=lambda k: times[k])
+    span_s = max((times[order[-1]] - times[order[0]]) / NS, gap_s)
+    mean_rate = len(times) / span_s
+    chains: list[list[int]] = [[order[0]]]
+    for k in order[1:]:
+        if times[k] - times[chains[-1][-1]] <= gap_s * NS:
+            chains[-1].append(k)
+        else:
+            chains.append([k])
+    out = []
+    for c in chains:
+        width_s = (times[c[-1]] - times[c[0]]) / NS + gap_s
+        if len(c) >= MIN_AIRCRAFT and len(c) / width_s >= BURST_RATE_FACTOR * mean_rate:
+            out.append(c)
+    return out
 
 
 def _observations(
@@ -411,8 +460,12 @@ def _observations(
 ) -> Observations:
     entry, ea, exit_, xa, inside = [], [], [], [], []
     codes = {a: k for k, a in enumerate(sorted({ivs[i].icao24 for i in idx}))}
-    switch_on = _cohort([ivs[i].start_ns for i in idx], first=True)
-    switch_off = _cohort([ivs[i].end_ns for i in idx], first=False)
+    starts = [ivs[i].start_ns for i in idx]
+    ends = [ivs[i].end_ns for i in idx]
+    on_bursts = _bursts(starts, SWITCH_ON_GAP_S)
+    off_bursts = _bursts(ends, SWITCH_OFF_GAP_S)
+    switch_on = {k for b in on_bursts for k in b}
+    switch_off = {k for b in off_bursts for k in b}
     for k, i in enumerate(idx):
         iv = ivs[i]
         if iv.entry and k in switch_on:
@@ -425,9 +478,18 @@ def _observations(
             xa.append(codes[iv.icao24])
         if len(iv.path):
             inside.append(iv.path[:: max(1, len(iv.path) // 20), 1:4])
-    start = min(ivs[i].start_ns for i in idx) / NS
-    end = max(ivs[i].end_ns for i in idx) / NS
-    near = outside[(outside[:, 0] >= start) & (outside[:, 0] <= end)] if len(outside) else outside
+    # Good aircraft say "outside" only while the emitter was surely on: while
+    # at least MIN_AIRCRAFT aircraft were bad, and not during a switching.
+    near = outside
+    if len(outside):
+        t_ns = (outside[:, 0] * NS).astype(np.int64)
+        st, en = np.sort(np.array(starts)), np.sort(np.array(ends))
+        bad_now = np.searchsorted(st, t_ns, side="right") - np.searchsorted(en, t_ns, side="left")
+        keep = bad_now >= MIN_AIRCRAFT
+        for b, times in [(b, starts) for b in on_bursts] + [(b, ends) for b in off_bursts]:
+            lo, hi = min(times[k] for k in b), max(times[k] for k in b)
+            keep &= (t_ns < lo) | (t_ns > hi)
+        near = outside[keep]
     if len(near) and entry:
         e = np.array(entry)
         d = distance_m(near[:, 1:2], near[:, 2:3], e[None, :, 0], e[None, :, 1]).min(axis=1) / 1000
@@ -446,6 +508,13 @@ def _event(
     ivs: list[Interval], idx: list[int], outside: NDArray[np.float64], locate: bool
 ) -> Event:
     emitter = locate_emitter(_observations(ivs, idx, outside)) if locate else None
+    if emitter is not None:
+        # Stretches the fitted disc cannot explain (mostly far outside it) are
+        # another cause, such as a faulty receiver: leave them out and refit.
+        fits = [i for i in idx if not _outside_disc(ivs[i], emitter)]
+        if len(fits) < len(idx) and len({ivs[i].icao24 for i in fits}) >= MIN_AIRCRAFT:
+            idx = fits
+            emitter = locate_emitter(_observations(ivs, idx, outside))
     return Event(
         id="",
         start_ns=min(ivs[i].start_ns for i in idx),
@@ -455,6 +524,16 @@ def _event(
         emitter=emitter,
         polygon=_polygon([ivs[i] for i in idx]),
     )
+
+
+def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
+    """Whether most of a stretch lies beyond the emitter's disc (with a DR margin)."""
+    if not len(iv.path):
+        return False
+    d = distance_m(iv.path[:, 1], iv.path[:, 2], emitter.lat, emitter.lon) / 1000
+    reach = np.minimum(emitter.range_km, horizon_km(iv.path[:, 3]))
+    beyond = d > reach + emitter.error_km_95 + UNEXPLAINED_MARGIN_KM
+    return bool(beyond.mean() > UNEXPLAINED_FRACTION)
 
 
 def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[list[int]],

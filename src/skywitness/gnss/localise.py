@@ -42,9 +42,11 @@ Float = NDArray[np.float64]
 #: 4/3-Earth radio horizon coefficient, km per sqrt(m) (ITU-R P.453 effective
 #: Earth radius k = 4/3: d = sqrt(2 k R h) = 4.12 sqrt(h) km with h in m).
 HORIZON_KM_PER_SQRT_M = 4.12
-#: Assumed antenna height of a ground jammer (a mast or a rooftop). It only
-#: matters for low aircraft; 10 m changes LOS at FL300 by 3 %.
+#: Starting antenna height of a ground jammer (a mast or a rooftop); the fit
+#: adjusts it between 1 m and 400 m (as sqrt(h)), constrained by where low
+#: aircraft (horizon-limited) lost GNSS. It only matters for low aircraft.
 ANTENNA_HEIGHT_M = 10.0
+ANTENNA_ROOT_MIN, ANTENNA_ROOT_MAX = 1.0, 20.0
 #: Spread of entry points about the boundary: an aircraft at 250 m/s covers
 #: ~1.3 km between two readsb trace points (5 s) and up to ~2 km more before
 #: its receiver declares the loss (onset delay of a few seconds).
@@ -117,24 +119,25 @@ class _Plane:
 
 
 def _residuals(p: Float, d: dict[str, Float]) -> Float:
-    x, y, r = p
+    x, y, r, root_h = p
+    lift = HORIZON_KM_PER_SQRT_M * root_h  # the antenna's share of the radio horizon
     parts = []
     dist = np.hypot(d["ex"] - x, d["ey"] - y)
-    parts.append((dist - np.minimum(r, d["eh"])) / ENTRY_SIGMA_KM)
+    parts.append((dist - np.minimum(r, d["eh"] + lift)) / ENTRY_SIGMA_KM)
     if len(d["xx"]):
         dist = np.hypot(d["xx"] - x, d["xy"] - y)
-        rr = np.minimum(r, d["xh"])
+        rr = np.minimum(r, d["xh"] + lift)
         parts.append(np.maximum(rr - INOUT_MARGIN_KM - dist, 0.0) / HINGE_SCALE_KM)
         parts.append(np.maximum(dist - rr - d["xlag"] - INOUT_MARGIN_KM, 0.0) / HINGE_SCALE_KM)
     if len(d["ix"]):
         dist = np.hypot(d["ix"] - x, d["iy"] - y)
         parts.append(
-            np.maximum(dist - np.minimum(r, d["ih"]) - INOUT_MARGIN_KM, 0.0) / HINGE_SCALE_KM
+            np.maximum(dist - np.minimum(r, d["ih"] + lift) - INOUT_MARGIN_KM, 0.0) / HINGE_SCALE_KM
         )
     if len(d["ox"]):
         dist = np.hypot(d["ox"] - x, d["oy"] - y)
         parts.append(
-            np.maximum(np.minimum(r, d["oh"]) - INOUT_MARGIN_KM - dist, 0.0) / HINGE_SCALE_KM
+            np.maximum(np.minimum(r, d["oh"] + lift) - INOUT_MARGIN_KM - dist, 0.0) / HINGE_SCALE_KM
         )
     return np.concatenate(parts)
 
@@ -170,8 +173,10 @@ def _fit(d: dict[str, Float]) -> tuple[Float, float, Float]:
     best = None
     for s in starts:
         r0 = float(np.clip(s[2], 1.0, 1000.0))
-        res = least_squares(_residuals, np.array([s[0], s[1], r0]), args=(d,), loss="soft_l1",
-                            bounds=([-2000, -2000, 1.0], [2000, 2000, 1000.0]))  # fmt: skip
+        start = np.array([s[0], s[1], r0, np.sqrt(ANTENNA_HEIGHT_M)])
+        res = least_squares(_residuals, start, args=(d,), loss="soft_l1",
+                            bounds=([-2000, -2000, 1.0, ANTENNA_ROOT_MIN],
+                                    [2000, 2000, 1000.0, ANTENNA_ROOT_MAX]))  # fmt: skip
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None
@@ -211,7 +216,8 @@ def _reclassify(obs: Observations, plane: _Plane) -> Observations:
     for _ in range(REFIT_ROUNDS):
         data = _plane_data(obs, plane)
         p, _, _ = _fit(data)
-        resid = np.hypot(data["ex"] - p[0], data["ey"] - p[1]) - np.minimum(p[2], data["eh"])
+        reach = np.minimum(p[2], data["eh"] + HORIZON_KM_PER_SQRT_M * p[3])
+        resid = np.hypot(data["ex"] - p[0], data["ey"] - p[1]) - reach
         deep = resid < -INSIDE_OUTLIER_SIGMA * ENTRY_SIGMA_KM
         if not deep.any() or (~deep).sum() < MIN_ENTRIES:
             return obs
@@ -230,14 +236,14 @@ def _plane_data(obs: Observations, plane: _Plane, entry_idx: NDArray[np.int64] |
     exit_ = obs.exit if exit_idx is None else obs.exit[exit_idx]
     d: dict[str, Float] = {}
     d["ex"], d["ey"] = plane.xy(entry[:, 0], entry[:, 1])
-    d["eh"] = horizon_km(entry[:, 2])
+    d["eh"] = horizon_km(entry[:, 2], 0.0)  # the aircraft's share; the antenna's is fitted
     d["xx"], d["xy"] = plane.xy(exit_[:, 0], exit_[:, 1])
-    d["xh"] = horizon_km(exit_[:, 2])
+    d["xh"] = horizon_km(exit_[:, 2], 0.0)
     d["xlag"] = exit_[:, 3] * 1.852 / 3600 * EXIT_MAX_LAG_S
     d["ix"], d["iy"] = plane.xy(obs.inside[:, 0], obs.inside[:, 1])
-    d["ih"] = horizon_km(obs.inside[:, 2])
+    d["ih"] = horizon_km(obs.inside[:, 2], 0.0)
     d["ox"], d["oy"] = plane.xy(obs.outside[:, 0], obs.outside[:, 1])
-    d["oh"] = horizon_km(obs.outside[:, 2])
+    d["oh"] = horizon_km(obs.outside[:, 2], 0.0)
     return d
 
 
