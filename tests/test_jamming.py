@@ -20,6 +20,7 @@ from skywitness.sim import simulate
 from skywitness.sim.score import emitter_scores, minute_scores
 
 F1_TARGET = 0.98  # issue 3: per aircraft-minute F1 of the affected state
+EMITTER_P95_TARGET_KM = 10.0  # issue 3: 95th percentile of the emitter error
 
 
 def _snapshots(out: Path) -> pa.Table:
@@ -57,9 +58,9 @@ def test_one_event_per_emitter_located(jamming: tuple[Path, pa.Table, dict]) -> 
     assert len(events) == len(truth["emitters"]) == 1
     (row,) = scores
     assert row["found"] and row["error_km"] is not None
-    # Measured over 20 seeds in bench/RESULTS.md; here: the estimate is honest
-    # about its error (the truth lies within its 95 % bound).
-    assert row["within_95"], row
+    # Issue 3's targets: median <= 5 km and 95th percentile <= 10 km over 20+
+    # seeds (measured in bench/RESULTS.md); one seed must be within the latter.
+    assert row["error_km"] <= EMITTER_P95_TARGET_KM, row
 
 
 @pytest.mark.parametrize("seed", [0, 1])
