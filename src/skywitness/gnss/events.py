@@ -25,7 +25,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from skywitness.gnss.localise import EmitterEstimate, Observations, horizon_km, locate_emitter
+from skywitness.gnss.localise import (
+    EmitterEstimate,
+    Observations,
+    horizon_km,
+    locate_emitter,
+    misfit,
+)
 from skywitness.gnss.state import BAD, GOOD
 from skywitness.model.geo import EARTH_RADIUS_M, destination, distance_m
 
@@ -91,6 +97,14 @@ EDGE_SAMPLES = 3
 #: margin (dead reckoning drifts a few km over tens of minutes).
 UNEXPLAINED_FRACTION = 0.5
 UNEXPLAINED_MARGIN_KM = 30.0
+#: Two emitters replace one when the robust cost falls by more than this many
+#: times the BIC penalty (4 more parameters times log of the observations).
+SPLIT_MIN_GAIN = 1.0
+#: A side whose emitter cannot be located is split off when at least this
+#: share of its stretches lie mostly outside the other side's fitted disc.
+SPLIT_UNEXPLAINED_SHARE = 0.75
+#: Rounds of reassigning stretches between two emitters.
+SPLIT_ROUNDS = 8
 #: Vertices of an event's polygon when it is drawn from a fitted disc.
 CIRCLE_VERTICES = 72
 
@@ -310,6 +324,8 @@ def interference_events(
     outside = _outside_points(states)
     ivs = consistent(intervals(states, reports), outside)
     groups = [g for g in group(ivs) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
+    if locate:
+        groups = [part for g in groups for part in _split_two(ivs, g, outside)]
     found = [_event(ivs, g, outside, locate) for g in groups]
     if locate:
         found = _merge_same_emitter(ivs, found, groups, outside)
@@ -524,6 +540,92 @@ def _event(
         emitter=emitter,
         polygon=_polygon([ivs[i] for i in idx]),
     )
+
+
+def _own(iv: Interval) -> Observations:
+    """What one stretch says, alone (for assigning it to an emitter)."""
+    return Observations(
+        entry=np.array([iv.entry] if iv.entry else [], dtype=float).reshape(-1, 3),
+        exit=np.array([iv.exit] if iv.exit else [], dtype=float).reshape(-1, 4),
+        inside=iv.path[:: max(1, len(iv.path) // 20), 1:4] if len(iv.path) else np.zeros((0, 3)),
+        outside=np.zeros((0, 3)),
+    )
+
+
+def _split_two(
+    ivs: list[Interval], idx: list[int], outside: NDArray[np.float64]
+) -> list[list[int]]:
+    """``idx`` as one group, or as two when two emitters explain it far better than one.
+
+    Overlapping discs of two emitters link into one group. Starting from a
+    2-means split of the stretches' positions, each side gets its own emitter
+    fit and each stretch goes to the emitter that explains it best, until
+    stable; the split is kept when it lowers the robust cost by more than
+    SPLIT_MIN_GAIN per added parameter (4) times log(observations), the
+    Bayesian information criterion, and each side keeps MIN_AIRCRAFT aircraft.
+    """
+    if len({ivs[i].icao24 for i in idx}) < 2 * MIN_AIRCRAFT:
+        return [idx]
+    single = locate_emitter(_observations(ivs, idx, outside), bootstrap=0)
+    if single is None:
+        return [idx]
+    own = {i: _own(ivs[i]) for i in idx}
+    centre = np.array(
+        [
+            _footprint(ivs[i]).mean(axis=0) if len(_footprint(ivs[i])) else [np.nan, np.nan]
+            for i in idx
+        ]
+    )
+    if np.isnan(centre).any():
+        return [idx]
+    side = _two_means(centre)
+    ests: list[EmitterEstimate] = []
+    for _ in range(SPLIT_ROUNDS):
+        parts = [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
+        if any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
+            return [idx]
+        fitted = [locate_emitter(_observations(ivs, part, outside), bootstrap=0) for part in parts]
+        if fitted[0] is None and fitted[1] is None:
+            return [idx]
+        if fitted[0] is None or fitted[1] is None:
+            # One side has too few crossings to locate its emitter; it is still
+            # a separate emitter when the other side's disc cannot explain it.
+            k = 0 if fitted[0] is not None else 1
+            est = fitted[k]
+            assert est is not None
+            other = parts[1 - k]
+            unexplained = sum(_outside_disc(ivs[i], est) for i in other)
+            return parts if unexplained >= SPLIT_UNEXPLAINED_SHARE * len(other) else [idx]
+        ests = [fitted[0], fitted[1]]
+        new = np.array([int(misfit(own[i], ests[1]) < misfit(own[i], ests[0])) for i in idx])
+        if (new == side).all():
+            break
+        side = new
+    parts = [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
+    if len(ests) != 2 or any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
+        return [idx]
+    one = misfit(_observations(ivs, idx, outside), single)
+    two = sum(
+        misfit(_observations(ivs, part, outside), e) for part, e in zip(parts, ests, strict=True)
+    )
+    n_obs = sum(len(own[i].entry) + len(own[i].exit) + len(own[i].inside) for i in idx)
+    gain_needed = SPLIT_MIN_GAIN * 4 * np.log(max(n_obs, 2))
+    return parts if one - two > gain_needed else [idx]
+
+
+def _two_means(p: NDArray[np.float64]) -> NDArray[np.int64]:
+    """2-means labels of (lat, lon) points, from the two farthest-apart points."""
+    x = np.column_stack([p[:, 0], p[:, 1] * np.cos(np.radians(p[:, 0].mean()))])
+    d = np.linalg.norm(x[:, None] - x[None], axis=2)
+    a, b = np.unravel_index(int(np.argmax(d)), d.shape)
+    c = np.array([x[a], x[b]])
+    labels = np.zeros(len(x), dtype=np.int64)
+    for _ in range(20):
+        labels = np.argmin(np.linalg.norm(x[:, None] - c[None], axis=2), axis=1)
+        if labels.min() == labels.max():
+            break
+        c = np.array([x[labels == k].mean(axis=0) for k in (0, 1)])
+    return labels
 
 
 def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:

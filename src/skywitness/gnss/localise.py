@@ -61,6 +61,8 @@ EXIT_MAX_LAG_S = 150.0
 INOUT_MARGIN_KM = 4.0
 #: Scale of a constraint violation (km) in the residuals.
 HINGE_SCALE_KM = 1.0
+#: The emitter is searched within this distance (km) of the entries' mean.
+PLANE_BOUND_KM = 2000.0
 #: Fewest entry points from which a boundary is fitted.
 MIN_ENTRIES = 3
 #: An entry this many ENTRY_SIGMA_KM inside a fit is not a boundary crossing.
@@ -98,6 +100,7 @@ class EmitterEstimate:
     error_km_95: float
     n_entries: int
     n_exits: int
+    antenna_m: float = ANTENNA_HEIGHT_M
 
 
 def horizon_km(alt_ft: Float, antenna_m: float = ANTENNA_HEIGHT_M) -> Float:
@@ -178,10 +181,13 @@ def _fit(d: dict[str, Float]) -> tuple[Float, float, Float]:
     best = None
     for s in starts:
         r0 = float(np.clip(s[2], 1.0, 1000.0))
-        start = np.array([s[0], s[1], r0, np.sqrt(ANTENNA_HEIGHT_M)])
+        # A circle through nearly collinear entries has a far-away centre: keep
+        # every start inside the search bounds.
+        xy = np.clip([s[0], s[1]], -PLANE_BOUND_KM + 1, PLANE_BOUND_KM - 1)
+        start = np.array([xy[0], xy[1], r0, np.sqrt(ANTENNA_HEIGHT_M)])
         res = least_squares(_residuals, start, args=(d,), loss="soft_l1",
-                            bounds=([-2000, -2000, 1.0, ANTENNA_ROOT_MIN],
-                                    [2000, 2000, 1000.0, ANTENNA_ROOT_MAX]))  # fmt: skip
+                            bounds=([-PLANE_BOUND_KM, -PLANE_BOUND_KM, 1.0, ANTENNA_ROOT_MIN],
+                                    [PLANE_BOUND_KM, PLANE_BOUND_KM, 1000.0, ANTENNA_ROOT_MAX]))  # fmt: skip
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None
@@ -206,8 +212,18 @@ def locate_emitter(
     spread = _bootstrap_error_km(obs, plane, p, bootstrap, seed) if bootstrap else 0.0
     return EmitterEstimate(
         lat=float(lat), lon=float(lon), range_km=float(p[2]),
-        error_km_95=float(np.hypot(max(formal, spread), SYSTEMATIC_KM)), n_entries=len(obs.entry), n_exits=len(obs.exit),
+        error_km_95=float(np.hypot(max(formal, spread), SYSTEMATIC_KM)),
+        n_entries=len(obs.entry), n_exits=len(obs.exit), antenna_m=float(p[3] ** 2),
     )  # fmt: skip
+
+
+def misfit(obs: Observations, est: EmitterEstimate) -> float:
+    """Robust cost (soft-L1, as in the fit) of observations under a given emitter."""
+    plane = _Plane(est.lat, est.lon)
+    r = _residuals(
+        np.array([0.0, 0.0, est.range_km, np.sqrt(est.antenna_m)]), _plane_data(obs, plane)
+    )
+    return float(np.sum(2 * (np.sqrt(1 + r**2) - 1)))
 
 
 def _reclassify(obs: Observations, plane: _Plane) -> Observations:
