@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from fuzzing import mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -266,25 +267,6 @@ def test_unreadable_csv(tmp_path: Path, content: bytes) -> None:
 
 # --------------------------------------------------------------------------- fuzz
 
-_JUNK = [b'"x"', b"null", b"[]", b"{}", b"NaN", b"1e999", b"-1", b"true", b'"', b",", b"}"]
-
-
-def _mutate(draw: st.DrawFn, valid: bytes) -> bytes:
-    data = bytearray(valid)
-    for _ in range(draw(st.integers(1, 4))):
-        if not data:
-            break
-        kind = draw(st.sampled_from(["truncate", "flip", "substitute"]))
-        i = draw(st.integers(0, len(data) - 1))
-        if kind == "truncate":
-            del data[i:]
-        elif kind == "flip":
-            data[i] ^= 1 << draw(st.integers(0, 7))
-        else:
-            j = min(len(data), i + draw(st.integers(1, 12)))
-            data[i:j] = draw(st.sampled_from(_JUNK))
-    return bytes(data)
-
 
 def _small_flight(samples: Path) -> bytes:
     doc = json.loads((samples / "fr24" / "2ce4f83f.json").read_text())
@@ -299,7 +281,7 @@ def _small_flight(samples: Path) -> bytes:
 )
 @given(data=st.data())
 def test_fuzz_json(samples: Path, tmp_path: Path, data: st.DataObject) -> None:
-    content = data.draw(st.composite(lambda draw: _mutate(draw, _small_flight(samples)))())
+    content = data.draw(st.composite(lambda draw: mutate(draw, _small_flight(samples)))())
     path = tmp_path / "fuzz.json"
     path.write_bytes(content)
     assert isinstance(JSON_READER.sniff(content[:65536], path), bool)
@@ -324,7 +306,7 @@ _CSV = (
 )
 @given(data=st.data())
 def test_fuzz_csv(tmp_path: Path, data: st.DataObject) -> None:
-    content = data.draw(st.composite(lambda draw: _mutate(draw, _CSV))())
+    content = data.draw(st.composite(lambda draw: mutate(draw, _CSV))())
     path = tmp_path / "fuzz_icao24-abcdef.csv"
     path.write_bytes(content)
     assert isinstance(CSV_READER.sniff(content[:65536], path), bool)

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from fuzzing import mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -242,23 +243,6 @@ def test_truncated_parquet(tmp_path: Path, cut: int) -> None:
 _JUNK = [b'"x"', b"", b"nan", b"inf", b"1e999", b"-1", b"True", b'"', b",", b"\n", b"\xff"]
 
 
-def _mutate(draw: st.DrawFn, valid: bytes) -> bytes:
-    data = bytearray(valid)
-    for _ in range(draw(st.integers(1, 4))):
-        if not data:
-            break
-        kind = draw(st.sampled_from(["truncate", "flip", "substitute"]))
-        i = draw(st.integers(0, len(data) - 1))
-        if kind == "truncate":
-            del data[i:]
-        elif kind == "flip":
-            data[i] ^= 1 << draw(st.integers(0, 7))
-        else:
-            j = min(len(data), i + draw(st.integers(1, 12)))
-            data[i:j] = draw(st.sampled_from(_JUNK))
-    return bytes(data)
-
-
 # pyarrow decodes a malformed row's text before calling the invalid-row handler;
 # with invalid UTF-8 that decoding fails inside pyarrow, is printed as
 # "Exception ignored", and the read ends in InputError as it should.
@@ -268,7 +252,7 @@ def _mutate(draw: st.DrawFn, valid: bytes) -> bytes:
 )
 @given(data=st.data())
 def test_fuzz_csv(tmp_path: Path, data: st.DataObject) -> None:
-    content = data.draw(st.composite(lambda draw: _mutate(draw, CSV.encode()))())
+    content = data.draw(st.composite(lambda draw: mutate(draw, CSV.encode(), _JUNK))())
     path = tmp_path / "fuzz.csv"
     path.write_bytes(content)
     assert isinstance(CSV_READER.sniff(content[:65536], path), bool)
@@ -285,7 +269,7 @@ def test_fuzz_csv(tmp_path: Path, data: st.DataObject) -> None:
 def test_fuzz_parquet(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
     base = tmp_path_factory.mktemp("pq")
     valid = _parquet(base).read_bytes()
-    content = data.draw(st.composite(lambda draw: _mutate(draw, valid))())
+    content = data.draw(st.composite(lambda draw: mutate(draw, valid, _JUNK))())
     path = base / "fuzz.parquet"
     path.write_bytes(content)
     assert isinstance(PARQUET_READER.sniff(content[:65536], path), bool)

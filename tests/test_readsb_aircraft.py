@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzzing import mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -263,25 +264,11 @@ def test_empty_aircraft_list(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- fuzz
 
 _VALID = json.dumps(SNAPSHOT).encode()
-_JUNK = [b'"x"', b"null", b"[]", b"{}", b"NaN", b"1e999", b"-1", b"true", b'"', b",", b"}"]
 
 
 @st.composite
 def mutated(draw: st.DrawFn, valid: bytes = _VALID) -> bytes:
-    data = bytearray(valid)
-    for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["truncate", "flip", "substitute"]))
-        if not data:
-            break
-        i = draw(st.integers(0, len(data) - 1))
-        if kind == "truncate":
-            del data[i:]
-        elif kind == "flip":
-            data[i] ^= 1 << draw(st.integers(0, 7))
-        else:
-            j = min(len(data), i + draw(st.integers(1, 12)))
-            data[i:j] = draw(st.sampled_from(_JUNK))
-    return bytes(data)
+    return mutate(draw, valid)
 
 
 @settings(

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from fuzzing import mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -226,25 +227,6 @@ def test_empty_collections(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- fuzz
 
-_JUNK = [b'"x"', b"null", b"[]", b"{}", b"NaN", b"1e999", b"-1", b"true", b'"', b",", b"}"]
-
-
-def _mutate(draw: st.DrawFn, valid: bytes) -> bytes:
-    data = bytearray(valid)
-    for _ in range(draw(st.integers(1, 4))):
-        if not data:
-            break
-        kind = draw(st.sampled_from(["truncate", "flip", "substitute"]))
-        i = draw(st.integers(0, len(data) - 1))
-        if kind == "truncate":
-            del data[i:]
-        elif kind == "flip":
-            data[i] ^= 1 << draw(st.integers(0, 7))
-        else:
-            j = min(len(data), i + draw(st.integers(1, 12)))
-            data[i:j] = draw(st.sampled_from(_JUNK))
-    return bytes(data)
-
 
 def _fixtures(samples: Path) -> list[bytes]:
     """A slice of a records-orient and of a columns-orient sample."""
@@ -265,7 +247,7 @@ def _fixtures(samples: Path) -> list[bytes]:
 @given(data=st.data())
 def test_fuzz(samples: Path, tmp_path: Path, data: st.DataObject) -> None:
     valid = data.draw(st.sampled_from(_fixtures(samples)))
-    content = data.draw(st.composite(lambda draw: _mutate(draw, valid))())
+    content = data.draw(st.composite(lambda draw: mutate(draw, valid))())
     path = tmp_path / "fuzz.json"
     path.write_bytes(content)
     assert isinstance(READER.sniff(content[:65536], path), bool)

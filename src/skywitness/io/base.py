@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -190,6 +190,20 @@ class BatchBuilder:
                 continue
             good.append(row)
         return pa.RecordBatch.from_pylist(good, schema=READER_SCHEMA) if good else None
+
+
+def batches_of(
+    ctx: ReadContext, fmt: str, rows: Iterable[tuple[int, dict[str, Any] | str]]
+) -> Iterator[pa.RecordBatch]:
+    """Bounded batches from (record number, row or the reason it is skipped) pairs."""
+    out = BatchBuilder(ctx, fmt)
+    for record, row in rows:
+        if isinstance(row, str):
+            ctx.skip(record, row)
+        elif (batch := out.add(record, row)) is not None:
+            yield batch
+    if (batch := out.flush()) is not None:
+        yield batch
 
 
 def num(value: Any) -> float | None:

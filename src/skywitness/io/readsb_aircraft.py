@@ -25,7 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from skywitness.io.base import BatchBuilder, ReadContext, num, read_all_bytes, text
+from skywitness.io.base import ReadContext, batches_of, num, read_all_bytes, text
 from skywitness.io.readsb_common import aircraft_fields, source_of
 from skywitness.model.units import NS_PER_US, US_PER_S
 
@@ -77,16 +77,7 @@ class AircraftJsonReader:
         if not 0.0 <= now < NOW_MS_THRESHOLD:
             raise ctx.fail(f"'now' is not an epoch time in seconds or milliseconds: {now}")
         now_us = round(now * US_PER_S)
-        out = BatchBuilder(ctx, NAME)
-        for i, ac in enumerate(entries):
-            row = _entry(ac, now_us)
-            if isinstance(row, str):
-                ctx.skip(i, row)
-                continue
-            if (batch := out.add(i, row)) is not None:
-                yield batch
-        if (batch := out.flush()) is not None:
-            yield batch
+        yield from batches_of(ctx, NAME, ((i, _entry(ac, now_us)) for i, ac in enumerate(entries)))
 
 
 def _entry(ac: Any, now_us: int) -> dict[str, Any] | str:

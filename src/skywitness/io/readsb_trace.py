@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from skywitness.io.base import BatchBuilder, ReadContext, num, read_all_bytes
+from skywitness.io.base import ReadContext, batches_of, num, read_all_bytes
 from skywitness.io.readsb_common import aircraft_fields, altitude, source_of
 
 NAME = "readsb-trace"
@@ -55,16 +55,9 @@ class TraceReader:
         # Microsecond rounding: readsb writes milliseconds, floats add noise below.
         base_ns = round(base * 1e6) * 1000
         icao24 = icao.strip().lower()
-        out = BatchBuilder(ctx, NAME)
-        for i, point in enumerate(doc["trace"]):
-            row = _point(point, base_ns, icao24)
-            if isinstance(row, str):
-                ctx.skip(i, row)
-                continue
-            if (batch := out.add(i, row)) is not None:
-                yield batch
-        if (batch := out.flush()) is not None:
-            yield batch
+        yield from batches_of(
+            ctx, NAME, ((i, _point(point, base_ns, icao24)) for i, point in enumerate(doc["trace"]))
+        )
 
 
 def _point(p: Any, base_ns: int, icao24: str) -> dict[str, Any] | str:
