@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from skywitness.gnss.localise import (
+    INOUT_MARGIN_KM,
     EmitterEstimate,
     Observations,
     horizon_km,
@@ -105,6 +106,12 @@ SPLIT_MIN_GAIN = 1.0
 SPLIT_UNEXPLAINED_SHARE = 0.75
 #: Rounds of reassigning stretches between two emitters.
 SPLIT_ROUNDS = 8
+#: A lone stretch joins a located emitter's event when at least this share
+#: of its path lies inside the emitter's disc (dead-reckoning drift allowed).
+ATTACH_INSIDE_FRACTION = 0.9
+#: ... and lies within this time of the event: ground jammers stay on for
+#: hours (the published maps show the same areas day after day).
+ATTACH_SLACK_S = 6 * 3600.0
 #: Vertices of an event's polygon when it is drawn from a fitted disc.
 CIRCLE_VERTICES = 72
 
@@ -329,6 +336,7 @@ def interference_events(
     found = [_event(ivs, g, outside, locate) for g in groups]
     if locate:
         found = _merge_same_emitter(ivs, found, groups, outside)
+        found = _attach_lone(ivs, found, outside)
     found.sort(key=lambda e: (e.start_ns, e.id))
     for k, ev in enumerate(found):
         ev.id = f"E{k + 1:03d}-{datetime.fromtimestamp(ev.start_ns / NS, UTC):%Y%m%dT%H%M}"
@@ -628,12 +636,54 @@ def _two_means(p: NDArray[np.float64]) -> NDArray[np.int64]:
     return labels
 
 
+def _attach_lone(
+    ivs: list[Interval], events: list[Event], outside: NDArray[np.float64]
+) -> list[Event]:
+    """Add stretches linked to no one that a located emitter's disc explains; refit.
+
+    Where traffic is sparse, two aircraft crossing the same disc on far-apart
+    chords at different times are never close enough to link; once the
+    emitter is located from the others, a lone stretch lying inside its disc
+    while it was active is its doing.
+    """
+    taken = {id(iv) for e in events for iv in e.intervals}
+    out = []
+    for ev in events:
+        em = ev.emitter
+        if em is None:
+            out.append(ev)
+            continue
+        slack = ATTACH_SLACK_S * NS
+        extra = [
+            iv for iv in ivs
+            if id(iv) not in taken and iv.start_ns <= ev.end_ns + slack
+            and iv.end_ns >= ev.start_ns - slack and _inside_disc(iv, em)
+        ]  # fmt: skip
+        if not extra:
+            out.append(ev)
+            continue
+        taken.update(id(iv) for iv in extra)
+        pool = ev.intervals + extra
+        out.append(_event(pool, list(range(len(pool))), outside, True))
+    return out
+
+
+def _inside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
+    """Whether nearly all of a stretch lies inside the emitter's disc (with a DR margin)."""
+    if not len(iv.path):
+        return False
+    d = distance_m(iv.path[:, 1], iv.path[:, 2], emitter.lat, emitter.lon) / 1000
+    reach = np.minimum(emitter.range_km, horizon_km(iv.path[:, 3], emitter.antenna_m))
+    inside = d <= reach + INOUT_MARGIN_KM
+    return bool(inside.mean() >= ATTACH_INSIDE_FRACTION)
+
+
 def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
     """Whether most of a stretch lies beyond the emitter's disc (with a DR margin)."""
     if not len(iv.path):
         return False
     d = distance_m(iv.path[:, 1], iv.path[:, 2], emitter.lat, emitter.lon) / 1000
-    reach = np.minimum(emitter.range_km, horizon_km(iv.path[:, 3]))
+    reach = np.minimum(emitter.range_km, horizon_km(iv.path[:, 3], emitter.antenna_m))
     beyond = d > reach + emitter.error_km_95 + UNEXPLAINED_MARGIN_KM
     return bool(beyond.mean() > UNEXPLAINED_FRACTION)
 

@@ -210,9 +210,14 @@ def locate_emitter(
 
     formal = _formal_error_km(jac, _residuals(p, data))
     spread = _bootstrap_error_km(obs, plane, p, bootstrap, seed) if bootstrap else 0.0
+    bound = max(formal, spread)
+    if not np.isfinite(bound):
+        # Too few crossings to resample or to invert the fit: all that is
+        # certain is that the emitter reaches the affected aircraft.
+        bound = float(p[2])
     return EmitterEstimate(
         lat=float(lat), lon=float(lon), range_km=float(p[2]),
-        error_km_95=float(np.hypot(max(formal, spread), SYSTEMATIC_KM)),
+        error_km_95=float(np.hypot(bound, SYSTEMATIC_KM)),
         n_entries=len(obs.entry), n_exits=len(obs.exit), antenna_m=float(p[3] ** 2),
     )  # fmt: skip
 
