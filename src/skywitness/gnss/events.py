@@ -101,9 +101,10 @@ UNEXPLAINED_MARGIN_KM = 30.0
 #: Two emitters replace one when the robust cost falls by more than this many
 #: times the BIC penalty (4 more parameters times log of the observations).
 SPLIT_MIN_GAIN = 1.0
-#: A side whose emitter cannot be located is split off when at least this
-#: share of its stretches lie mostly outside the other side's fitted disc.
-SPLIT_UNEXPLAINED_SHARE = 0.75
+#: When only one side's emitter can be located, the stretches with at least
+#: this share of their path inside its disc stay with it; the others, if they
+#: hold MIN_AIRCRAFT aircraft, are a second emitter's.
+SPLIT_EXPLAINED_SHARE = 0.5
 #: Rounds of reassigning stretches between two emitters.
 SPLIT_ROUNDS = 8
 #: A lone stretch joins a located emitter's event when at least this share
@@ -601,9 +602,10 @@ def _split_two(
             k = 0 if fitted[0] is not None else 1
             est = fitted[k]
             assert est is not None
-            other = parts[1 - k]
-            unexplained = sum(_outside_disc(ivs[i], est) for i in other)
-            return parts if unexplained >= SPLIT_UNEXPLAINED_SHARE * len(other) else [idx]
+            explained = [i for i in idx if _share_inside(ivs[i], est) >= SPLIT_EXPLAINED_SHARE]
+            rest = [i for i in idx if i not in set(explained)]
+            enough = all(len({ivs[i].icao24 for i in p}) >= MIN_AIRCRAFT for p in (explained, rest))
+            return [explained, rest] if enough else [idx]
         ests = [fitted[0], fitted[1]]
         new = np.array([int(misfit(own[i], ests[1]) < misfit(own[i], ests[0])) for i in idx])
         if (new == side).all():
@@ -668,14 +670,18 @@ def _attach_lone(
     return out
 
 
-def _inside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
-    """Whether nearly all of a stretch lies inside the emitter's disc (with a DR margin)."""
+def _share_inside(iv: Interval, emitter: EmitterEstimate) -> float:
+    """Share of a stretch's path inside the emitter's disc (with a DR margin)."""
     if not len(iv.path):
-        return False
+        return 0.0
     d = distance_m(iv.path[:, 1], iv.path[:, 2], emitter.lat, emitter.lon) / 1000
     reach = np.minimum(emitter.range_km, horizon_km(iv.path[:, 3], emitter.antenna_m))
-    inside = d <= reach + INOUT_MARGIN_KM
-    return bool(inside.mean() >= ATTACH_INSIDE_FRACTION)
+    return float((d <= reach + INOUT_MARGIN_KM).mean())
+
+
+def _inside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
+    """Whether nearly all of a stretch lies inside the emitter's disc."""
+    return _share_inside(iv, emitter) >= ATTACH_INSIDE_FRACTION
 
 
 def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
