@@ -1,11 +1,6 @@
 """Interference events: affected aircraft grouped in space and time, with their emitter.
 
-From the per-report GNSS state (:func:`skywitness.gnss.state.gnss_state`) each
-aircraft's bad stretches become *intervals*, each with where the aircraft was
-when its quality dropped (entry), where it was when it recovered (exit) and
-where it flew in between (positions it still reported, else dead-reckoned
-from the last trusted position with the ground speed and track it kept
-sending). Intervals are linked when they overlap in time and their paths come
+Each aircraft's bad stretches (:mod:`skywitness.gnss.stretches`) are linked when they overlap in time and their paths come
 within :data:`LINK_KM`; linked groups with at least :data:`MIN_AIRCRAFT`
 distinct aircraft are events. Each event gets an emitter estimate
 (:mod:`skywitness.gnss.localise`); events whose emitters coincide are merged
@@ -17,12 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from skywitness.gnss.localise import (
@@ -33,8 +26,14 @@ from skywitness.gnss.localise import (
     locate_emitter,
     misfit,
 )
-from skywitness.gnss.state import BAD, GOOD
-from skywitness.model.geo import EARTH_RADIUS_M, destination, distance_m
+from skywitness.gnss.stretches import (
+    Interval,
+    consistent,
+    footprint,
+    intervals,
+    outside_points,
+)
+from skywitness.model.geo import EARTH_RADIUS_M, distance_m
 
 #: Fewest distinct aircraft for an event. One aircraft alone can be a faulty
 #: receiver (GPSJam's score forgives one bad aircraft per cell for the same
@@ -48,19 +47,12 @@ LINK_KM = 75.0
 #: Time slack for linking: traffic through an active jammer's disc is
 #: intermittent where it is sparse.
 LINK_SLACK_S = 1800.0
-#: A gap in the bad state shorter than this inside one aircraft's stretch
-#: does not end it (a few good-looking reports in the fringe).
-MERGE_GAP_S = 120.0
-#: Path points are thinned to one per this many seconds for linking.
-PATH_STEP_S = 30.0
 #: Events whose emitter estimates are closer than this (plus their 95 %
 #: errors) are one emitter, seen in separate groups.
 SAME_EMITTER_KM = 25.0
 #: Good aircraft positions farther than this from an event's affected paths
 #: are not used as "outside" evidence (they say nothing about this disc).
 OUTSIDE_SEARCH_KM = 500.0
-#: Outside evidence thinned to one point per aircraft per this many seconds.
-OUTSIDE_STEP_S = 60.0
 #: Onsets chained this close from the group's first one are the emitter
 #: switching on: receivers lose a fix within ~1-6 s of onset and snapshots
 #: come every 5 s, so simultaneous losses spread over ~10 s.
@@ -73,26 +65,6 @@ SWITCH_OFF_GAP_S = 60.0
 #: must be to count as a switching rather than crossings that happen to be
 #: close in time.
 BURST_RATE_FACTOR = 5.0
-#: An entry (exit) is the last (first) trusted position within this of the
-#: stretch's start (end); beyond it the aircraft was not seen crossing (it
-#: took off or landed inside, or coverage was lost).
-TRUSTED_GAP_S = 120.0
-#: A bad sample is contradicted by a good aircraft this close (km), within
-#: CONTRADICTION_S, and no more than CONTRADICTION_ALT_FT lower: jamming
-#: reaches every receiver in line of sight near the same place, higher ones
-#: first. 20 km is about one H3 resolution-4 cell; 1,000 ft covers the
-#: difference in radio horizon between neighbouring levels (~1 km).
-CONTRADICTION_KM = 20.0
-CONTRADICTION_S = 60.0
-CONTRADICTION_ALT_FT = 1000.0
-#: ... or at any level above this: its radio horizon (> 350 km with a 10 m
-#: antenna) is beyond a ground jammer's power-limited range, so being lower
-#: does not hide it from an emitter that reaches the higher aircraft.
-CONTRADICTION_HIGH_FT = 20000.0
-#: Samples at each end of a stretch where contradictions are expected: the
-#: aircraft is at the boundary, next to others just outside it (3 samples of
-#: PATH_STEP_S = 90 s, about 40 km at cruise speed, half the fringe width).
-EDGE_SAMPLES = 3
 #: A stretch is unexplained by a fitted emitter when more than this share of
 #: its path lies beyond the disc by more than the fit's 95 % error plus this
 #: margin (dead reckoning drifts a few km over tens of minutes).
@@ -118,18 +90,6 @@ CIRCLE_VERTICES = 72
 
 NS = 1_000_000_000
 _KM_PER_DEG = EARTH_RADIUS_M / 1000 * np.pi / 180
-
-
-@dataclass
-class Interval:
-    """One aircraft's bad stretch."""
-
-    icao24: str
-    start_ns: int
-    end_ns: int
-    entry: tuple[float, float, float] | None  # lat, lon, alt_ft of the last trusted position
-    exit: tuple[float, float, float, float] | None  # lat, lon, alt_ft, gs_kt of the first after
-    path: NDArray[np.float64]  # (n, 4): time s, lat, lon, alt_ft inside (reported or estimated)
 
 
 @dataclass
@@ -165,111 +125,8 @@ def _iso(ns: int) -> str:
 # -- intervals -------------------------------------------------------------------
 
 
-def intervals(states: pa.Table, reports: pa.Table) -> list[Interval]:
-    """Every aircraft's bad stretches, with entry, exit and path."""
-    if states.num_rows == 0:
-        return []
-    kin = _kinematics(states, reports)
-    icao = states["icao24"].to_numpy(zero_copy_only=False)
-    t = states["time"].cast(pa.int64()).to_numpy()
-    state = states["state"].to_numpy(zero_copy_only=False)
-    est = states["position_estimated"].to_numpy(zero_copy_only=False).astype(bool)
-    lat = states["lat"].to_numpy(zero_copy_only=False).astype(float)
-    lon = states["lon"].to_numpy(zero_copy_only=False).astype(float)
-    alt = states["alt_baro_ft"].to_numpy(zero_copy_only=False).astype(float)
-    real = ~est & np.isfinite(lat)
-    out: list[Interval] = []
-    bounds = np.flatnonzero(np.r_[True, icao[1:] != icao[:-1], True])
-    for a, b in pairwise(bounds.tolist()):
-        bad = state[a:b] == BAD
-        if not bad.any():
-            continue
-        for s, e in _stretches(t[a:b], bad):
-            i, j = a + s, a + e  # rows i..j-1 are the stretch
-            entry = _last_trusted(state, real, lat, lon, alt, t, a, i)
-            exit_ = _first_trusted(state, real, lat, lon, alt, kin["gs"], t, j, b)
-            path = _path(t[i:j], lat[i:j], lon[i:j], alt[i:j], real[i:j],
-                         kin["gs"][i:j], kin["track"][i:j], entry)  # fmt: skip
-            out.append(Interval(str(icao[a]), int(t[i]), int(t[j - 1]), entry, exit_, path))
-    return out
-
-
-def _kinematics(states: pa.Table, reports: pa.Table) -> dict[str, NDArray[np.float64]]:
-    """Ground speed and track of each state row, joined from the reports by record_id."""
-    n = states.num_rows
-    if "record_id" not in states.column_names or "record_id" not in reports.column_names:
-        return {"gs": np.full(n, np.nan), "track": np.full(n, np.nan)}
-    idx = pc.index_in(states["record_id"], value_set=reports["record_id"].combine_chunks())
-    out = {}
-    for col, name in (("gs_kt", "gs"), ("track_deg", "track")):
-        values = pc.take(reports[col], pc.fill_null(idx, 0)).cast(pa.float64())
-        arr = values.to_numpy(zero_copy_only=False).astype(float)
-        arr[~idx.is_valid().to_numpy(zero_copy_only=False)] = np.nan
-        out[name] = arr
-    return out
-
-
-def _stretches(t: NDArray[np.int64], bad: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """[start, end) row ranges of bad runs, joining runs separated by short gaps."""
-    edges = np.diff(np.r_[0, bad.astype(np.int8), 0])
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    runs: list[tuple[int, int]] = []
-    for s, e in zip(starts, ends, strict=True):
-        if runs and (t[s] - t[runs[-1][1] - 1]) <= MERGE_GAP_S * NS:
-            runs[-1] = (runs[-1][0], int(e))
-        else:
-            runs.append((int(s), int(e)))
-    return runs
-
-
 # A trusted position is a real one on a report not in the bad state (good, or
 # unknown for aircraft that send no quality fields: nothing says it is wrong).
-
-
-def _last_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, t: Any, lo: int, i: int) -> tuple[float, float, float] | None:  # fmt: skip
-    ok = np.flatnonzero((state[lo:i] != BAD) & real[lo:i])
-    if not len(ok):
-        return None
-    k = lo + ok[-1]
-    if t[i] - t[k] > TRUSTED_GAP_S * NS:  # e.g. a take-off inside the area: no crossing seen
-        return None
-    return float(lat[k]), float(lon[k]), float(alt[k])
-
-
-def _first_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, gs: Any, t: Any, j: int, hi: int) -> tuple[float, float, float, float] | None:  # fmt: skip
-    ok = np.flatnonzero((state[j:hi] != BAD) & real[j:hi])
-    if not len(ok):
-        return None
-    k = j + ok[0]
-    if t[k] - t[j - 1] > TRUSTED_GAP_S * NS:  # e.g. landed inside the area: no crossing seen
-        return None
-    speed = float(gs[k]) if np.isfinite(gs[k]) else 450.0  # typical cruise when unknown
-    return float(lat[k]), float(lon[k]), float(alt[k]), speed
-
-
-def _path(t: Any, lat: Any, lon: Any, alt: Any, real: Any, gs: Any, track: Any,
-          entry: tuple[float, float, float] | None) -> NDArray[np.float64]:  # fmt: skip
-    """Positions through the stretch: reported ones, else dead reckoning from the last one."""
-    n = len(t)
-    plat, plon = lat.copy(), lon.copy()
-    ok_v = np.isfinite(gs) & np.isfinite(track)
-    last: tuple[float, float] | None = (entry[0], entry[1]) if entry else None
-    last_t = t[0]
-    for k in range(n):
-        if real[k]:
-            last, last_t = (float(lat[k]), float(lon[k])), t[k]
-            continue
-        if last is None or not ok_v[k]:
-            plat[k] = plon[k] = np.nan
-            continue
-        step_m = gs[k] * 1852 / 3600 * (t[k] - last_t) / NS
-        nl, no = destination(last[0], last[1], track[k], step_m)
-        plat[k], plon[k] = float(nl), float(no)
-        last, last_t = (plat[k], plon[k]), t[k]
-    keep = np.isfinite(plat)
-    if not keep.any():
-        return np.zeros((0, 4))
-    return np.column_stack([t[keep] / NS, plat[keep], plon[keep], alt[keep]])
 
 
 # -- grouping --------------------------------------------------------------------
@@ -286,7 +143,7 @@ def group(ivs: list[Interval]) -> list[list[int]]:
             i = parent[i]
         return i
 
-    pts = [_footprint(iv) for iv in ivs]
+    pts = [footprint(iv) for iv in ivs]
     order = sorted(range(n), key=lambda i: ivs[i].start_ns)
     for x, i in enumerate(order):
         for j in order[x + 1 :]:
@@ -300,19 +157,6 @@ def group(ivs: list[Interval]) -> list[list[int]]:
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
-
-
-def _footprint(iv: Interval) -> NDArray[np.float64]:
-    """Thinned (lat, lon) points of an interval: entry, path, exit."""
-    pts = []
-    if iv.entry:
-        pts.append(iv.entry[:2])
-    if len(iv.path):
-        keep = np.r_[True, np.diff(np.floor(iv.path[:, 0] / PATH_STEP_S)) > 0]
-        pts.extend(map(tuple, iv.path[keep, 1:3]))
-    if iv.exit:
-        pts.append(iv.exit[:2])
-    return np.array(pts, dtype=np.float64).reshape(-1, 2)
 
 
 def _min_distance_km(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
@@ -329,7 +173,7 @@ def interference_events(
     states: pa.Table, reports: pa.Table, *, min_aircraft: int = MIN_AIRCRAFT, locate: bool = True
 ) -> list[Event]:
     """Interference events found in ``states`` (from gnss_state) and their ``reports``."""
-    outside = _outside_points(states)
+    outside = outside_points(states)
     ivs = consistent(intervals(states, reports), outside)
     groups = [g for g in group(ivs) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
     if locate:
@@ -342,112 +186,6 @@ def interference_events(
     for k, ev in enumerate(found):
         ev.id = f"E{k + 1:03d}-{datetime.fromtimestamp(ev.start_ns / NS, UTC):%Y%m%dT%H%M}"
     return found
-
-
-def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interval]:
-    """Bad stretches with the parts that the other aircraft contradict removed.
-
-    Interference affects every aircraft in line of sight near the same place:
-    a sample of a bad stretch is *contradicted* when another aircraft with
-    good quality flew within :data:`CONTRADICTION_KM`, at the same time and
-    no lower, and *supported* when another aircraft was bad there. A stretch
-    with no contradicted sample is kept whole (sparse traffic says nothing
-    against it); otherwise only its parts between contradicted samples that
-    some other aircraft supports are kept. That removes a receiver reporting
-    bad quality on its own (the case GPSJam forgives with its "- 1").
-    """
-    if not ivs or not len(outside):
-        return ivs
-    samples = [_samples(iv) for iv in ivs]
-    order = np.argsort(outside[:, 0])
-    out_sorted = outside[order]
-    bad_pts = np.concatenate(
-        [np.column_stack([s_, np.full(len(s_), k)]) for k, s_ in enumerate(samples)]
-    )
-    bad_pts = bad_pts[np.argsort(bad_pts[:, 0])]
-    kept: list[Interval] = []
-    for k, (iv, smp) in enumerate(zip(ivs, samples, strict=True)):
-        if not len(smp):
-            kept.append(iv)
-            continue
-        contra = _near(
-            smp,
-            out_sorted,
-            lambda alt_o, alt_i: (
-                (alt_o >= alt_i - CONTRADICTION_ALT_FT) | (alt_o >= CONTRADICTION_HIGH_FT)
-            ),
-        )
-        others = bad_pts[bad_pts[:, 4] != k]
-        support = _near(smp, others[:, :4], lambda alt_o, alt_i: np.ones_like(alt_o, dtype=bool))
-        # Near its ends a stretch touches the boundary, where good neighbours are
-        # normal: only contradictions inside it count.
-        contra[:EDGE_SAMPLES] = False
-        contra[max(len(contra) - EDGE_SAMPLES, 0) :] = False
-        if not contra.any():
-            kept.append(iv)
-            continue
-        kept.extend(_pieces(iv, smp, contra, support))
-    return kept
-
-
-def _samples(iv: Interval) -> NDArray[np.float64]:
-    """(time s, lat, lon, alt) along a stretch, one per PATH_STEP_S."""
-    if not len(iv.path):
-        return np.zeros((0, 4))
-    keep = np.r_[True, np.diff(np.floor(iv.path[:, 0] / PATH_STEP_S)) > 0]
-    return iv.path[keep]
-
-
-def _near(smp: NDArray[np.float64], pts: NDArray[np.float64], alt_ok: Any) -> NDArray[np.bool_]:
-    """For each sample, whether a point (time-sorted) is within CONTRADICTION_KM and the time slack."""
-    out = np.zeros(len(smp), dtype=bool)
-    if not len(pts):
-        return out
-    lo = np.searchsorted(pts[:, 0], smp[:, 0] - CONTRADICTION_S)
-    hi = np.searchsorted(pts[:, 0], smp[:, 0] + CONTRADICTION_S)
-    for j in range(len(smp)):
-        cand = pts[lo[j] : hi[j]]
-        if not len(cand):
-            continue
-        d = distance_m(cand[:, 1], cand[:, 2], smp[j, 1], smp[j, 2]) / 1000
-        out[j] = bool(((d <= CONTRADICTION_KM) & alt_ok(cand[:, 3], smp[j, 3])).any())
-    return out
-
-
-def _pieces(iv: Interval, smp: NDArray[np.float64], contra: NDArray[np.bool_],
-            support: NDArray[np.bool_]) -> list[Interval]:  # fmt: skip
-    """The supported parts of a stretch between its contradicted samples."""
-    pieces = []
-    edges = np.flatnonzero(np.diff(np.r_[1, contra.astype(np.int8), 1]))
-    for a, b in zip(edges[::2], edges[1::2], strict=True):  # runs of uncontradicted samples
-        if not support[a:b].any():
-            continue
-        t0, t1 = smp[a, 0], smp[b - 1, 0]
-        if b < len(smp):  # extend to the sample before the next contradiction
-            t1 = smp[b, 0] - 1e-9
-        start = iv.start_ns if a == 0 else int(t0 * NS)
-        end = iv.end_ns if b == len(smp) else int(t1 * NS)
-        path = iv.path[(iv.path[:, 0] >= start / NS) & (iv.path[:, 0] <= end / NS)]
-        pieces.append(Interval(iv.icao24, start, end, iv.entry if a == 0 else None,
-                               iv.exit if b == len(smp) else None, path))  # fmt: skip
-    return pieces
-
-
-def _outside_points(states: pa.Table) -> NDArray[np.float64]:
-    """(time s, lat, lon, alt) of good reports with real positions, thinned per aircraft."""
-    good = pc.and_(pc.equal(states["state"], GOOD), pc.invert(states["position_estimated"]))
-    t = states.filter(pc.and_(good, pc.is_valid(states["lat"])))
-    if t.num_rows == 0:
-        return np.zeros((0, 4))
-    sec = t["time"].cast(pa.int64()).to_numpy() // NS
-    icao = t["icao24"].to_numpy(zero_copy_only=False)
-    slot = sec // int(OUTSIDE_STEP_S)
-    keep = np.r_[True, (icao[1:] != icao[:-1]) | (slot[1:] != slot[:-1])]
-    cols = [sec[keep].astype(float)] + [
-        t[c].to_numpy(zero_copy_only=False).astype(float)[keep]
-        for c in ("lat", "lon", "alt_baro_ft")
-    ]
-    return np.column_stack(cols)
 
 
 def _bursts(times: list[int], gap_s: float) -> list[list[int]]:
@@ -581,7 +319,7 @@ def _split_two(
     own = {i: _own(ivs[i]) for i in idx}
     centre = np.array(
         [
-            _footprint(ivs[i]).mean(axis=0) if len(_footprint(ivs[i])) else [np.nan, np.nan]
+            footprint(ivs[i]).mean(axis=0) if len(footprint(ivs[i])) else [np.nan, np.nan]
             for i in idx
         ]
     )
@@ -728,7 +466,7 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
 
 def _polygon(ivs: list[Interval]) -> dict[str, Any]:
     """The affected area: convex hull of where affected aircraft were (GeoJSON Polygon)."""
-    pts = np.concatenate([_footprint(iv) for iv in ivs]) if ivs else np.zeros((0, 2))
+    pts = np.concatenate([footprint(iv) for iv in ivs]) if ivs else np.zeros((0, 2))
     if len(pts) == 0:
         return {"type": "Polygon", "coordinates": []}
     lat0, lon0 = float(pts[:, 0].mean()), float(pts[:, 1].mean())
