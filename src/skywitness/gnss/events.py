@@ -27,11 +27,14 @@ from skywitness.gnss.localise import (
     misfit,
 )
 from skywitness.gnss.stretches import (
+    CONTRADICTION_S,
     Interval,
     consistent,
     footprint,
     intervals,
     outside_points,
+    pieces,
+    samples_of,
 )
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
 
@@ -65,6 +68,10 @@ SWITCH_OFF_GAP_S = 60.0
 #: must be to count as a switching rather than crossings that happen to be
 #: close in time.
 BURST_RATE_FACTOR = 5.0
+#: A dense burst away from the group's start (end) is a switching only with at
+#: least this many aircraft: three crossings within seconds happen by chance
+#: in busy airspace, four rarely.
+SWITCH_CROWD = 4
 #: A stretch is unexplained by a fitted emitter when more than this share of
 #: its path lies beyond the disc by more than the fit's 95 % error plus this
 #: margin (dead reckoning drifts a few km over tens of minutes).
@@ -85,6 +92,13 @@ ATTACH_INSIDE_FRACTION = 0.9
 #: ... and lies within this time of the event: ground jammers stay on for
 #: hours (the published maps show the same areas day after day).
 ATTACH_SLACK_S = 6 * 3600.0
+#: A stretch's sample is not the emitter's doing when at least this many
+#: aircraft kept good quality at that time well inside its fitted disc
+#: (two, so that one aircraft with a receiver that resists is not enough) ...
+OFF_MIN_GOOD = 2
+#: ... "well inside" meaning this far inside its reach: past the fringe and
+#: the fit's typical error, so boundary traffic says nothing.
+OFF_MARGIN_KM = 50.0
 #: Vertices of an event's polygon when it is drawn from a fitted disc.
 CIRCLE_VERTICES = 72
 
@@ -188,16 +202,17 @@ def interference_events(
     return found
 
 
-def _bursts(times: list[int], gap_s: float) -> list[list[int]]:
+def _bursts(times: list[int], gap_s: float, first: bool) -> list[list[int]]:
     """Groups of stretches starting (ending) together: the emitter switching on (off).
 
     When an emitter switches on, every aircraft already inside its disc loses
     GNSS within seconds: their last trusted positions are inside, not on the
     boundary. When it switches off they all recover within their receivers'
     re-acquisition delays. Likewise where the record starts or ends. A burst
-    chains times at most ``gap_s`` apart, holds at least MIN_AIRCRAFT, and is
+    chains times at most ``gap_s`` apart, holds at least MIN_AIRCRAFT, is
     BURST_RATE_FACTOR times denser than the group's stretches on average
-    (boundary crossings are spread out; switchings are not).
+    (boundary crossings are spread out; switchings are not), and is the
+    group's first (``first``) or last burst, or a crowd of SWITCH_CROWD.
     """
     if len(times) < MIN_AIRCRAFT:
         return []
@@ -211,9 +226,13 @@ def _bursts(times: list[int], gap_s: float) -> list[list[int]]:
         else:
             chains.append([k])
     out = []
-    for c in chains:
+    for k, c in enumerate(chains):
         width_s = (times[c[-1]] - times[c[0]]) / NS + gap_s
-        if len(c) >= MIN_AIRCRAFT and len(c) / width_s >= BURST_RATE_FACTOR * mean_rate:
+        dense = len(c) >= MIN_AIRCRAFT and len(c) / width_s >= BURST_RATE_FACTOR * mean_rate
+        # The group's first (last) burst is where the emitter came on (went
+        # off); elsewhere only a crowd is a switching, not a few crossings.
+        edge = k == 0 if first else k == len(chains) - 1
+        if dense and (edge or len(c) >= SWITCH_CROWD):
             out.append(c)
     return out
 
@@ -225,8 +244,8 @@ def _observations(
     codes = {a: k for k, a in enumerate(sorted({ivs[i].icao24 for i in idx}))}
     starts = [ivs[i].start_ns for i in idx]
     ends = [ivs[i].end_ns for i in idx]
-    on_bursts = _bursts(starts, SWITCH_ON_GAP_S)
-    off_bursts = _bursts(ends, SWITCH_OFF_GAP_S)
+    on_bursts = _bursts(starts, SWITCH_ON_GAP_S, first=True)
+    off_bursts = _bursts(ends, SWITCH_OFF_GAP_S, first=False)
     switch_on = {k for b in on_bursts for k in b}
     switch_off = {k for b in off_bursts for k in b}
     for k, i in enumerate(idx):
@@ -272,11 +291,17 @@ def _event(
 ) -> Event:
     emitter = locate_emitter(_observations(ivs, idx, outside)) if locate else None
     if emitter is not None:
-        # Stretches the fitted disc cannot explain (mostly far outside it) are
-        # another cause, such as a faulty receiver: leave them out and refit.
-        fits = [i for i in idx if not _outside_disc(ivs[i], emitter)]
-        if len(fits) < len(idx) and len({ivs[i].icao24 for i in fits}) >= MIN_AIRCRAFT:
-            idx = fits
+        # Parts of stretches while good aircraft flew deep inside the fitted
+        # disc (the emitter was off), and stretches the disc cannot explain
+        # (mostly far outside it), have another cause, such as a faulty
+        # receiver: leave them out and refit.
+        pool = [p for i in idx for p in _while_on(ivs[i], emitter, outside)]
+        pool = [iv for iv in pool if not _outside_disc(iv, emitter)]
+        changed = len(pool) != len(idx) or any(
+            a is not ivs[i] for a, i in zip(pool, idx, strict=True)
+        )
+        if changed and len({iv.icao24 for iv in pool}) >= MIN_AIRCRAFT:
+            ivs, idx = pool, list(range(len(pool)))
             emitter = locate_emitter(_observations(ivs, idx, outside))
     return Event(
         id="",
@@ -420,6 +445,34 @@ def _share_inside(iv: Interval, emitter: EmitterEstimate) -> float:
 def _inside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
     """Whether nearly all of a stretch lies inside the emitter's disc."""
     return _share_inside(iv, emitter) >= ATTACH_INSIDE_FRACTION
+
+
+def _while_on(
+    iv: Interval, emitter: EmitterEstimate, outside: NDArray[np.float64]
+) -> list[Interval]:
+    """The parts of a stretch while the emitter was on, as far as others tell.
+
+    A sample is contradicted when at least OFF_MIN_GOOD aircraft with good
+    quality flew, at that time, well inside the emitter's disc (OFF_MARGIN_KM
+    inside its reach at their altitude): the emitter was not on then.
+    """
+    smp = samples_of(iv)
+    if not len(smp) or not len(outside):
+        return [iv]
+    pts = outside[np.argsort(outside[:, 0])]
+    lo = np.searchsorted(pts[:, 0], smp[:, 0] - CONTRADICTION_S)
+    hi = np.searchsorted(pts[:, 0], smp[:, 0] + CONTRADICTION_S)
+    contra = np.zeros(len(smp), dtype=bool)
+    for j in range(len(smp)):
+        cand = pts[lo[j] : hi[j]]
+        if len(cand) < OFF_MIN_GOOD:
+            continue
+        d = distance_m(cand[:, 1], cand[:, 2], emitter.lat, emitter.lon) / 1000
+        reach = np.minimum(emitter.range_km, horizon_km(cand[:, 3], emitter.antenna_m))
+        contra[j] = int((d <= reach - OFF_MARGIN_KM).sum()) >= OFF_MIN_GOOD
+    if not contra.any():
+        return [iv]
+    return pieces(iv, smp, contra, np.ones(len(smp), dtype=bool))
 
 
 def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:

@@ -47,6 +47,8 @@ HORIZON_KM_PER_SQRT_M = 4.12
 #: aircraft (horizon-limited) lost GNSS. It only matters for low aircraft.
 ANTENNA_HEIGHT_M = 10.0
 ANTENNA_ROOT_MIN, ANTENNA_ROOT_MAX = 1.0, 20.0
+#: Spread of that prior, in sqrt(m): two sigma spans about 0-85 m.
+ANTENNA_ROOT_SIGMA = 3.0
 #: Spread of entry points about the boundary: an aircraft at 250 m/s covers
 #: ~1.3 km between two readsb trace points (5 s) and up to ~2 km more before
 #: its receiver declares the loss (onset delay of a few seconds).
@@ -147,6 +149,9 @@ def _residuals(p: Float, d: dict[str, Float]) -> Float:
         parts.append(
             np.maximum(np.minimum(r, d["oh"] + lift) - INOUT_MARGIN_KM - dist, 0.0) / HINGE_SCALE_KM
         )
+    # A weak prior on the antenna height: masts and rooftops, not towers, unless
+    # low aircraft's horizon-limited losses say otherwise.
+    parts.append(np.array([(root_h - np.sqrt(ANTENNA_HEIGHT_M)) / ANTENNA_ROOT_SIGMA]))
     return np.concatenate(parts)
 
 

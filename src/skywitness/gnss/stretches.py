@@ -70,7 +70,7 @@ CONTRADICTION_HIGH_FT = 20000.0
 EDGE_SAMPLES = 3
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: it holds an array
 class Interval:
     """One aircraft's bad stretch."""
 
@@ -212,7 +212,7 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
     """
     if not ivs or not len(outside):
         return ivs
-    samples = [_samples(iv) for iv in ivs]
+    samples = [samples_of(iv) for iv in ivs]
     order = np.argsort(outside[:, 0])
     out_sorted = outside[order]
     bad_pts = np.concatenate(
@@ -240,11 +240,11 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
         if not contra.any():
             kept.append(iv)
             continue
-        kept.extend(_pieces(iv, smp, contra, support))
+        kept.extend(pieces(iv, smp, contra, support))
     return kept
 
 
-def _samples(iv: Interval) -> NDArray[np.float64]:
+def samples_of(iv: Interval) -> NDArray[np.float64]:
     """(time s, lat, lon, alt) along a stretch, one per PATH_STEP_S."""
     if not len(iv.path):
         return np.zeros((0, 4))
@@ -268,7 +268,7 @@ def _near(smp: NDArray[np.float64], pts: NDArray[np.float64], alt_ok: Any) -> ND
     return out
 
 
-def _pieces(iv: Interval, smp: NDArray[np.float64], contra: NDArray[np.bool_],
+def pieces(iv: Interval, smp: NDArray[np.float64], contra: NDArray[np.bool_],
             support: NDArray[np.bool_]) -> list[Interval]:  # fmt: skip
     """The supported parts of a stretch between its contradicted samples."""
     pieces = []
