@@ -19,6 +19,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from skywitness.gnss.localise import (
+    EXIT_MAX_LAG_S,
     INOUT_MARGIN_KM,
     EmitterEstimate,
     Observations,
@@ -470,6 +471,12 @@ def _while_on(
         d = distance_m(cand[:, 1], cand[:, 2], emitter.lat, emitter.lon) / 1000
         reach = np.minimum(emitter.range_km, horizon_km(cand[:, 3], emitter.antenna_m))
         contra[j] = int((d <= reach - OFF_MARGIN_KM).sum()) >= OFF_MIN_GOOD
+    # Right after a switch-off, aircraft recover one by one over their
+    # re-acquisition delays: contradiction must outlast the longest of them.
+    edges = np.flatnonzero(np.diff(np.r_[0, contra.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if smp[b - 1, 0] - smp[a, 0] < EXIT_MAX_LAG_S:
+            contra[a:b] = False
     if not contra.any():
         return [iv]
     return pieces(iv, smp, contra, np.ones(len(smp), dtype=bool))
