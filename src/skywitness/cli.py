@@ -149,7 +149,8 @@ def _simulate(args: argparse.Namespace) -> int:
     else:
         print(f"{summary['scenario']} (seed {summary['seed']}, size {summary['size']}): "
               f"{summary['aircraft']} aircraft, {summary['flights']} flights, "
-              f"{summary['affected_aircraft']} affected; {summary['trace_files']} trace files, "
+              f"{summary['affected_aircraft']} affected by jamming, "
+              f"{summary['spoofed_aircraft']} spoofed; {summary['trace_files']} trace files, "
               f"{summary['snapshot_files']} snapshots and truth.json in {summary['out']}")  # fmt: skip
     return EXIT_OK
 

@@ -40,6 +40,27 @@ The onset and recovery delays (seconds to minutes) are why an affected
 interval starts after and ends after the aircraft's geometric presence in
 the zone, which ``in_zone`` gives separately.
 
+**Spoofed** (scenarios with spoofers, :mod:`skywitness.sim.spoofer`): the
+report carries a *false* position, geometric altitude, ground speed, track and
+geometric rate; barometric altitude and rate, heading and airspeeds stay
+true. Phases: ``frozen`` (the last true solution held), ``attracted`` (within
+the spoofer's reach: false positions near its attractor or on its circle),
+``recovering`` (out of reach, still captured: the same false motion). Trusted
+aircraft keep their normal NIC/NACp; the others report NIC 0-4, NACp 0-3,
+NACv 0-1. A jamming loss takes precedence (no position at all).
+
+**Spoofed interval** (``truth.json``, ``aircraft[].spoofed[]``): a maximal
+run of whole UTC seconds whose reports carry a false position, half-open
+``[start, end)``: ``start`` is the time of the first false report, ``end``
+the time of the first report that is no longer false (true again, or without
+position when a jamming loss cuts in). It names its spoofer, whether the
+aircraft stayed ``trusted``, the ``phases`` in order, where the position
+froze (``frozen_at``) and the true path sampled every 10 s and at the last
+second (``true_path``, columns of equal length), to score a reconstruction
+against. ``in_spoofing_zone`` gives the geometric reach, without delays.
+These keys, and the top-level ``spoofers``, exist only in scenarios with
+spoofers; ``affected`` is about jamming only.
+
 Aircraft without quality fields (``mlat``: positions from multilateration,
 unaffected by GNSS loss; ``adsb_v0``: no NIC/NACp, positions lost like
 anyone's) and transponders with a permanently low NACp (``faulty_nac_p``)
@@ -64,7 +85,7 @@ from numpy.typing import NDArray
 from skywitness.errors import UsageError
 from skywitness.model.geo import distance_m
 from skywitness.model.units import NS_PER_S
-from skywitness.sim import jammer
+from skywitness.sim import jammer, spoofer
 from skywitness.sim.flight import DESCENT, GeomOffset, Trajectory, Wind, fly, height_m
 from skywitness.sim.performance import TYPES, Performance
 from skywitness.sim.scenario import Airport, Scenario, load
@@ -175,6 +196,21 @@ class Leg:
         default_factory=lambda: np.zeros(0)
     )  # message time in its second
     zones: list[dict[str, Any]] = field(default_factory=list)
+    spoof: spoofer.Capture | None = None
+
+    @property
+    def reported(self) -> spoofer.Reported:
+        """Position and the other GNSS-derived fields as reported (spoofed or true)."""
+        if self.spoof is None:
+            return spoofer.Reported.true(self.traj)
+        return self.spoof.reported
+
+    @property
+    def spoof_phase(self) -> NDArray[np.int8]:
+        """Spoofing phase per second (:data:`skywitness.sim.spoofer.NONE` when not spoofed)."""
+        if self.spoof is None:
+            return np.zeros(self.traj.n, np.int8)
+        return self.spoof.phase
 
     @property
     def pos_valid(self) -> NDArray[np.bool_]:
@@ -216,19 +252,26 @@ def simulate(
     wind = Wind(sc.weather.wind_from_deg, sc.weather.wind_kt)
     fleet = _fleet(sc, size, np.random.default_rng(fleet_seq))
     per_aircraft = fleet_seq.spawn(len(fleet))
+    # Spoofing draws come from their own stream: scenarios without spoofers
+    # draw exactly what they drew before spoofers existed.
+    spoof_seqs = root.spawn(1)[0].spawn(len(fleet)) if sc.spoofers else [None] * len(fleet)
 
     (out / "traces").mkdir(parents=True, exist_ok=True)
     snaps = _SnapshotRows() if snapshots else None
     truth_aircraft: list[dict[str, Any]] = []
     flights: list[dict[str, Any]] = []
     trace_points = 0
-    for ac, seq in zip(fleet, per_aircraft, strict=True):
+    for ac, seq, spoof_seq in zip(fleet, per_aircraft, spoof_seqs, strict=True):
         rng = np.random.default_rng(seq)
         legs = _legs(sc, ac, rng, wind, offset, len(flights))
         if not legs:
             continue
+        spoof_rng = np.random.default_rng(spoof_seq) if spoof_seq is not None else None
+        receiver = spoofer.Receiver.draw(spoof_rng) if spoof_rng is not None else None
         for leg in legs:
             _state(sc, leg, rng)
+            if spoof_rng is not None and receiver is not None:
+                _spoof(sc, leg, receiver, spoof_rng)
             flights.append(_flight_truth(leg))
             if snaps is not None:
                 snaps.add(sc, leg)
@@ -252,6 +295,7 @@ def simulate(
         "snapshot_files": n_snapshots,
         "snapshot_rows": snaps.rows if snaps is not None else 0,
         "affected_aircraft": sum(1 for a in truth_aircraft if a["affected"]),
+        "spoofed_aircraft": sum(1 for a in truth_aircraft if a.get("spoofed")),
         "elapsed_s": round(time.perf_counter() - began, 3),
     }
 
@@ -397,13 +441,29 @@ def _state(sc: Scenario, leg: Leg, rng: np.random.Generator) -> None:
     leg.frac = rng.integers(0, 10, size=n) / 10.0
 
 
+def _spoof(sc: Scenario, leg: Leg, receiver: spoofer.Receiver, rng: np.random.Generator) -> None:
+    """Spoofing episodes, reported fields and quality of one leg (after :func:`_state`)."""
+    tr = leg.traj
+    if leg.aircraft.source == "mlat":  # multilateration positions do not depend on GNSS
+        leg.spoof = spoofer.Capture.none(tr, spoofer.reach(sc.spoofers, tr, height_m(tr))[1])
+        return
+    blocked = np.asarray(leg.level == jammer.LOST)
+    leg.spoof = spoofer.capture(sc.spoofers, tr, height_m(tr), receiver, rng, blocked)
+    leg.nic, leg.nac_p, leg.nac_v = leg.spoof.quality(leg.nic, leg.nac_p, leg.nac_v)
+
+
 def _zone_runs(
-    sc: Scenario, leg: Leg, em: Any, lvl: NDArray[np.int8], dist: NDArray[np.float64]
+    sc: Scenario,
+    leg: Leg,
+    em: Any,
+    lvl: NDArray[np.int8],
+    dist: NDArray[np.float64],
+    kinds: tuple[tuple[str, int], ...] = (("fringe", jammer.FRINGE), ("lost", jammer.LOST)),
 ) -> list[dict[str, Any]]:
     """Geometric presence in the emitter's zones, clipped to the window."""
     tr = leg.traj
     out = []
-    for kind, value in (("fringe", jammer.FRINGE), ("lost", jammer.LOST)):
+    for kind, value in kinds:
         for run in jammer.runs(lvl == value):
             clipped = _clip(run, leg.window, tr.n)
             if clipped is None:
@@ -467,7 +527,8 @@ def _trace_indices(leg: Leg) -> NDArray[np.int64]:
     regular = np.flatnonzero(np.diff(np.r_[-1.0, phi]) > 0)
     changes = np.flatnonzero(np.diff(leg.level) != 0) + 1
     regained = np.flatnonzero(np.diff(leg.heard.astype(np.int8)) > 0) + 1
-    forced = np.r_[0, n - 1, tr.liftoff, min(tr.touchdown, n - 1), changes, regained]
+    jumps = np.flatnonzero(np.diff(leg.spoof_phase) != 0) + 1
+    forced = np.r_[0, n - 1, tr.liftoff, min(tr.touchdown, n - 1), changes, regained, jumps]
     idx = np.unique(np.r_[regular, forced])
     w = leg.window
     idx = idx[(idx >= w.start) & (idx < w.stop)]
@@ -511,30 +572,38 @@ def _columns(leg: Leg, idx: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
 
     Continuous values are interpolated to each message's time in its second
     (``second + frac``); the broadcast state (quality, position validity) is
-    that of the second. Columns named in :data:`SCALED` are scaled integers.
+    that of the second. GNSS-derived values come from :attr:`Leg.reported`
+    in spoofed seconds, held (not interpolated) when the next second jumps
+    elsewhere; in the others they are the truth's. Columns named in
+    :data:`SCALED` are scaled integers.
     """
-    tr = leg.traj
+    tr, rep = leg.traj, leg.reported
     f = leg.frac[idx]
+    g = np.where(rep.jump[idx], 0.0, f)
+    true_now = leg.spoof_phase[idx] == spoofer.NONE
     nxt = np.minimum(idx + 1, tr.n - 1)
 
-    def lin(v: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.asarray(v[idx] + f * (v[nxt] - v[idx]))
+    def lin(v: NDArray[np.float64], w: NDArray[np.float64] = f) -> NDArray[np.float64]:
+        return np.asarray(v[idx] + w * (v[nxt] - v[idx]))
 
-    def angle(v: NDArray[np.float64]) -> NDArray[np.float64]:
+    def angle(v: NDArray[np.float64], w: NDArray[np.float64] = f) -> NDArray[np.float64]:
         step = (v[nxt] - v[idx] + 180.0) % 360.0 - 180.0
-        return np.asarray((v[idx] + f * step) % 360.0)
+        return np.asarray((v[idx] + w * step) % 360.0)
 
     def step(v: NDArray[np.float64], q: float) -> NDArray[np.int64]:
         return np.asarray(np.round(v / q) * q).astype(np.int64)
 
-    track = angle(tr.track_deg)
+    def gnss(true: NDArray[np.float64], reported: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(np.where(true_now, lin(true), lin(reported, g)))
+
+    track = np.where(true_now, angle(tr.track_deg), angle(rep.track_deg, g))
     return {
         "t": tr.start_s + idx + f,
-        "lat": np.round(lin(tr.lat), 6), "lon": np.round(lin(tr.lon), 6),
-        "alt_baro": step(lin(tr.alt_baro_ft), ALT_STEP_FT), "alt_geom": step(lin(tr.alt_geom_ft), ALT_STEP_FT),
-        "gs": step(lin(tr.gs_kt) * 10, 1), "track": step(track * 100, 1) % 36_000,
+        "lat": np.round(gnss(tr.lat, rep.lat), 6), "lon": np.round(gnss(tr.lon, rep.lon), 6),
+        "alt_baro": step(lin(tr.alt_baro_ft), ALT_STEP_FT), "alt_geom": step(gnss(tr.alt_geom_ft, rep.alt_geom_ft), ALT_STEP_FT),
+        "gs": step(gnss(tr.gs_kt, rep.gs_kt) * 10, 1), "track": step(track * 100, 1) % 36_000,
         "heading": step(angle(tr.heading_deg) * 100, 1) % 36_000,
-        "baro_rate": step(lin(tr.vrate_fpm), RATE_STEP_FPM), "geom_rate": step(lin(tr.geom_rate_fpm), RATE_STEP_FPM),
+        "baro_rate": step(lin(tr.vrate_fpm), RATE_STEP_FPM), "geom_rate": step(gnss(tr.geom_rate_fpm, rep.geom_rate_fpm), RATE_STEP_FPM),
         "ias": step(lin(tr.ias_kt), 1), "tas": step(lin(tr.tas_kt), 1),
         "mach": step(lin(tr.mach) * 1000, 1), "roll": step(lin(tr.roll_deg) * 100, 1),
         "ground": tr.on_ground[idx], "descending": tr.phase[idx] == DESCENT,
@@ -568,7 +637,8 @@ def _trace_points(leg: Leg) -> list[tuple[float, list[Any]]]:
     seconds = np.arange(tr.n)
     before = np.r_[-1, np.maximum.accumulate(np.where(got, seconds, -1))[:-1]][idx]
     stale = (got[idx] & (before >= 0) & (idx - before > STALE_AFTER_S)).tolist()
-    last_detail_level = -1
+    last_detail_state = (-1, -1)
+    phase = leg.spoof_phase[idx].tolist()
     new_leg_pending = tr.liftoff >= leg.window.start
     points = []
     for k, (i, r) in enumerate(zip(idx.tolist(), _rows(_decoded(_columns(leg, idx))), strict=True)):
@@ -577,9 +647,10 @@ def _trace_points(leg: Leg) -> list[tuple[float, list[Any]]]:
             flags |= TRACE_FLAG_NEW_LEG
             new_leg_pending = False
         detail = None
-        if k % TRACE_DETAIL_EVERY == 0 or r["level"] != last_detail_level:
+        state = (r["level"], phase[k])
+        if k % TRACE_DETAIL_EVERY == 0 or state != last_detail_state:
             detail = _aircraft_dict(info, r, trace=True)
-            last_detail_level = r["level"]
+            last_detail_state = state
         geom = info.source != "mlat" and r["level"] != jammer.LOST
         air = not r["ground"]
         points.append((r["t"], [
@@ -712,9 +783,10 @@ class _SnapshotRows:
         p = np.maximum(last_pos, 0)
         age = np.round((now - (tr.start_s + p + leg.frac[p])) * 10) / 10
         show = (last_pos >= 0) & ~cols["pos"] & (age > LAST_POSITION_AFTER_S)
+        rep = leg.reported
         cols.update(
             snapshot=k, info=np.full(len(k), len(self.infos)), seen=np.round(seen * 10),
-            last_lat=np.where(show, np.round(tr.lat[p], 6), np.nan), last_lon=np.round(tr.lon[p], 6),
+            last_lat=np.where(show, np.round(rep.lat[p], 6), np.nan), last_lon=np.round(rep.lon[p], 6),
             last_nic=leg.nic[p], last_age=np.round(age * 10),
         )  # fmt: skip
         self.parts.append({c: np.asarray(v, dtype=self.DTYPES[c]) for c, v in cols.items()})
@@ -857,7 +929,80 @@ def _no_data(leg: Leg) -> list[dict[str, Any]]:
     return gaps
 
 
+#: Sampling of the true path in a spoofed interval, s (and its last second).
+TRUE_PATH_STEP_S = 10
+
+
+def _spoofed(sc: Scenario, leg: Leg) -> list[dict[str, Any]]:
+    """Spoofed intervals of one leg, clipped to the window (see the module docstring)."""
+    cap = leg.spoof
+    if cap is None or not cap.episodes:
+        return []
+    tr = leg.traj
+    out = []
+    for run in jammer.runs(cap.phase != spoofer.NONE):
+        clipped = _clip(run, leg.window, tr.n)
+        if clipped is None:
+            continue
+        a, b, truncated = clipped
+        ep = cap.episodes[int(cap.episode[run[0]])]
+        sp = sc.spoofers[ep.spoofer]
+        phases = []
+        for value, name in spoofer.PHASES.items():
+            for pa_, pb in jammer.runs(cap.phase[a:b] == value):
+                span = _span(tr.start_s, a + pa_, a + pb, False)
+                del span["truncated"]
+                phases.append({"phase": name, **span})
+        phases.sort(key=lambda x: int(x["start_ns"]))
+        frozen_at = None
+        if any(p["phase"] == spoofer.PHASES[spoofer.FROZEN] for p in phases):
+            rep, i = cap.reported, ep.start
+            frozen_at = {
+                "lat": round(float(rep.lat[i]), 6),
+                "lon": round(float(rep.lon[i]), 6),
+                "alt_geom_ft": round(float(rep.alt_geom_ft[i])),
+            }
+        path = np.unique(np.r_[np.arange(a, b, TRUE_PATH_STEP_S), b - 1])
+        quality = leg.aircraft.quality_fields and not ep.trusted
+        out.append({
+            "spoofer": sp.id, "pattern": sp.pattern, "trusted": ep.trusted,
+            "quality": {"nic": ep.nic, "nac_p": ep.nac_p} if quality else None,
+            **_span(tr.start_s, a, b, truncated),
+            "phases": phases,
+            "frozen_at": frozen_at,
+            "true_path": {
+                "time_ns": [(tr.start_s + int(i)) * NS_PER_S for i in path],
+                "lat": np.round(tr.lat[path], 5).tolist(),
+                "lon": np.round(tr.lon[path], 5).tolist(),
+                "alt_baro_ft": np.round(tr.alt_baro_ft[path]).astype(int).tolist(),
+                "alt_geom_ft": np.round(tr.alt_geom_ft[path]).astype(int).tolist(),
+                "gs_kt": np.round(tr.gs_kt[path], 1).tolist(),
+                "track_deg": np.round(tr.track_deg[path], 1).tolist(),
+            },
+        })  # fmt: skip
+    return out
+
+
+def _spoofing_zones(sc: Scenario, leg: Leg) -> list[dict[str, Any]]:
+    """Geometric reach of each spoofer (no receiver delays), clipped to the window."""
+    if leg.spoof is None:
+        return []
+    out = []
+    for sp, (inside, dist) in zip(sc.spoofers, leg.spoof.zones, strict=True):
+        lvl = inside.astype(np.int8)
+        out.extend(_zone_runs(sc, leg, sp, lvl, dist, kinds=(("spoofing", 1),)))
+    return sorted(out, key=lambda x: int(x["start_ns"]))
+
+
 def _aircraft_truth(sc: Scenario, ac: Aircraft, legs: list[Leg], traced: bool) -> dict[str, Any]:
+    spoofing = (
+        {
+            "spoofed": [x for leg in legs for x in _spoofed(sc, leg)],
+            "in_spoofing_zone": [z for leg in legs for z in _spoofing_zones(sc, leg)],
+        }
+        if sc.spoofers
+        else {}
+    )
     return {
         "icao24": ac.icao24,
         "type": ac.perf.icao_type,
@@ -876,13 +1021,68 @@ def _aircraft_truth(sc: Scenario, ac: Aircraft, legs: list[Leg], traced: bool) -
         "affected": [x for leg in legs for x in _affected(sc, leg)],
         "in_zone": [z for leg in legs for z in leg.zones],
         "no_data": [g for leg in legs for g in _no_data(leg)],
+        **spoofing,
     }
+
+
+def _windows_truth(active: tuple[tuple[int, int], ...]) -> list[dict[str, Any]]:
+    return [
+        {"start": _iso(a), "end": _iso(b), "start_ns": a * NS_PER_S, "end_ns": b * NS_PER_S}
+        for a, b in active
+    ]
 
 
 def _truth(
     sc: Scenario, seed: int, size: float, wind: Wind, flights: list[dict[str, Any]],
     aircraft: list[dict[str, Any]],
 ) -> dict[str, Any]:  # fmt: skip
+    definitions = {
+        "affected": "half-open [start, end) of the aircraft's broadcast state: from its "
+        "first degraded report to its first recovered report; reports exist only when "
+        "heard (see no_data). kind lost: NIC, NACp, NACv 0, no position, no geometric "
+        "altitude. kind degraded: NIC 5-7, NACp 4-7, position present.",
+        "in_zone": "geometric presence in an emitter's loss zone (within range_km and "
+        "radio line of sight) or fringe, while it is active; no receiver delays.",
+    }
+    if sc.spoofers:
+        definitions.update(
+            affected=definitions["affected"] + " Jamming only: spoofing is in spoofed.",
+            spoofed="half-open [start, end) on whole UTC seconds: from the aircraft's first "
+            "report with a false position to its first report that is no longer false (true "
+            "again, or without position when a jamming loss cuts in). Inside, position, "
+            "geometric altitude, ground speed, track and geometric rate are false; barometric "
+            "altitude and rate, heading and airspeeds are true. phases: frozen (the last true "
+            "solution held, see frozen_at), attracted (within the spoofer's reach: near its "
+            "attractor or on its circle), recovering (out of reach, still captured). trusted: "
+            "NIC/NACp stay normal; otherwise quality gives the NIC and NACp reported (NACv at "
+            "most 1). true_path: where the aircraft really was, every 10 s and at the last "
+            "second.",
+            in_spoofing_zone="geometric presence within a spoofer's range_km and radio line "
+            "of sight while it is active; no receiver delays.",
+        )
+    spoofers = (
+        {
+            "spoofers": [
+                {
+                    "id": s.id, "lat": s.lat, "lon": s.lon, "height_m": s.height_m,
+                    "power_w": s.power_w, "range_km": round(s.range_km, 3),
+                    "active": _windows_truth(s.active),
+                    "pattern": s.pattern,
+                    s.pattern: {
+                        "lat": s.target_lat, "lon": s.target_lon,
+                        **({"radius_km": s.radius_km} if s.pattern == "circle" else {}),
+                        "alt_ft": s.alt_ft, "spread_km": s.spread_km,
+                    },
+                    "trusted_share": s.trusted_share, "freeze_share": s.freeze_share,
+                    "freeze_s": list(s.freeze_s), "onset_s": list(s.onset_s),
+                    "recovery_s": list(s.recovery_s),
+                }
+                for s in sc.spoofers
+            ]
+        }
+        if sc.spoofers
+        else {}
+    )  # fmt: skip
     return {
         "scenario": sc.name,
         "description": sc.description,
@@ -892,14 +1092,7 @@ def _truth(
         "end": _iso(sc.end_s),
         "start_ns": sc.start_s * NS_PER_S,
         "end_ns": sc.end_s * NS_PER_S,
-        "definitions": {
-            "affected": "half-open [start, end) of the aircraft's broadcast state: from its "
-            "first degraded report to its first recovered report; reports exist only when "
-            "heard (see no_data). kind lost: NIC, NACp, NACv 0, no position, no geometric "
-            "altitude. kind degraded: NIC 5-7, NACp 4-7, position present.",
-            "in_zone": "geometric presence in an emitter's loss zone (within range_km and "
-            "radio line of sight) or fringe, while it is active; no receiver delays.",
-        },
+        "definitions": definitions,
         "wind": {"from_deg": wind.from_deg, "speed_kt": wind.speed_kt},
         "emitters": [
             {
@@ -922,6 +1115,7 @@ def _truth(
             }
             for e in sc.emitters
         ],
+        **spoofers,
         "flights": flights,
         "aircraft": aircraft,
     }

@@ -4,7 +4,9 @@ A scenario says where and when (start, duration, real airports), what flies
 (fleet size, type mix, airlines, route lengths, turnarounds), the weather
 (one constant wind, the bound of the geometric-barometric altitude offset),
 the emitters (position, antenna height, power or effective range, fringe,
-active windows) and the nuisances of real data (MLAT and ADS-B version 0
+active windows), the spoofers (the same geometry, plus where the false
+positions go: an attractor or a circle, and how receivers react) and the
+nuisances of real data (MLAT and ADS-B version 0
 aircraft without quality fields, faulty transponders, message dropouts,
 receiver coverage holes). Nothing here is a code path: a new scenario is a
 new file. The shipped ones live in ``skywitness/sim/scenarios/*.toml``.
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from skywitness.errors import UsageError
+from skywitness.sim import spoofer as spoofing
 from skywitness.sim.jammer import DEFAULT_FRINGE_DB, effective_range_km, fringe_width_km
 from skywitness.sim.performance import TYPES
 
@@ -66,6 +69,41 @@ class Emitter:
     power_w: float | None
     #: Active windows, unix seconds, half-open [start, end).
     active: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Spoofer:
+    """A ground emitter whose signals capture receivers and make them report false
+    positions (see :mod:`skywitness.sim.spoofer`)."""
+
+    id: str
+    lat: float
+    lon: float
+    #: Antenna height above the ground, m (the ground taken at sea level).
+    height_m: float
+    #: Ground distance within which receivers are captured (power-limited), km.
+    range_km: float
+    #: Transmit power (W) when the file gave one; ``range_km`` is derived from it.
+    power_w: float | None
+    #: Active windows, unix seconds, half-open [start, end).
+    active: tuple[tuple[int, int], ...]
+    #: "attractor": false positions near (target_lat, target_lon); "circle":
+    #: on a circle of ``radius_km`` around it.
+    pattern: str
+    target_lat: float
+    target_lon: float
+    radius_km: float
+    #: Geometric altitude of the false positions, ft.
+    alt_ft: float
+    #: Radius of the false positions' wander, km.
+    spread_km: float
+    #: Share of captured aircraft that keep healthy NIC/NACp, and of those that freeze first.
+    trusted_share: float
+    freeze_share: float
+    #: Ranges (s) of the frozen phase, the onset delay and the recovery delay.
+    freeze_s: tuple[float, float]
+    onset_s: tuple[float, float]
+    recovery_s: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -120,6 +158,7 @@ class Scenario:
     weather: Weather
     emitters: tuple[Emitter, ...]
     nuisance: Nuisance
+    spoofers: tuple[Spoofer, ...] = ()
 
     @property
     def end_s(self) -> int:
@@ -301,7 +340,7 @@ def _time_s(keys: _Keys, key: str, v: Any) -> int:
 
 def _parse(doc: dict[str, Any], path: Path) -> Scenario:
     root = _Keys(doc, path, "")
-    root.unknown({"scenario", "traffic", "weather", "emitters", "nuisance"})
+    root.unknown({"scenario", "traffic", "weather", "emitters", "spoofers", "nuisance"})
     sc = root.table("scenario")
     sc.unknown({"name", "description", "start", "duration_min"})
     name = sc.string("name", _REQUIRED)
@@ -314,10 +353,14 @@ def _parse(doc: dict[str, Any], path: Path) -> Scenario:
     emitters = tuple(
         _emitter(_Keys(e, path, f"emitters[{i}]")) for i, e in enumerate(root.list("emitters", []))
     )
-    ids = [e.id for e in emitters]
+    spoofers = tuple(
+        _spoofer(_Keys(e, path, f"spoofers[{i}]")) for i, e in enumerate(root.list("spoofers", []))
+    )
+    ids = [e.id for e in emitters] + [s.id for s in spoofers]
     for i, e in enumerate(ids):
         if e in ids[:i]:
-            raise root.error(f"emitters[{i}].id", f"duplicate emitter id {e!r}")
+            where = f"emitters[{i}]" if i < len(emitters) else f"spoofers[{i - len(emitters)}]"
+            raise root.error(f"{where}.id", f"duplicate emitter id {e!r}")
     return Scenario(
         name=name,
         description=sc.string("description", ""),
@@ -328,6 +371,7 @@ def _parse(doc: dict[str, Any], path: Path) -> Scenario:
         weather=weather,
         emitters=emitters,
         nuisance=_nuisance(root.table("nuisance", required=False)),
+        spoofers=spoofers,
     )
 
 
@@ -434,14 +478,6 @@ def _emitter(e: _Keys) -> Emitter:
         fringe = e.number("fringe_km", lo=0, hi=5000)
     else:
         fringe = fringe_width_km(range_km, e.number("fringe_db", DEFAULT_FRINGE_DB, lo=0, hi=30))
-    windows: list[tuple[int, int]] = []
-    for i, w in enumerate(e.list("active", _REQUIRED)):
-        k = _Keys(w, e.file, f"{e.key('active')}[{i}]")
-        k.unknown({"from", "to"})
-        a, b = k.time_s("from", _REQUIRED), k.time_s("to", _REQUIRED)
-        if b <= a:
-            raise k.error(k.key("to"), "must be after 'from'")
-        windows.append((a, b))
     return Emitter(
         id=e.string("id", _REQUIRED),
         lat=e.number("lat", _REQUIRED, -90, 90),
@@ -450,7 +486,72 @@ def _emitter(e: _Keys) -> Emitter:
         range_km=range_km,
         fringe_km=fringe,
         power_w=power,
-        active=tuple(sorted(windows)),
+        active=_windows(e),
+    )
+
+
+def _windows(e: _Keys) -> tuple[tuple[int, int], ...]:
+    """An emitter's ``active`` list of {from, to} tables, sorted."""
+    windows: list[tuple[int, int]] = []
+    for i, w in enumerate(e.list("active", _REQUIRED)):
+        k = _Keys(w, e.file, f"{e.key('active')}[{i}]")
+        k.unknown({"from", "to"})
+        a, b = k.time_s("from", _REQUIRED), k.time_s("to", _REQUIRED)
+        if b <= a:
+            raise k.error(k.key("to"), "must be after 'from'")
+        windows.append((a, b))
+    return tuple(sorted(windows))
+
+
+#: Spoofer patterns, and the table each one reads its place from.
+SPOOF_PATTERNS = ("attractor", "circle")
+
+
+def _spoofer(e: _Keys) -> Spoofer:
+    e.unknown(
+        {"id", "lat", "lon", "height_m", "power_w", "range_km", "active", "pattern", "attractor",
+         "circle", "trusted_share", "freeze_share", "freeze_s", "onset_s", "recovery_s"}
+    )  # fmt: skip
+    has_power, has_range = "power_w" in e.data, "range_km" in e.data
+    if has_power == has_range:
+        raise e.error(e.where, "give exactly one of power_w and range_km")
+    power = e.number("power_w", lo=1e-6, hi=1e7) if has_power else None
+    range_km = (
+        spoofing.effective_range_km(power)
+        if power is not None
+        else e.number("range_km", lo=0.1, hi=5000)
+    )
+    pattern = e.string("pattern", "attractor")
+    if pattern not in SPOOF_PATTERNS:
+        raise e.error(
+            e.key("pattern"), f"expected one of {', '.join(SPOOF_PATTERNS)}, got {pattern!r}"
+        )
+    other = next(p for p in SPOOF_PATTERNS if p != pattern)
+    if other in e.data:
+        raise e.error(e.key(other), f"not used with pattern = {pattern!r}")
+    place = e.table(pattern)
+    place.unknown(
+        {"lat", "lon", "alt_ft", "spread_km"} | ({"radius_km"} if pattern == "circle" else set())
+    )
+    return Spoofer(
+        id=e.string("id", _REQUIRED),
+        lat=e.number("lat", _REQUIRED, -90, 90),
+        lon=e.number("lon", _REQUIRED, -180, 180),
+        height_m=e.number("height_m", _REQUIRED, 0, 10_000),
+        range_km=range_km,
+        power_w=power,
+        active=_windows(e),
+        pattern=pattern,
+        target_lat=place.number("lat", _REQUIRED, -90, 90),
+        target_lon=place.number("lon", _REQUIRED, -180, 180),
+        radius_km=place.number("radius_km", _REQUIRED, 0.1, 2000) if pattern == "circle" else 0.0,
+        alt_ft=place.number("alt_ft", 0.0, -1000, 60_000),
+        spread_km=place.number("spread_km", spoofing.SPREAD_KM, 0, 50),
+        trusted_share=e.number("trusted_share", spoofing.TRUSTED_SHARE, 0, 1),
+        freeze_share=e.number("freeze_share", spoofing.FREEZE_SHARE, 0, 1),
+        freeze_s=e.pair("freeze_s", list(spoofing.FREEZE_S), lo=0),
+        onset_s=e.pair("onset_s", list(spoofing.ONSET_S), lo=0),
+        recovery_s=e.pair("recovery_s", list(spoofing.RECOVERY_S), lo=0),
     )
 
 
