@@ -142,11 +142,11 @@ def _summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"input: {args.input}, mode: {args.mode}, seeds: {args.first_seed}..{args.first_seed + args.seeds - 1}"
     )
     print()
-    print("| scenario | seeds | precision | recall | F1 | minutes excluded | emitters located | "
+    print("| scenario | seeds | precision | recall | F1 | minutes excluded | emitters located (>= 10 affected) | "
           "error median km (>= 10 affected) | error p95 km | truth within error_km_95 (all) | false events | "
-          "delay median s | delay max s |")  # fmt: skip
+          "delay median s | delay max s | emitters with < 10 affected: located, error |")  # fmt: skip
     print(
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     )
     for scenario in dict.fromkeys(r["scenario"] for r in rows):
         rs = [r for r in rows if r["scenario"] == scenario]
