@@ -585,8 +585,8 @@ def test_fr24_gnss_altitude(samples: Path, rel: str) -> None:
     """FR24's Enhanced Mode S snapshots give ``altGPS`` = 0 on 17-46 % of the reports
     aloft of all three sample flights (SPAR19, EDW24, THY9BP), interleaved with
     values within weather of the pressure altitude: a placeholder for "no GNSS
-    altitude" that the fr24 reader passes on as 0 ft. Read as data, 0 ft at
-    FL350 is a divergence and is flagged. Every other GNSS altitude is within
+    altitude" that the fr24 reader reads as missing (were it read as 0 ft, it
+    would be a divergence at FL350 and flagged). Every other GNSS altitude is within
     the weather bound, except in THY9BP's spoofed stretch, where it is
     3,150 ft above or below the pressure altitude: the most the DO-260B
     difference field can say (saturated), real evidence of the spoofing."""
@@ -608,7 +608,8 @@ def test_fr24_gnss_altitude(samples: Path, rel: str) -> None:
     flagged = flags_of(out, "altitude")
     zeros = np.isfinite(geom) & (baro > 10000) & (geom == 0)
     assert set(geom[flagged & np.isfinite(geom) & ~off]) <= {0.0}
-    assert flagged.any() == bool(zeros.sum() >= 3 or off.sum() >= 3)
+    assert zeros.sum() == 0  # the reader drops FR24's placeholder
+    assert flagged.any() == bool(off.sum() >= 3)
 
 
 def _hms(ns: int) -> str:

@@ -213,11 +213,22 @@ def _json_point(p: Any) -> dict[str, Any] | None:
     return row
 
 
+def _gnss_altitude(value: float | None) -> float | None:
+    """FR24's altGPS, with its "no value" placeholder 0 read as missing.
+
+    In all the sample flights 17-46 % of the snapshots aloft carry altGPS 0,
+    interleaved with values within weather of the pressure altitude: FR24 fills
+    0 when it has no GNSS altitude. A true GNSS altitude of exactly 0 ft is an
+    aircraft on the ground at sea level, where it says nothing about GNSS.
+    """
+    return None if value == 0 else value
+
+
 def _ems(ems: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ias_kt": _number(ems.get("ias"), "ems.ias"),
         "tas_kt": _number(ems.get("tas"), "ems.tas"),
-        "alt_geom_ft": _number(ems.get("altGPS"), "ems.altGPS"),
+        "alt_geom_ft": _gnss_altitude(_number(ems.get("altGPS"), "ems.altGPS")),
         "heading_deg": _track(_number(ems.get("heading"), "ems.heading")),
         "roll_deg": _number(ems.get("rollAngle"), "ems.rollAngle"),
     }
