@@ -72,7 +72,7 @@ from skywitness.gnss.state import (
     _category,
     _np,
     _sort_order,
-    _time_ns,
+    aircraft_keys,
     gaps_ns,
     last_index,
     run_starts,
@@ -186,18 +186,14 @@ def prepare(reports: pa.Table) -> tuple[pa.Table, SpoofBatch]:
     The table holds the output's pass-through columns (icao24, callsign, time,
     lat, lon, alt_baro_ft, record_id when present), row for row with the batch.
     """
-    for name in ("icao24", "time"):
-        if name not in reports.column_names:
-            raise UsageError(f"reports have no {name!r} column")
-    t_all = _np(_time_ns(reports["time"]).cast(pa.int64()), np.int64, 0)
-    encoded = pc.dictionary_encode(reports["icao24"]).combine_chunks()
-    names = encoded.dictionary
-    by_name = _np(pc.sort_indices(names), np.int64, 0)
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[by_name] = np.arange(len(names))
-    code_all = rank[_np(encoded.indices, np.int64, 0)]
-    has_rid = "record_id" in reports.column_names
-    rid_all = _np(reports["record_id"], np.int64, 0) if has_rid else None
+    keys = aircraft_keys(reports)
+    t_all, code_all, rid_all, names, by_name = (
+        keys.time_ns,
+        keys.code,
+        keys.record_id,
+        keys.names,
+        keys.by_name,
+    )
     # Sort every row: on-ground rows are left out of the result but their
     # altitudes tell which airborne altitudes are garbage.
     full = _sort_order(code_all, t_all, rid_all)

@@ -465,14 +465,19 @@ def detector(name: str, **params: Any) -> QualityDetector:
 # -- from reports to states -----------------------------------------------------
 
 
-def prepare(reports: pa.Table, reset_gap_s: float = STATE_RESET_GAP_S) -> tuple[pa.Table, Batch]:
-    """Airborne reports sorted by (icao24, time, record_id) and their kernel batch.
+@dataclass(frozen=True)
+class AircraftKeys:
+    """Per input row: time (ns), aircraft code (rank of icao24 by name), record id."""
 
-    The table returned holds what the output needs (icao24, time, lat, lon,
-    alt_baro_ft and record_id when present), row for row with the batch.
-    Equal (icao24, time) keep their input order unless ``record_id`` breaks
-    the tie, which makes the result independent of the input order.
-    """
+    time_ns: Int
+    code: Int
+    record_id: Int | None
+    names: pa.Array  # the distinct icao24 values, as dictionary-encoded
+    by_name: Int  # indices sorting ``names``: code k is names[by_name[k]]
+
+
+def aircraft_keys(reports: pa.Table) -> AircraftKeys:
+    """The keys every per-aircraft kernel sorts by (icao24 then time then record_id)."""
     for name in ("icao24", "time"):
         if name not in reports.column_names:
             raise UsageError(f"reports have no {name!r} column")
@@ -485,6 +490,25 @@ def prepare(reports: pa.Table, reset_gap_s: float = STATE_RESET_GAP_S) -> tuple[
     code_all = rank[_np(encoded.indices, np.int64, 0)]
     rid_all = (
         _np(reports["record_id"], np.int64, 0) if "record_id" in reports.column_names else None
+    )
+    return AircraftKeys(t_all, code_all, rid_all, names, by_name)
+
+
+def prepare(reports: pa.Table, reset_gap_s: float = STATE_RESET_GAP_S) -> tuple[pa.Table, Batch]:
+    """Airborne reports sorted by (icao24, time, record_id) and their kernel batch.
+
+    The table returned holds what the output needs (icao24, time, lat, lon,
+    alt_baro_ft and record_id when present), row for row with the batch.
+    Equal (icao24, time) keep their input order unless ``record_id`` breaks
+    the tie, which makes the result independent of the input order.
+    """
+    keys = aircraft_keys(reports)
+    t_all, code_all, rid_all, names, by_name = (
+        keys.time_ns,
+        keys.code,
+        keys.record_id,
+        keys.names,
+        keys.by_name,
     )
     keep = None
     if "on_ground" in reports.column_names:
