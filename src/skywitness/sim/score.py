@@ -102,3 +102,40 @@ def emitter_scores(events: list[Any], truth: dict[str, Any]) -> tuple[list[dict[
     all_affected = set().union(*affected.values()) if affected else set()
     false_events = sum(1 for e in events if not (set(e.aircraft) & all_affected))
     return out, false_events
+
+
+def spoof_minute_scores(states: pa.Table, truth: dict[str, Any]) -> dict[str, int]:
+    """Confusion counts of the spoofed state over aircraft-minutes.
+
+    A minute of one aircraft is truly spoofed when at least half of it lies in
+    a truth spoofed interval, clean when none of it does, and excluded when
+    only partly (under half) spoofed. It is detected when at least half of
+    the aircraft's airborne reports in it are flagged ``spoofed``
+    (:func:`skywitness.gnss.spoofing.spoof_states`). Only minutes with
+    airborne reports count.
+    """
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for ac in truth["aircraft"]:
+        for iv in ac.get("spoofed", ()):
+            spans[ac["icao24"]].append((iv["start_ns"], iv["end_ns"]))
+    counts = {"tp": 0, "fp": 0, "fn": 0, "tn": 0, "excluded": 0}
+    if states.num_rows == 0:
+        return counts
+    icao = states["icao24"].to_numpy(zero_copy_only=False)
+    t = states["time"].cast(pa.int64()).to_numpy()
+    flagged = states["spoofed"].to_numpy(zero_copy_only=False).astype(bool)
+    minute = t // MINUTE_NS
+    key = np.char.add(icao.astype(str), minute.astype(str))
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    frac = np.bincount(inverse, weights=flagged) / np.bincount(inverse)
+    for k, row in enumerate(first):
+        a, m0 = str(icao[row]), int(minute[row]) * MINUTE_NS
+        m1 = m0 + MINUTE_NS
+        inside = sum(max(0, min(e, m1) - max(s, m0)) for s, e in spans.get(a, ()))
+        if 0 < inside < MINUTE_NS / 2:
+            counts["excluded"] += 1
+            continue
+        truly = inside >= MINUTE_NS / 2
+        detected = frac[k] >= 0.5
+        counts[("t" if truly == detected else "f") + ("p" if detected else "n")] += 1
+    return counts
