@@ -26,6 +26,21 @@ score them against ``truth.json``:
   affected report of that emitter (the earliest time any detector could see
   it) to that declaration.
 
+With ``--task spoofing`` (default scenarios spoofing, spoofing-circle,
+jamming-spoofing, clean, jamming) it scores the spoofing pipeline instead:
+
+* per aircraft-minute precision / recall of the spoofed state
+  (:func:`skywitness.sim.score.spoof_minute_scores`: a minute is truly
+  spoofed when at least half of it lies in a truth spoofed interval, clean
+  when none of it does, excluded otherwise; detected when at least half of
+  the aircraft's airborne reports in it are flagged). On ``clean`` and
+  ``jamming`` every flagged minute is a false positive;
+* attractor error: for each truth spoofer, the distance from the place of the
+  cluster holding most of its spoofed aircraft to the truth attractor (the
+  circle's centre for circle spoofing), and whether it is within the
+  cluster's ``error_km_95``; the spoofer area's centre error and range error;
+  clusters holding no truly spoofed aircraft are false clusters.
+
 Results are printed as Markdown for bench/RESULTS.md.
 """
 
@@ -44,10 +59,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from skywitness.gnss.events import interference_events
+from skywitness.gnss.spoof_clusters import spoof_clusters
+from skywitness.gnss.spoofing import spoof_states
 from skywitness.gnss.state import gnss_state
 from skywitness.io import expand, read_table
 from skywitness.sim.run import simulate
-from skywitness.sim.score import emitter_scores, minute_scores
+from skywitness.sim.score import (
+    cluster_scores,
+    emitter_scores,
+    minute_scores,
+    spoof_minute_scores,
+)
 
 NS = 1_000_000_000
 #: Issue 3 states the localisation target over emitters affecting >= 10 aircraft.
@@ -92,7 +114,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--first-seed", type=int, default=0)
-    ap.add_argument("--scenarios", default="jamming,two-jammers,sparse,clean")
+    ap.add_argument("--task", choices=("jamming", "spoofing"), default="jamming")
+    ap.add_argument("--scenarios", help="comma-separated (default: per task)")
     ap.add_argument("--input", choices=("snapshots", "traces"), default="snapshots")
     ap.add_argument("--mode", default="nacp")
     ap.add_argument("--step", type=float, default=10.0, help="replay step, seconds")
@@ -100,8 +123,11 @@ def main() -> None:
     ap.add_argument("--json", metavar="FILE", help="also write every per-seed result here")
     ap.add_argument("--summarise", metavar="FILE", help="only print the summary of a --json file")
     args = ap.parse_args()
+    if args.scenarios is None:
+        args.scenarios = DEFAULT_SCENARIOS[args.task]
+    summary = _summary if args.task == "jamming" else _spoof_summary
     if args.summarise:
-        _summary(json.loads(Path(args.summarise).read_text()), args)
+        summary(json.loads(Path(args.summarise).read_text()), args)
         return
     work = Path(tempfile.mkdtemp(prefix="skywitness-acc-"))
     rows: list[dict[str, Any]] = []
@@ -113,6 +139,14 @@ def main() -> None:
                 simulate(scenario, out, seed=seed, snapshots=args.input == "snapshots")
                 truth = json.loads((out / "truth.json").read_text())
                 reports = read_records(out, args.input)
+                if args.task == "spoofing":
+                    rows.append(
+                        {"scenario": scenario, "seed": seed, **score_spoofing(reports, truth)}
+                    )
+                    rows[-1]["seconds"] = time.perf_counter() - t0
+                    shutil.rmtree(out)
+                    _print_spoof_row(rows[-1])
+                    continue
                 states = gnss_state(reports, mode=args.mode)
                 events = interference_events(states, reports)
                 counts = minute_scores(states, truth, events)
@@ -133,7 +167,73 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
-    _summary(rows, args)
+    summary(rows, args)
+
+
+DEFAULT_SCENARIOS = {
+    "jamming": "jamming,two-jammers,sparse,clean",
+    "spoofing": "spoofing,spoofing-circle,jamming-spoofing,clean,jamming",
+}
+
+
+def score_spoofing(reports: pa.Table, truth: dict[str, Any]) -> dict[str, Any]:
+    """Spoofed-state confusion counts, cluster scores and timings for one run."""
+    t0 = time.perf_counter()
+    states = spoof_states(reports)
+    t1 = time.perf_counter()
+    clusters = spoof_clusters(states)
+    t2 = time.perf_counter()
+    counts = spoof_minute_scores(states, truth)
+    spoofers, false_clusters = cluster_scores(clusters, truth)
+    return {**counts, "spoofers": spoofers, "false_clusters": false_clusters,
+            "clusters": len(clusters), "rows": reports.num_rows,
+            "states_s": t1 - t0, "clusters_s": t2 - t1}  # fmt: skip
+
+
+def _print_spoof_row(r: dict[str, Any]) -> None:
+    errs = [(s["attractor_error_km"], s["area_error_km"]) for s in r["spoofers"]]
+    print(f"# {r['scenario']} seed {r['seed']}: tp {r['tp']} fp {r['fp']} fn {r['fn']} "
+          f"excluded {r['excluded']} clusters {r['clusters']} false {r['false_clusters']} "
+          f"(attractor, area) errors km {errs} ({r['seconds']:.1f} s)", flush=True)  # fmt: skip
+
+
+def _spoof_summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    print()
+    print(f"input: {args.input}, seeds: {args.first_seed}..{args.first_seed + args.seeds - 1}")
+    print()
+    print("| scenario | seeds | precision | recall | F1 | minutes excluded | flagged minutes "
+          "(no spoofing) | places found | attractor error median / p95 / max km | "
+          "within error_km_95 | area centre error median / p95 km | area within 95 % | "
+          "range error median km | false clusters |")  # fmt: skip
+    print(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |"
+    )
+    for scenario in dict.fromkeys(r["scenario"] for r in rows):
+        rs = [r for r in rows if r["scenario"] == scenario]
+        tp, fp, fn = (sum(r[k] for r in rs) for k in ("tp", "fp", "fn"))
+        p = tp / (tp + fp) if tp + fp else float("nan")
+        rec = tp / (tp + fn) if tp + fn else float("nan")
+        f1 = 2 * p * rec / (p + rec) if p + rec else float("nan")
+        sps = [s for r in rs for s in r["spoofers"]]
+        att = [s["attractor_error_km"] for s in sps if s["attractor_error_km"] is not None]
+        within = [s["within_95"] for s in sps if s["within_95"] is not None]
+        area = [s["area_error_km"] for s in sps if s["area_error_km"] is not None]
+        a_in = [s["area_within_95"] for s in sps if s["area_within_95"] is not None]
+        rng = [s["range_error_km"] for s in sps if s["range_error_km"] is not None]
+
+        def fmt(x: float, d: int = 3) -> str:
+            return "-" if x != x else f"{x:.{d}f}"
+
+        def stats(v: list[float], *qs: float) -> str:
+            return " / ".join(fmt(float(np.percentile(v, q)), 2) for q in qs) if v else "-"
+
+        no_truth = not sps and tp + fn == 0
+        print(f"| {scenario} | {len(rs)} | {fmt(p)} | {fmt(rec)} | {fmt(f1)} | "
+              f"{sum(r['excluded'] for r in rs)} | {fp if no_truth else '-'} | "
+              f"{sum(s['found'] for s in sps)}/{len(sps)} | {stats(att, 50, 95, 100)} | "
+              f"{f'{sum(within)}/{len(within)}' if within else '-'} | {stats(area, 50, 95)} | "
+              f"{f'{sum(a_in)}/{len(a_in)}' if a_in else '-'} | {stats(rng, 50)} | "
+              f"{sum(r['false_clusters'] for r in rs)} |")  # fmt: skip
 
 
 def _summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:

@@ -30,7 +30,7 @@ boundary to fit: the estimate is None and the event says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,6 +92,9 @@ class Observations:
     outside: Float  # (n, 3): positions with good quality while the emitter was active
     entry_aircraft: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     exit_aircraft: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: How long after leaving the zone a receiver may take to report a trusted
+    #: position again, s (bounds how far outside an exit point may lie).
+    exit_max_lag_s: float = EXIT_MAX_LAG_S
 
 
 @dataclass(frozen=True)
@@ -252,11 +255,9 @@ def _reclassify(obs: Observations, plane: _Plane) -> Observations:
         deep = resid < -INSIDE_OUTLIER_SIGMA * ENTRY_SIGMA_KM
         if not deep.any() or (~deep).sum() < MIN_ENTRIES:
             return obs
-        obs = Observations(
-            entry=obs.entry[~deep], exit=obs.exit,
-            inside=np.concatenate([obs.inside, obs.entry[deep]]), outside=obs.outside,
+        obs = replace(
+            obs, entry=obs.entry[~deep], inside=np.concatenate([obs.inside, obs.entry[deep]]),
             entry_aircraft=obs.entry_aircraft[~deep] if len(obs.entry_aircraft) else obs.entry_aircraft,
-            exit_aircraft=obs.exit_aircraft,
         )  # fmt: skip
     return obs
 
@@ -270,7 +271,7 @@ def _plane_data(obs: Observations, plane: _Plane, entry_idx: NDArray[np.int64] |
     d["eh"] = horizon_km(entry[:, 2], 0.0)  # the aircraft's share; the antenna's is fitted
     d["xx"], d["xy"] = plane.xy(exit_[:, 0], exit_[:, 1])
     d["xh"] = horizon_km(exit_[:, 2], 0.0)
-    d["xlag"] = exit_[:, 3] * 1.852 / 3600 * EXIT_MAX_LAG_S
+    d["xlag"] = exit_[:, 3] * 1.852 / 3600 * obs.exit_max_lag_s
     d["ix"], d["iy"] = plane.xy(obs.inside[:, 0], obs.inside[:, 1])
     d["ih"] = horizon_km(obs.inside[:, 2], 0.0)
     d["ox"], d["oy"] = plane.xy(obs.outside[:, 0], obs.outside[:, 1])

@@ -139,3 +139,44 @@ def spoof_minute_scores(states: pa.Table, truth: dict[str, Any]) -> dict[str, in
         detected = frac[k] >= 0.5
         counts[("t" if truly == detected else "f") + ("p" if detected else "n")] += 1
     return counts
+
+
+def cluster_scores(clusters: list[Any], truth: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """Per truth spoofer: the spoofed place and spoofer area of the matched cluster.
+
+    The matched cluster is the one holding most of the spoofer's truly spoofed
+    aircraft. ``attractor_error_km`` is the distance from its place to the
+    truth attractor (the centre for circle spoofing); ``area_error_km`` from
+    its spoofer area's centre to the spoofer, ``range_error_km`` the area's
+    range minus the spoofer's. Clusters holding no truly spoofed aircraft are
+    false clusters (second value).
+    """
+    spoofed: dict[str, set[str]] = defaultdict(set)
+    for ac in truth["aircraft"]:
+        for iv in ac.get("spoofed", ()):
+            spoofed[iv["spoofer"]].add(ac["icao24"])
+    out = []
+    for sp in truth.get("spoofers", []):
+        mine = spoofed.get(sp["id"], set())
+        if not mine:
+            continue
+        place = sp.get("attractor") or sp.get("circle") or {}
+        row: dict[str, Any] = {
+            "spoofer": sp["id"], "pattern": sp.get("pattern"), "spoofed": len(mine),
+            "found": False, "n_aircraft": 0, "attractor_error_km": None, "within_95": None,
+            "area_error_km": None, "area_within_95": None, "range_error_km": None,
+        }  # fmt: skip
+        best = max(clusters, key=lambda c: len(mine & set(c.aircraft)), default=None)
+        if best is not None and mine & set(best.aircraft):
+            err = float(distance_m(best.lat, best.lon, place["lat"], place["lon"])) / 1000
+            row.update(found=True, n_aircraft=best.n_aircraft, attractor_error_km=err,
+                       within_95=err <= max(best.error_km_95, 0.0))  # fmt: skip
+            if best.area is not None:
+                a = best.area
+                aerr = float(distance_m(a.lat, a.lon, sp["lat"], sp["lon"])) / 1000
+                row.update(area_error_km=aerr, area_within_95=aerr <= a.error_km_95,
+                           range_error_km=a.range_km - float(sp["range_km"]))  # fmt: skip
+        out.append(row)
+    everyone = set().union(*spoofed.values()) if spoofed else set()
+    false_clusters = sum(1 for c in clusters if not (set(c.aircraft) & everyone))
+    return out, false_clusters
