@@ -78,6 +78,12 @@ LINK_KM = 40.0
 MIN_AIRCRAFT = 2
 #: A place unoccupied for this long starts a new cluster, s.
 SPLIT_GAP_S = 1800.0
+#: An aircraft held at a place too briefly to dwell joins it with at least
+#: this many held reports within ATTACH_MARGIN_KM of the place (km): a place
+#: is tight (an attractor wanders about a kilometre), a true position near it
+#: by chance lasts one or two reports at cruise speed.
+ATTACH_MIN_REPORTS = 3
+ATTACH_MARGIN_KM = 2.0
 #: Circle test: radius at least this (an attractor's wander is about 1 km), km.
 CIRCLE_MIN_RADIUS_KM = 3.0
 #: Circle test: RMS radial residual at most this share of the radius.
@@ -247,12 +253,56 @@ def spoof_clusters(
             if who.size < MIN_AIRCRAFT:
                 continue
             out.append(_cluster(part, t, lat, lon, code, icao, dwell, bootstrap, rng))
+    out = [_attach(c, held, t, lat, lon, code, icao, dwell) for c in out]
     out.sort(key=lambda c: (c.start_ns, c.lat))
     if area:
         out = [
             SpoofCluster(**{**c.__dict__, "area": spoofer_area(states, c, seed=seed)}) for c in out
         ]
     return out
+
+
+def _attach(
+    c: SpoofCluster,
+    held: NDArray[np.bool_],
+    t: NDArray[np.int64],
+    lat: Float,
+    lon: Float,
+    code: NDArray[np.int64],
+    icao: NDArray[Any],
+    dwell: Float,
+) -> SpoofCluster:
+    """The cluster with the aircraft reported at its place too briefly to dwell.
+
+    A receiver captured for under :data:`MIN_DWELL_S` (a short pass at the
+    edge of the reach, a spoofer switching off) is still reported at the
+    place: :data:`ATTACH_MIN_REPORTS` held reports within
+    :data:`ATTACH_MARGIN_KM` of it (of the circle for circle spoofing) while
+    the place was occupied add the aircraft. The place is not refitted.
+    """
+    span = (t >= c.start_ns - SPLIT_GAP_S * NS_PER_S) & (t <= c.end_ns + SPLIT_GAP_S * NS_PER_S)
+    rows = np.flatnonzero(held & span & ~np.isin(icao, c.aircraft))
+    if rows.size == 0:
+        return c
+    d_km = np.asarray(distance_m(lat[rows], lon[rows], c.lat, c.lon)) / 1000
+    off = np.abs(d_km - c.radius_km) if c.pattern == "circle" else np.maximum(d_km - c.radius_km, 0)
+    near = rows[off <= ATTACH_MARGIN_KM]
+    if near.size == 0:
+        return c
+    who, n = np.unique(code[near], return_counts=True)
+    joined = set(who[n >= ATTACH_MIN_REPORTS].tolist())
+    near = near[np.isin(code[near], list(joined))]
+    if near.size == 0:
+        return c
+    return SpoofCluster(
+        **{
+            **c.__dict__,
+            "start_ns": min(c.start_ns, int(t[near].min())),
+            "end_ns": max(c.end_ns, int(t[near].max())),
+            "aircraft": tuple(sorted({*c.aircraft, *(str(icao[r]) for r in near)})),
+            "held_s": c.held_s + float(dwell[near].sum()),
+        }
+    )
 
 
 def _split_in_time(

@@ -1,0 +1,154 @@
+"""Spoofed places across aircraft and the spoofer's area (skywitness.gnss.spoof_clusters)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from skywitness.gnss.spoof_clusters import MIN_DWELL_S, spoof_clusters
+from skywitness.gnss.spoofing import spoof_states
+from skywitness.io import expand, read_table
+from skywitness.model.geo import destination, distance_m
+from skywitness.sim.run import simulate
+from skywitness.sim.score import cluster_scores
+
+T0 = 1_700_000_000 * 10**9
+S = 10**9
+
+
+def _states(tracks: list[dict[str, object]]) -> pa.Table:
+    """States rows from tracks: icao24, t (s), lat, lon, spoofed arrays."""
+    cols: dict[str, list[object]] = {k: [] for k in ("icao24", "time", "lat", "lon", "spoofed")}
+    for tr in tracks:
+        t = np.asarray(tr["t"], float)
+        cols["icao24"] += [tr["icao24"]] * len(t)
+        cols["time"] += [T0 + int(x * S) for x in t]
+        cols["lat"] += list(np.broadcast_to(np.asarray(tr["lat"], float), t.shape))
+        cols["lon"] += list(np.broadcast_to(np.asarray(tr["lon"], float), t.shape))
+        cols["spoofed"] += list(np.broadcast_to(np.asarray(tr["spoofed"], bool), t.shape))
+    return pa.table({
+        "icao24": pa.array(cols["icao24"], pa.string()),
+        "time": pa.array(cols["time"], pa.int64()).cast(pa.timestamp("ns", tz="UTC")),
+        "lat": pa.array(cols["lat"], pa.float64()),
+        "lon": pa.array(cols["lon"], pa.float64()),
+        "alt_baro_ft": pa.array([35000.0] * len(cols["time"]), pa.float32()),
+        "spoofed": pa.array(cols["spoofed"], pa.bool_()),
+    })  # fmt: skip
+
+
+def _held(icao24: str, lat: float, lon: float, start_s: float, minutes: float, rng: np.random.Generator) -> dict[str, object]:  # fmt: skip
+    t = np.arange(start_s, start_s + minutes * 60, 5.0)
+    la, lo = destination(lat, lon, rng.uniform(0, 360, t.size), rng.uniform(0, 800, t.size))
+    return {"icao24": icao24, "t": t, "lat": la, "lon": lo, "spoofed": True}
+
+
+def _flying(icao24: str, lat: float, lon: float, start_s: float, minutes: float, spoofed: bool, bearing: float = 90.0) -> dict[str, object]:  # fmt: skip
+    t = np.arange(start_s, start_s + minutes * 60, 5.0)
+    la, lo = destination(lat, lon, bearing, (t - start_s) * 230.0)  # 450 kt
+    return {"icao24": icao24, "t": t, "lat": la, "lon": lo, "spoofed": spoofed}
+
+
+def test_aircraft_held_at_one_place_make_one_point_cluster() -> None:
+    rng = np.random.default_rng(1)
+    tracks = [_held(f"a{i}", 33.82, 35.49, 60.0 * i, 20, rng) for i in range(5)]
+    (c,) = spoof_clusters(_states(tracks), area=False)
+    assert c.pattern == "point"
+    assert c.aircraft == ("a0", "a1", "a2", "a3", "a4")
+    assert distance_m(c.lat, c.lon, 33.82, 35.49) < 300
+    assert c.radius_km < 1.0
+    assert 0 <= c.error_km_95 < 0.5
+    assert c.start_ns == T0 and c.end_ns == T0 + int((4 * 60 + 20 * 60 - 5) * S)
+    j = c.as_json()
+    assert {"start", "end", "lat", "lon", "n_aircraft", "aircraft"} <= set(j)
+    assert j["n_aircraft"] == 5 and j["start"].endswith("Z")
+
+
+def test_positions_on_a_circle_give_its_centre_and_radius() -> None:
+    rng = np.random.default_rng(2)
+    tracks = []
+    for i, angle in enumerate(np.linspace(0, 360, 8, endpoint=False) + 10):
+        la, lo = destination(43.6, 34.4, angle, 25_000.0)
+        tracks.append(_held(f"c{i}", float(la), float(lo), 0.0, 15, rng))
+    (c,) = spoof_clusters(_states(tracks), area=False)
+    assert c.pattern == "circle"
+    assert distance_m(c.lat, c.lon, 43.6, 34.4) < 1000
+    assert c.radius_km == pytest.approx(25.0, abs=1.0)
+
+
+def test_one_aircraft_alone_is_no_place() -> None:
+    rng = np.random.default_rng(3)
+    assert spoof_clusters(_states([_held("solo", 50.0, 10.0, 0.0, 30, rng)])) == []
+
+
+def test_flagged_aircraft_flying_on_are_no_place() -> None:
+    # Two aircraft whose true positions were flagged (late ends) cross each
+    # other: they never stay MIN_DWELL_S anywhere, so they make no place.
+    tracks = [
+        _flying("f1", 50.0, 9.5, 0.0, 3, True, bearing=90.0),
+        _flying("f2", 49.7, 10.0, 0.0, 3, True, bearing=0.0),
+    ]
+    assert MIN_DWELL_S >= 120
+    assert spoof_clusters(_states(tracks)) == []
+
+
+def test_two_places_far_apart_and_apart_in_time() -> None:
+    rng = np.random.default_rng(4)
+    east = [_held(f"e{i}", 33.8, 35.5, 0.0, 20, rng) for i in range(3)]
+    north = [_held(f"n{i}", 57.75, 22.0, 0.0, 20, rng) for i in range(3)]
+    later = [_held(f"l{i}", 33.8, 35.5, 4 * 3600.0, 20, rng) for i in range(3)]
+    clusters = spoof_clusters(_states(east + north + later), area=False)
+    assert len(clusters) == 3
+    assert [c.aircraft[0][0] for c in clusters] == ["e", "n", "l"] or [
+        c.aircraft[0][0] for c in clusters
+    ] == ["n", "e", "l"]
+
+
+def test_empty_and_unflagged() -> None:
+    assert spoof_clusters(_states([])) == []
+    flown = [_flying(f"u{i}", 50.0, 10.0 + i, 0.0, 10, False) for i in range(3)]
+    assert spoof_clusters(_states(flown)) == []
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[pa.Table, dict[str, object]]]:  # fmt: skip
+    out = {}
+    for scenario, seed in (("spoofing", 5), ("spoofing-circle", 5)):
+        d = tmp_path_factory.mktemp(scenario)
+        simulate(scenario, d, seed=seed)
+        reports = pa.concat_tables([read_table(p) for p in expand([d / "readsb-hist"])])
+        out[scenario] = (spoof_states(reports), json.loads((d / "truth.json").read_text()))
+    return out
+
+
+@pytest.mark.parametrize("scenario", ["spoofing", "spoofing-circle"])
+def test_simulated_attractor_and_area(
+    simulated: dict[str, tuple[pa.Table, dict[str, object]]], scenario: str
+) -> None:
+    """Issue 4's target: attractor error <= 5 km. Measured over 20 seeds in
+    bench/RESULTS.md; on this seed the spoofer area's centre lies within its
+    own 95 % bound."""
+    states, truth = simulated[scenario]
+    clusters = spoof_clusters(states)
+    (row,), false_clusters = cluster_scores(clusters, truth)
+    assert false_clusters == 0
+    assert row["found"]
+    assert row["attractor_error_km"] <= 5.0
+    assert row["n_aircraft"] >= 0.9 * row["spoofed"]
+    assert row["area_error_km"] is not None and row["area_within_95"]
+    if scenario == "spoofing-circle":
+        (c,) = [c for c in clusters if c.pattern == "circle"]
+        assert c.radius_km == pytest.approx(25.0, abs=2.0)
+
+
+def test_no_places_on_clean_real_recordings(samples: Path) -> None:
+    for rel in ("noisy/noisy_spoofing.json.gz",):
+        path = samples / rel
+        if not path.exists():
+            pytest.skip(f"{rel} not in this traffic version")
+        states = spoof_states(read_table(path))
+        # One spoofed aircraft is an interval, not a place seen by several.
+        assert spoof_clusters(states) == []
