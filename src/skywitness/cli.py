@@ -18,6 +18,8 @@ from typing import Any
 from skywitness.errors import SkywitnessError, UsageError
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
+#: What `skywitness demo` simulates and analyses (seed 0 each).
+DEMO_SCENARIOS = ("jamming", "spoofing")
 #: Options whose value may start with a minus sign (western longitudes,
 #: southern latitudes), which argparse would otherwise take for an option.
 _SIGNED_VALUE_OPTIONS = ("--bbox", "--reference")
@@ -187,6 +189,38 @@ def _jamming(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _spoofing(args: argparse.Namespace) -> int:
+    from skywitness.gnss.spoof_analysis import spoofing_analysis
+
+    store = _open_store(args.store)
+    result = spoofing_analysis(
+        store,
+        start_ns=_time_ns(args.start) if args.start else None,
+        end_ns=_time_ns(args.end) if args.end else None,
+        bbox=_bbox(args.bbox) if args.bbox else None,
+        outputs=[Path(o) for o in args.out or []],
+    )
+    if args.json:
+        _print_json(result.as_json())
+        return EXIT_OK
+    trusted = sum(1 for iv in result.intervals if iv.trusted_quality)
+    print(f"{result.reports} reports, {result.aircraft} airborne aircraft; "
+          f"{len(result.intervals)} spoofed intervals on "
+          f"{len({iv.icao24 for iv in result.intervals})} aircraft ({trusted} with quality "
+          f"fields still saying good), {len(result.clusters)} spoofed places")  # fmt: skip
+    for c in result.clusters:
+        j = c.as_json()
+        shape = f"circle of {c.radius_km:.1f} km" if c.pattern == "circle" else "point"
+        area = ("spoofer's area not located (too few captures seen)" if c.area is None else
+                f"spoofer's area centred {c.area.lat:.3f}, {c.area.lon:.3f} "
+                f"+/- {c.area.error_km_95:.0f} km (95 %), reach {c.area.range_km:.0f} km")  # fmt: skip
+        print(f"  {j['start']} .. {j['end']}: {c.n_aircraft} aircraft reported at "
+              f"{c.lat:.4f}, {c.lon:.4f} +/- {c.error_km_95:.2f} km ({shape}); {area}")  # fmt: skip
+    for w in result.written:
+        print(f"  wrote {w['file']}")
+    return EXIT_OK
+
+
 def _open_store(path: str | None) -> Any:
     from skywitness.store import Store, resolve_store
 
@@ -200,14 +234,19 @@ def _demo(args: argparse.Namespace) -> int:
     store_dir = resolve_store(args.store)
     sample_dir = store_dir.parent / (store_dir.name + "-sample")
     out_dir = store_dir.parent / (store_dir.name + "-out")
-    if not (sample_dir / "truth.json").exists():
-        print(f"Simulating the 'jamming' scenario (seed 0) into {sample_dir}: readsb traces, "
-              "readsb-hist snapshots and ground truth")  # fmt: skip
-        simulate("jamming", sample_dir, seed=0)
+    windows = {}
+    for scenario in DEMO_SCENARIOS:
+        where = sample_dir / scenario
+        if not (where / "truth.json").exists():
+            print(f"Simulating the {scenario!r} scenario (seed 0) into {where}: readsb traces, "
+                  "readsb-hist snapshots and ground truth")  # fmt: skip
+            simulate(scenario, where, seed=0)
+        truth = json.loads((where / "truth.json").read_text())
+        windows[scenario] = (truth["start"], truth["end"])
     print("Ingesting the snapshots (ADS-B Exchange readsb-hist layout) ...")
     ns = argparse.Namespace(
-        store=str(store_dir), paths=[str(sample_dir / "readsb-hist")], format=None,
-        reference=None, start_time=None, json=False, show_skips=5,
+        store=str(store_dir), paths=[str(sample_dir / s / "readsb-hist") for s in DEMO_SCENARIOS],
+        format=None, reference=None, start_time=None, json=False, show_skips=5,
     )  # fmt: skip
     code = _ingest(ns)
     if code != EXIT_OK:
@@ -215,13 +254,25 @@ def _demo(args: argparse.Namespace) -> int:
     print()
     _info(argparse.Namespace(store=str(store_dir), json=False))
     print()
-    print("GNSS interference (mode nacp, H3 resolution 4, hourly windows):")
+    start, end = windows["jamming"]
+    print(f"GNSS interference, {start} .. {end} (mode nacp, H3 resolution 4, hourly windows):")
     outs = [str(out_dir / f"jamming-map.{ext}") for ext in ("html", "geojson", "csv", "parquet")]
     if _has_matplotlib():
         outs.append(str(out_dir / "jamming-map.png"))
-    return _jamming(argparse.Namespace(
-        store=str(store_dir), start=None, end=None, bbox=None, resolution=4, window="1h",
+    code = _jamming(argparse.Namespace(
+        store=str(store_dir), start=start, end=end, bbox=None, resolution=4, window="1h",
         mode="nacp", out=outs, events_out=str(out_dir / "jamming-events.geojson"), json=False,
+    ))  # fmt: skip
+    if code != EXIT_OK:
+        return code
+    print()
+    start, end = windows["spoofing"]
+    print(f"GNSS spoofing, {start} .. {end}:")
+    outs = [str(out_dir / f"spoofing.{ext}") for ext in ("geojson", "csv", "parquet")]
+    if _has_matplotlib():
+        outs.append(str(out_dir / "spoofing-map.png"))
+    return _spoofing(argparse.Namespace(
+        store=str(store_dir), start=start, end=end, bbox=None, out=outs, json=False,
     ))  # fmt: skip
 
 
@@ -365,7 +416,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_jamming)
 
-    s = sub.add_parser("demo", help="simulate, ingest and analyse a jamming scenario")
+    s = sub.add_parser("spoofing", help="GNSS spoofing: intervals, spoofed places, true paths")
+    s.add_argument("--store", help=store_help)
+    s.add_argument("--from", dest="start", metavar="T")
+    s.add_argument("--to", dest="end", metavar="T")
+    s.add_argument(
+        "--bbox", metavar="W,S,E,N", help="aircraft seen (at any reported position) inside this box"
+    )
+    s.add_argument("--out", action="append", metavar="FILE",
+                   help=".geojson (false positions, places, areas, estimated paths), .csv "
+                        "(intervals), .parquet (per-report flags), .png; repeatable")  # fmt: skip
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_spoofing)
+
+    s = sub.add_parser(
+        "demo", help="simulate, ingest and analyse a jamming and a spoofing scenario"
+    )
     s.add_argument("--store", help=store_help)
     s.set_defaults(func=_demo)
 
