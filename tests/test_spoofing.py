@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skywitness.errors import UsageError
+from skywitness.gnss.spoof_chain import heaviest_chain
 from skywitness.gnss.spoof_kernels import EPU_BY_NACP_M, SpoofBatch
 from skywitness.gnss.spoof_motion import (
     ENVELOPE_MIN_FT,
@@ -232,6 +233,34 @@ def test_repeated_value_then_lagging_track_is_frozen() -> None:
     assert frozen.min() == 300.0 and frozen.max() == 480.0
 
 
+def frozen_solution_flight(resume: str) -> dict[str, np.ndarray[Any, Any]]:
+    """:func:`frozen_flight` in level cruise, with the receiver's whole solution held
+    for the 3 min: position, ground speed and track repeat exactly, so that no field
+    of the held rows changes (ADS-B Exchange snapshots of a frozen receiver)."""
+    f = frozen_flight(jitter=False, resume=resume)
+    f["alt"] = np.full(len(f["t"]), 35000.0)
+    hold = (f["t"] >= 300) & (f["t"] < 480)
+    last = np.flatnonzero(f["t"] < 300)[-1]
+    f["gs"] = np.where(hold, f["gs"][last], f["gs"])
+    f["track"] = np.where(hold, f["track"][last], f["track"])
+    return f
+
+
+def test_frozen_solution_in_level_flight_is_flagged_from_its_onset() -> None:
+    """Nothing but the time changes while the solution is held; the track then resumes
+    from the held point, 21 NM short of where the velocity held at the onset (420 kt)
+    would have taken the aircraft: frozen, flagged from the first repeat."""
+    t = table(frozen_solution_flight("lagging"))
+    frozen = seconds(spoof_states(t), flags(t, "frozen"))
+    assert frozen.min() == 300.0 and frozen.max() == 480.0
+
+
+def test_held_solution_that_catches_up_is_stale_not_frozen() -> None:
+    """The same held rows (a pipeline repeating the whole row), but the track resumes
+    where flying on at the held velocity puts the aircraft: a stale value."""
+    assert not flags(table(frozen_solution_flight("true"))).any()
+
+
 # -- jump --------------------------------------------------------------------------
 
 
@@ -277,6 +306,54 @@ def test_coverage_gap_with_impossible_reappearance_is_a_jump() -> None:
     assert jump.min() == 2200.0 and jump.max() == 2995.0
 
 
+def attracted_flight() -> dict[str, np.ndarray[Any, Any]]:
+    """20 min at FL350 (a report every 10 s), then 15 min reported 10 km off the last
+    true position, drifting north at 5 kt (GNSS altitude at sea level: an attractor
+    within reach of the true track), then 8 min back on the true track, out of the
+    attractor's reach."""
+    f = flight(2580, dt=10.0)
+    n = len(f["t"])
+    f["geom"] = f["alt"] - 200.0
+    spoofed = (f["t"] >= 1200) & (f["t"] < 2100)
+    k = int(np.flatnonzero(spoofed)[0]) - 1
+    spot = destination(f["lat"][k], f["lon"][k], 120.0, 10_000.0)
+    drift = (np.arange(n) - k) * 2.5e-4  # 28 m north every 10 s: 5.4 kt
+    noise = np.random.default_rng(5).normal(0, 3e-5, (2, n))  # CPR, as in flight()
+    f["lat"] = np.where(spoofed, spot[0] + drift + noise[0], f["lat"])
+    f["lon"] = np.where(spoofed, spot[1] + noise[1], f["lon"])
+    f["gs"] = np.where(spoofed, 5.0, f["gs"])
+    f["geom"] = np.where(spoofed, 0.0, f["geom"])
+    return f
+
+
+def test_spoofed_stretch_within_reach_does_not_carry_the_true_track() -> None:
+    """The attractor is within reach of the last true position, but the rest of the
+    solution turns implausible there: the track is cut, the true track before and
+    after is kept (linked across the stretch), and the stretch alone is displaced."""
+    t = table(attracted_flight())
+    out = spoof_states(t)
+    jump = seconds(out, flags_of(out, "jump"))
+    assert jump.min() == 1200.0 and jump.max() == 2090.0
+    spoofed = seconds(out, flags_of(out, "spoofed"))
+    assert spoofed.min() == 1200.0 and spoofed.max() == 2090.0
+
+
+def test_heaviest_chain_ties_keep_the_most_time() -> None:
+    """Pieces of weight 5, 0, 5, all linked: both chains weigh 10; the one through the
+    middle piece covers more time and is kept (nothing is set aside needlessly)."""
+    first = np.array([0, 3, 6])
+    last = np.array([2, 5, 8])
+
+    def linked(p: np.ndarray[Any, Any], q: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return np.ones(p.shape[0], dtype=bool)
+
+    weight = np.array([5.0, 0.0, 5.0])
+    assert heaviest_chain(first, last, weight, linked, 10).tolist() == [True, False, True]
+    cover = np.array([5.0, 3.0, 5.0])
+    kept = heaviest_chain(first, last, weight, linked, 10, tiebreak=cover)
+    assert kept.tolist() == [True, True, True]
+
+
 # -- kinematic ---------------------------------------------------------------------
 
 
@@ -290,6 +367,20 @@ def test_positions_at_1500_kt_while_ground_speed_says_450() -> None:
     assert kin.min() == 60.0 and kin.max() == 599.0
     same = flight(600, gs=450.0)
     assert not flags(table(same)).any()
+
+
+def test_dead_reckoning_flags_end_with_the_spoofed_stretch() -> None:
+    """Positions 300 km off for 3 min, with the spoofed ground speed of a receiver
+    dragged to an attractor (5 kt at FL350: implausible): the comparisons of the true
+    positions after it with references inside it are not held against the true
+    positions, so the kinematic flags end at the last spoofed report, not a
+    60-s window later."""
+    f = displaced_flight(300.0, 180.0)
+    off = (f["t"] >= 300) & (f["t"] < 480)
+    f["gs"] = np.where(off, 5.0, f["gs"])
+    t = table(f)
+    kin = seconds(spoof_states(t), flags(t, "kinematic"))
+    assert kin.min() == 300.0 and kin.max() == 470.0
 
 
 def test_50_kt_at_fl380_is_impossible() -> None:

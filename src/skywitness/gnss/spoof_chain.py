@@ -3,8 +3,8 @@
 Consecutive observations that could not both be true (a position out of
 reach, an altitude out of climb rate) cut an aircraft's record into pieces.
 The track is the chain of pieces, each linked to the next, that keeps the
-most observations: the longest consistent path of traffic's
-FilterConsistency. Pieces off the chain are displaced: a spoofed stretch, a
+most observations (or weight, with a second weight to break ties): the
+longest consistent path of traffic's FilterConsistency. Pieces off the chain are displaced: a spoofed stretch, a
 garbage value, repeated or not.
 """
 
@@ -34,24 +34,37 @@ ALT_RATE_MAX_FPM = 15000.0
 ALT_STEP_NOISE_FT = 200.0
 
 
-def heaviest_chain(first: Int, last: Int, weight: Float, linked: Linked, horizon: int) -> Bool:
+def heaviest_chain(
+    first: Int,
+    last: Int,
+    weight: Float,
+    linked: Linked,
+    horizon: int,
+    tiebreak: Float | None = None,
+) -> Bool:
     """Pieces (observations ``first..last`` each, in time order) on the chain of greatest
     total weight whose consecutive pieces are ``linked(last[a], first[b])``: the
     longest consistent path of traffic's FilterConsistency, by dynamic programming
-    over at most ``horizon`` predecessors. Ties keep the earliest chain."""
+    over at most ``horizon`` predecessors. Among chains of equal weight, the one of
+    greatest total ``tiebreak`` wins (default: none; then the earliest chain)."""
     count = first.shape[0]
     best = weight.astype(np.float64).copy()
+    extra = np.zeros(count) if tiebreak is None else tiebreak.astype(np.float64)
+    second = extra.copy()
     pred = np.full(count, -1, dtype=np.int64)
     for k in range(1, count):
         cand = np.arange(max(0, k - horizon), k)
         ok = linked(last[cand], np.full(cand.size, first[k]))
         if ok.any():
             scores = np.where(ok, best[cand], -np.inf)
-            m = int(np.argmax(scores))
+            top = ok & (scores == scores.max())
+            m = int(np.argmax(np.where(top, second[cand], -np.inf)))
             best[k] = weight[k] + scores[m]
+            second[k] = extra[k] + second[cand[m]]
             pred[k] = cand[m]
     keep = np.zeros(count, dtype=bool)
-    k = int(np.argmax(best))
+    # The heaviest end, then the greatest tiebreak, then the earliest (lexsort is stable).
+    k = int(np.lexsort((-second, -best))[0])
     while k >= 0:
         keep[k] = True
         k = int(pred[k])
@@ -65,6 +78,8 @@ def displaced(
     horizon: int = CHAIN_HORIZON,
     row_weight: Float | None = None,
     link_from: Int | None = None,
+    row_tiebreak: Float | None = None,
+    cut_at: Bool | None = None,
 ) -> Bool:
     """Rows off the aircraft's consistent track, from its observation rows ``events``.
 
@@ -73,8 +88,10 @@ def displaced(
     piece is displaced from its first observation up to the next piece's
     first. A piece weighs its number of events, or the sum of ``row_weight``
     over the rows it spans. A piece links onwards from the row ``link_from``
-    gives for its last event (default: the event's own row). Returns a mask
-    over all rows.
+    gives for its last event (default: the event's own row). ``cut_at`` (a mask
+    over rows) starts a new piece at an event even where it is linked to the one
+    before; ``row_tiebreak`` weighs pieces, as ``row_weight`` does, to choose
+    between chains of equal weight. Returns a mask over all rows.
     """
     n = aircraft_start.shape[0]
     out = np.zeros(n, dtype=bool)
@@ -87,6 +104,8 @@ def displaced(
     tail = events if link_from is None else link_from
     ok[1:] = linked(tail[:-1], events[1:])
     cut = opens | ~ok
+    if cut_at is not None:
+        cut[1:] |= cut_at[events[1:]]
     if not cut[~opens].any():
         return out
     first = np.flatnonzero(cut)
@@ -96,8 +115,8 @@ def displaced(
     if row_weight is None:
         weight = (last - first + 1).astype(np.float64)
     else:
-        cum = np.r_[0.0, np.cumsum(row_weight)]
-        weight = cum[span_end] - cum[events[first]]
+        weight = _span_sums(row_weight, events[first], span_end)
+    tiebreak = None if row_tiebreak is None else _span_sums(row_tiebreak, events[first], span_end)
     # A piece spans up to the next piece's first event, or its aircraft's end.
     next_aircraft = np.r_[np.flatnonzero(aircraft_start)[1:], n]
     span_end = np.minimum(span_end, next_aircraft[aircraft[first] - 1])
@@ -105,7 +124,14 @@ def displaced(
     bounds = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1], True])
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         if b - a > 1:
-            keep = heaviest_chain(events[first[a:b]], tail[last[a:b]], weight[a:b], linked, horizon)
+            keep = heaviest_chain(
+                events[first[a:b]],
+                tail[last[a:b]],
+                weight[a:b],
+                linked,
+                horizon,
+                None if tiebreak is None else tiebreak[a:b],
+            )
             off[a:b] = ~keep
     if not off.any():
         return out
@@ -113,6 +139,12 @@ def displaced(
     np.add.at(mark, events[first[off]], 1)
     np.add.at(mark, span_end[off], -1)
     return np.asarray(np.cumsum(mark[:-1]) > 0)
+
+
+def _span_sums(values: Float, start: Int, end: Int) -> Float:
+    """Sum of ``values`` over each row span ``start[k]..end[k] - 1``."""
+    cum = np.r_[0.0, np.cumsum(values)]
+    return np.asarray(cum[end] - cum[start])
 
 
 def altitude_consistent(time_ns: Int, alt_ft: Float, aircraft_start: Bool, observed: Bool) -> Bool:

@@ -403,16 +403,19 @@ def debounce(
     min_s: float = MIN_FLAG_S,
     min_observations: int = MIN_FLAG_OBSERVATIONS,
     bridge_s: float = FLAG_BRIDGE_S,
+    observed: Bool | None = None,
 ) -> Bool:
     """Flags from raw verdicts: stretches between flagged rows (across unevaluated
     rows, and across clear rows spanning at most ``bridge_s``), kept when they last
-    ``min_s`` or more and hold ``min_observations`` or more observed flagged rows."""
+    ``min_s`` or more and hold ``min_observations`` or more observed flagged rows
+    (``observed`` rows, by default the batch's)."""
     n = verdict.shape[0]
     if n == 0:
         return np.zeros(0, dtype=bool)
     flagged = verdict == FLAGGED
     if not flagged.any():
         return np.zeros(n, dtype=bool)
+    seen = batch.observed if observed is None else observed
     seg = batch.segment_start
     before = last_index(flagged, seg)
     after = next_index(flagged, seg)
@@ -432,9 +435,7 @@ def debounce(
     ends[-1] = True
     last = np.flatnonzero(ends & inside)
     duration = (t[last] - t[first]) / NS_PER_S
-    evidence = np.bincount(
-        run[inside], weights=(flagged & batch.observed)[inside], minlength=first.size
-    )
+    evidence = np.bincount(run[inside], weights=(flagged & seen)[inside], minlength=first.size)
     keep = (duration >= min_s) & (evidence >= min_observations)
     out: Bool = inside & keep[np.maximum(run, 0)]
     return out

@@ -12,7 +12,10 @@
       position gap that ends where dead reckoning says passes. Only spans
       with a live velocity all along (at most 15 min) are judged: while GNSS
       is jammed the GNSS velocity goes too, and nothing is compared. A
-      position held still is the ``frozen`` detector's to judge.
+      position held still is the ``frozen`` detector's to judge. A failed
+      comparison is laid on the later position only when the earlier one is
+      otherwise plausible (:meth:`Kinematic.implausible`): the flags end at
+      the first true position after a spoofed stretch, not a window later.
     * *flight envelope*: a ground speed no aircraft can fly at its level,
       such as 50 kt at FL380 (:func:`min_ground_speed_kt`).
     * *air data*: ground speed and true airspeed (from the air data computer,
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from skywitness.gnss.spoof_kernels import (
+    FLAGGED,
     TIME_SLACK_S,
     VELOCITY_MAX_AGE_S,
     Bool,
@@ -162,9 +166,22 @@ class Kinematic:
             valid = (j >= 0) & (segment[np.maximum(j, 0)] == segment)
             i_rows, j_rows = new[valid], new[j[valid]]
             err, tol, covered = dead_reckoning_error(batch, j_rows, i_rows)
-            evaluated[i_rows] = covered
-            failed[i_rows] = covered & (err > tol)
+            # A failed comparison says one of the two positions is off. It is laid
+            # on the later one only when the earlier one is otherwise plausible: a
+            # reference inside a spoofed stretch (its ground speed or GNSS altitude
+            # already implausible) says nothing against the true positions that
+            # follow it, which would otherwise stay flagged for a window after the
+            # spoofing ends.
+            judged = covered & ~self.implausible(batch)[j_rows]
+            evaluated[i_rows] = judged
+            failed[i_rows] = judged & (err > tol)
         return verdicts(evaluated, failed)
+
+    def implausible(self, batch: SpoofBatch) -> Bool:
+        """Rows whose ground speed is out of the flight envelope or against the air data,
+        or whose GNSS altitude is off pressure altitude beyond weather (raw verdicts)."""
+        suspect = worst(self.envelope(batch), self.air_data(batch))
+        return np.asarray((suspect == FLAGGED) | (AltitudeDivergence().verdicts(batch) == FLAGGED))
 
     def envelope(self, batch: SpoofBatch) -> Verdict:
         """Ground speeds too low for the level (NaN where the envelope does not apply)."""

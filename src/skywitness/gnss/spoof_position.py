@@ -13,7 +13,11 @@
     makes of a position outage
     (jamming, coverage): such a run counts only if the track does not
     resume where the aircraft would be had it flown on from the run's
-    start (dead reckoning on its reported velocity). A run of one value up
+    start (dead reckoning on its reported velocity; when the velocity froze
+    with the position, as a receiver holding its whole solution reports it,
+    straight on at the velocity it had when the position froze). Each
+    report of a run so confirmed is an observation of the frozen solution,
+    even where every field repeats the row before. A run of one value up
     to the end of the record, or one whose resumption cannot be checked
     (no velocity), stays unflagged: it may be a stale value.
 ``jump``
@@ -28,7 +32,13 @@
     solution is plausible (ground speed inside the flight envelope, GNSS
     altitude within weather of pressure altitude), so that a long spoofed
     stretch at an airport's elevation does not outweigh the true track
-    around it. A gap in positions is never a jump by itself: only the
+    around it; the track is also cut where the solution turns implausible
+    or plausible again, so that a spoofed stretch that starts within reach
+    of the true track (a frozen position, then the attractor a few minutes
+    away at 1,000 kt) is weighed on its own instead of carrying the true
+    track before it along. Of chains equally heavy, the one that covers the
+    most time wins: a stretch is set aside only where the track cannot pass
+    through it. A gap in positions is never a jump by itself: only the
     positions on either side are compared, with the time between them.
 """
 
@@ -41,6 +51,8 @@ import numpy as np
 from skywitness.gnss.spoof_chain import CHAIN_HORIZON, displaced
 from skywitness.gnss.spoof_kernels import (
     CLEAR,
+    DEAD_RECKONING_FRACTION,
+    DEAD_RECKONING_MAX_S,
     FLAGGED,
     HELD_MIN_S,
     SAME_PLACE_M,
@@ -57,6 +69,7 @@ from skywitness.gnss.spoof_kernels import (
     track_events,
 )
 from skywitness.gnss.spoof_motion import AltitudeDivergence, Kinematic
+from skywitness.gnss.state import last_index
 from skywitness.model.geo import distance_m
 from skywitness.model.units import MPS_PER_KT, NS_PER_S
 
@@ -113,23 +126,70 @@ class FrozenPosition:
             & (runs.spread_m <= self.radius_m)
             & ((moved >= self.min_move_m) | (climb >= self.min_climb_ft))
         )
-        stale = (runs.distinct == 1) & ~self._lagging(batch, rows, first, last)
+        lagging = self._lagging(batch, rows, first, last)
+        stale = (runs.distinct == 1) & ~lagging
         inside = (held & ~stale)[runs.run]
         inside[first] = False  # where the aircraft was when its position froze
         verdict[rows[inside]] = FLAGGED
-        return debounce(verdict, batch)
+        # Each report of a held value that the track shows was re-reported, not
+        # old, is an observation of the frozen solution, repeat or not.
+        reported = batch.observed.copy()
+        reported[rows[(held & lagging)[runs.run]]] = True
+        return debounce(verdict, batch, observed=reported)
 
     @staticmethod
     def _lagging(batch: SpoofBatch, rows: Int, first: Int, last: Int) -> Bool:
         """Runs after which the track resumes away from where the aircraft would be had
-        it flown on from the run's first report: the held value was not merely old."""
+        it flown on from the run's first report: the held value was not merely old.
+
+        Where the ground velocity was renewed along the run, the aircraft is dead
+        reckoned on it. Where the velocity froze with the position (a receiver that
+        holds its whole solution: the velocity is the same value from the run's first
+        report to its last but one, the last being possibly the resumption, begun
+        within the run's radius), it is flown on, straight, at the velocity it had
+        when the position froze, provided that velocity was live then (the run's
+        first step is covered, see :func:`~skywitness.gnss.spoof_kernels.dead_reckoning`)."""
         after = last + 1
         has_next = after < rows.size
         nxt = rows[np.minimum(after, rows.size - 1)]
+        r0, r1 = rows[first], rows[last]
         aircraft = np.cumsum(batch.aircraft_start)
-        same = has_next & (aircraft[nxt] == aircraft[rows[first]])
-        err, tol, covered = dead_reckoning_error(batch, rows[first], nxt)
-        return np.asarray(same & covered & (err > tol))
+        same = has_next & (aircraft[nxt] == aircraft[r0])
+        err, tol, covered = dead_reckoning_error(batch, r0, nxt)
+        lagging = covered & (err > tol)
+        # The velocity held with the position: the same value from r0 to r1 - 1.
+        n = len(batch)
+        has_v = np.isfinite(batch.gs_kt) & np.isfinite(batch.track_deg)
+        v_rows = np.flatnonzero(has_v)
+        changes = np.zeros(n, dtype=np.int64)
+        if v_rows.size:
+            g, k = batch.gs_kt[v_rows], batch.track_deg[v_rows]
+            new_value = np.ones(v_rows.size, dtype=bool)
+            new_value[1:] = (g[1:] != g[:-1]) | (k[1:] != k[:-1])
+            changes[v_rows[new_value]] = 1
+        count = np.cumsum(changes)
+        src = last_index(has_v, batch.segment_start)
+        v0 = src[r0]
+        step_end = np.minimum(r0 + 1, n - 1)
+        live = (
+            (v0 >= 0)
+            & (step_end > r0)
+            & (batch.dr_uncovered_s[step_end] == batch.dr_uncovered_s[r0])
+            & ~batch.segment_start[step_end]
+        )
+        frozen_v = live & (count[np.maximum(r1 - 1, r0)] == count[r0]) & ~covered
+        span_s = (batch.time_ns[nxt] - batch.time_ns[r0]) / NS_PER_S
+        speed = np.where(v0 >= 0, batch.gs_kt[np.maximum(v0, 0)], 0.0) * MPS_PER_KT
+        flown = speed * span_s
+        chord = distance_m(batch.lat[r0], batch.lon[r0], batch.lat[nxt], batch.lon[nxt])
+        tol_held = (
+            epu_m(batch.nac_p[r0])
+            + epu_m(batch.nac_p[nxt])
+            + DEAD_RECKONING_FRACTION * flown
+            + speed * TIME_SLACK_S
+        )
+        lagging |= frozen_v & (span_s <= DEAD_RECKONING_MAX_S) & (np.abs(chord - flown) > tol_held)
+        return np.asarray(same & lagging)
 
 
 @dataclass(frozen=True)
@@ -152,29 +212,29 @@ class PositionJump:
         def linked(p: Int, q: Int) -> Bool:
             return self._reachable(batch, p, q)
 
+        covers = _covers(batch)
+        cut_at = None
+        weight = covers
+        if self.weigh_plausible:
+            implausible = _implausible(batch)
+            weight = np.where(implausible, 0.0, covers)
+            # The track is also cut where the rest of the GNSS solution turns
+            # implausible or plausible again: a spoofed stretch that begins within
+            # reach of the true track is then not welded to it, and the chain keeps
+            # or sets it aside on its own.
+            cut_at = np.zeros(len(batch), dtype=bool)
+            cut_at[new[1:]] = implausible[new[1:]] != implausible[new[:-1]]
         off = displaced(
-            new, batch.aircraft_start, linked, self.horizon, row_weight=self._weights(batch)
+            new,
+            batch.aircraft_start,
+            linked,
+            self.horizon,
+            row_weight=weight,
+            row_tiebreak=covers,
+            cut_at=cut_at,
         )
         verdict[off & gnss] = FLAGGED
         return debounce(verdict, batch)
-
-    def _weights(self, batch: SpoofBatch) -> Float:
-        """Seconds each row covers (to the aircraft's next row) while the rest of its GNSS
-        solution is plausible: ground speed inside the flight envelope, GNSS altitude
-        within weather of pressure altitude. Pieces weigh time, not reports: how
-        densely a source samples (readsb traces add points when things change, as
-        they do under a spoofer) says nothing about which piece is true."""
-        t = batch.time_ns
-        covers = np.zeros(len(batch))
-        if len(batch) > 1:
-            covers[:-1] = (t[1:] - t[:-1]) / NS_PER_S
-            covers[:-1][batch.aircraft_start[1:]] = 0.0
-        if not self.weigh_plausible:
-            return covers
-        implausible = (Kinematic().envelope(batch) == FLAGGED) | (
-            AltitudeDivergence().verdicts(batch) == FLAGGED
-        )
-        return np.where(implausible, 0.0, covers)
 
     def _reachable(self, batch: SpoofBatch, p: Int, q: Int) -> Bool:
         """Whether the position at each ``q`` can be reached from the one at ``p``."""
@@ -186,6 +246,24 @@ class PositionJump:
             + epu_m(batch.nac_p[q])
         )
         return np.asarray(d <= reach)
+
+
+def _covers(batch: SpoofBatch) -> Float:
+    """Seconds each row covers, to the aircraft's next row."""
+    t = batch.time_ns
+    covers = np.zeros(len(batch))
+    if len(batch) > 1:
+        covers[:-1] = (t[1:] - t[:-1]) / NS_PER_S
+        covers[:-1][batch.aircraft_start[1:]] = 0.0
+    return covers
+
+
+def _implausible(batch: SpoofBatch) -> Bool:
+    """Rows whose GNSS solution is implausible apart from the position: ground speed
+    outside the flight envelope, GNSS altitude beyond weather of pressure altitude."""
+    return np.asarray(
+        (Kinematic().envelope(batch) == FLAGGED) | (AltitudeDivergence().verdicts(batch) == FLAGGED)
+    )
 
 
 def _range(values: Float, r0: Int, r1: Int) -> Float:
