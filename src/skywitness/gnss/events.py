@@ -203,7 +203,7 @@ def interference_events(
     return found
 
 
-def _bursts(times: list[int], gap_s: float, first: bool) -> list[list[int]]:
+def switching_bursts(times: list[int], gap_s: float, first: bool) -> list[list[int]]:
     """Groups of stretches starting (ending) together: the emitter switching on (off).
 
     When an emitter switches on, every aircraft already inside its disc loses
@@ -245,8 +245,8 @@ def _observations(
     codes = {a: k for k, a in enumerate(sorted({ivs[i].icao24 for i in idx}))}
     starts = [ivs[i].start_ns for i in idx]
     ends = [ivs[i].end_ns for i in idx]
-    on_bursts = _bursts(starts, SWITCH_ON_GAP_S, first=True)
-    off_bursts = _bursts(ends, SWITCH_OFF_GAP_S, first=False)
+    on_bursts = switching_bursts(starts, SWITCH_ON_GAP_S, first=True)
+    off_bursts = switching_bursts(ends, SWITCH_OFF_GAP_S, first=False)
     switch_on = {k for b in on_bursts for k in b}
     switch_off = {k for b in off_bursts for k in b}
     for k, i in enumerate(idx):
@@ -257,10 +257,11 @@ def _observations(
             entry.append(iv.entry)
             ea.append(codes[iv.icao24])
         if iv.exit and k not in switch_off:
-            exit_.append(iv.exit)
+            exit_.append((*iv.exit, _top_before_exit(iv)))
             xa.append(codes[iv.icao24])
-        if len(iv.path):
-            inside.append(iv.path[:: max(1, len(iv.path) // 20), 1:4])
+        path = _inside_path(iv)
+        if len(path):
+            inside.append(path[:: max(1, len(path) // 20), 1:4])
     # Good aircraft say "outside" only while the emitter was surely on: while
     # at least MIN_AIRCRAFT aircraft were bad, and not during a switching.
     near = outside
@@ -279,12 +280,44 @@ def _observations(
         near = near[d <= OUTSIDE_SEARCH_KM]
     return Observations(
         entry=np.array(entry, dtype=float).reshape(-1, 3),
-        exit=np.array(exit_, dtype=float).reshape(-1, 4),
+        exit=np.array(exit_, dtype=float).reshape(-1, 5),
         inside=np.concatenate(inside) if inside else np.zeros((0, 3)),
         outside=near[:, 1:4] if len(near) else np.zeros((0, 3)),
         entry_aircraft=np.array(ea, dtype=np.int64),
         exit_aircraft=np.array(xa, dtype=np.int64),
     )
+
+
+def _top_before_exit(iv: Interval) -> float:
+    """Highest altitude in the EXIT_MAX_LAG_S before a stretch's exit, ft.
+
+    The receiver left the zone somewhere in that time (it re-acquires late), at
+    the altitude it had then: a descending aircraft crossed the boundary
+    higher, where the radio horizon reaches farther, than its exit report.
+    """
+    assert iv.exit is not None
+    alt = iv.exit[2]
+    if not len(iv.path):
+        return alt
+    tail = iv.path[iv.path[:, 0] >= iv.end_ns / NS - EXIT_MAX_LAG_S, 3]
+    tail = tail[np.isfinite(tail)]
+    return float(max(alt, tail.max())) if len(tail) else alt
+
+
+def _inside_path(iv: Interval) -> NDArray[np.float64]:
+    """The part of a stretch's path that surely lay inside the emitter's reach.
+
+    A receiver re-acquires GNSS up to EXIT_MAX_LAG_S after it leaves the
+    zone, so the path's tail may lie outside by that much flying: it is left
+    out, also when no exit was seen (the record ended, or the aircraft landed,
+    within that delay: descending, it may have left the radio horizon). A stretch bad from the aircraft's first report to its last (no
+    trusted position on either side) shows no boundary at all; a receiver
+    reporting bad quality everywhere (a faulty one) looks the same, so its
+    path is not taken as inside either.
+    """
+    if not len(iv.path) or (iv.entry is None and iv.exit is None):
+        return np.zeros((0, 4))
+    return iv.path[iv.path[:, 0] <= iv.end_ns / NS - EXIT_MAX_LAG_S]
 
 
 def _event(
@@ -494,7 +527,13 @@ def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
 
 def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[list[int]],
                         outside: NDArray[np.float64]) -> list[Event]:  # fmt: skip
-    """Merge events whose emitters coincide and overlap in time; refit."""
+    """Merge events whose emitters coincide and overlap in time; refit.
+
+    Emitters coincide when they lie within SAME_EMITTER_KM plus both 95 %
+    errors, and one emitter fitted on both explains them about as well as two
+    (the test of :func:`_split_two`, the other way round): a poorly located
+    emitter (a wide error) is not merged into a well located one it is not.
+    """
     merged = True
     items = list(zip(events, groups, strict=True))
     while merged:
@@ -515,13 +554,29 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
                 )
                 if d <= SAME_EMITTER_KM + a.emitter.error_km_95 + b.emitter.error_km_95:
                     g = ga + gb
-                    items[x] = (_event(ivs, g, outside, True), g)
+                    both = _event(ivs, g, outside, True)
+                    if not _one_explains_both(ivs, ga, gb, a, b, both, outside):
+                        continue
+                    items[x] = (both, g)
                     del items[y]
                     merged = True
                     break
             if merged:
                 break
     return [e for e, _ in items]
+
+
+def _one_explains_both(ivs: list[Interval], ga: list[int], gb: list[int], a: Event, b: Event,
+                       both: Event, outside: NDArray[np.float64]) -> bool:  # fmt: skip
+    """Whether one emitter explains two groups within the BIC margin of two emitters."""
+    if both.emitter is None or a.emitter is None or b.emitter is None:
+        return False
+    one = misfit(_observations(ivs, ga + gb, outside), both.emitter)
+    two = misfit(_observations(ivs, ga, outside), a.emitter) + misfit(
+        _observations(ivs, gb, outside), b.emitter
+    )
+    n_obs = sum(len(o.entry) + len(o.exit) + len(o.inside) for o in (_own(ivs[i]) for i in ga + gb))
+    return bool(one - two <= SPLIT_MIN_GAIN * 4 * np.log(max(n_obs, 2)))
 
 
 def _polygon(ivs: list[Interval]) -> dict[str, Any]:

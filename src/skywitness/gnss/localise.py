@@ -87,7 +87,10 @@ class Observations:
     """What the record says about one interference event (degrees, feet, km/h)."""
 
     entry: Float  # (n, 3): lat, lon, alt_ft of the last trusted position before the loss
-    exit: Float  # (n, 4): lat, lon, alt_ft, ground speed kt of the first trusted one after
+    # (n, 4): lat, lon, alt_ft, ground speed kt of the first trusted position after;
+    # optionally a 5th column: the highest altitude in the exit_max_lag_s before
+    # it (the receiver left the zone then, at that altitude's horizon or below).
+    exit: Float
     inside: Float  # (n, 3): positions known or estimated inside
     outside: Float  # (n, 3): positions with good quality while the emitter was active
     entry_aircraft: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -140,8 +143,9 @@ def _residuals(p: Float, d: dict[str, Float]) -> Float:
     if len(d["xx"]):
         dist = np.hypot(d["xx"] - x, d["xy"] - y)
         rr = np.minimum(r, d["xh"] + lift)
+        top = np.minimum(r, d["xh_top"] + lift)
         parts.append(np.maximum(rr - INOUT_MARGIN_KM - dist, 0.0) / HINGE_SCALE_KM)
-        parts.append(np.maximum(dist - rr - d["xlag"] - INOUT_MARGIN_KM, 0.0) / HINGE_SCALE_KM)
+        parts.append(np.maximum(dist - top - d["xlag"] - INOUT_MARGIN_KM, 0.0) / HINGE_SCALE_KM)
     if len(d["ix"]):
         dist = np.hypot(d["ix"] - x, d["iy"] - y)
         parts.append(
@@ -271,6 +275,7 @@ def _plane_data(obs: Observations, plane: _Plane, entry_idx: NDArray[np.int64] |
     d["eh"] = horizon_km(entry[:, 2], 0.0)  # the aircraft's share; the antenna's is fitted
     d["xx"], d["xy"] = plane.xy(exit_[:, 0], exit_[:, 1])
     d["xh"] = horizon_km(exit_[:, 2], 0.0)
+    d["xh_top"] = horizon_km(exit_[:, 4], 0.0) if exit_.shape[1] > 4 else d["xh"]
     d["xlag"] = exit_[:, 3] * 1.852 / 3600 * obs.exit_max_lag_s
     d["ix"], d["iy"] = plane.xy(obs.inside[:, 0], obs.inside[:, 1])
     d["ih"] = horizon_km(obs.inside[:, 2], 0.0)
