@@ -152,3 +152,28 @@ def test_no_places_on_clean_real_recordings(samples: Path) -> None:
         states = spoof_states(read_table(path))
         # One spoofed aircraft is an interval, not a place seen by several.
         assert spoof_clusters(states) == []
+
+
+def test_receivers_frozen_kilometres_apart_are_no_place() -> None:
+    # Aircraft captured where one airway enters the reach freeze there, each
+    # at its own point some km apart: within LINK_KM, but not one place.
+    rng = np.random.default_rng(5)
+    tracks = []
+    for i, d_km in enumerate((0.0, 12.0, 24.0)):
+        la, lo = destination(43.78, 29.66, 80.0, d_km * 1000)
+        tracks.append({**_held(f"z{i}", float(la), float(lo), 900.0 * i, 4, rng)})
+    assert spoof_clusters(_states(tracks), area=False) == []
+
+
+def test_few_aircraft_on_a_circle_are_one_circle() -> None:
+    # Five aircraft evenly on a 40 km circle: neighbours are 47 km apart,
+    # beyond LINK_KM, so each is a place of its own; together they are one circle.
+    rng = np.random.default_rng(6)
+    tracks = []
+    for i, angle in enumerate((0.0, 72.0, 144.0, 216.0, 288.0)):
+        la, lo = destination(43.6, 34.4, angle, 40_000.0)
+        tracks.append(_held(f"r{i}", float(la), float(lo), 0.0, 15, rng))
+    (c,) = spoof_clusters(_states(tracks), area=False)
+    assert c.pattern == "circle" and c.n_aircraft == 5
+    assert distance_m(c.lat, c.lon, 43.6, 34.4) < 1500
+    assert c.radius_km == pytest.approx(40.0, abs=1.5)

@@ -153,7 +153,7 @@ def test_clean_flight_output_columns() -> None:
     out = spoof_states(t)
     assert out.column_names == [
         "icao24", "callsign", "time", "lat", "lon", "alt_baro_ft",
-        *NAMES, "spoofed", "trusted_quality", "record_id",
+        *NAMES, "spoofed", "trusted_quality", "own_position", "record_id",
     ]  # fmt: skip
     assert out.num_rows == t.num_rows
     assert not any(flags(t, name).any() for name in (*NAMES, "spoofed"))

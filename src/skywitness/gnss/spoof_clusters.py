@@ -53,6 +53,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from skywitness.gnss.events import SWITCH_OFF_GAP_S, SWITCH_ON_GAP_S, switching_bursts
 from skywitness.gnss.localise import EmitterEstimate, Observations, _Plane, locate_emitter
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
 from skywitness.model.units import KT_PER_MPS, NS_PER_S
@@ -84,6 +85,16 @@ SPLIT_GAP_S = 1800.0
 #: by chance lasts one or two reports at cruise speed.
 ATTACH_MIN_REPORTS = 3
 ATTACH_MARGIN_KM = 2.0
+#: A point place holds the aircraft whose own median held position lies
+#: within this of its centre, km: an attractor is tight (about a kilometre of
+#: wander in the public reports and our model), while receivers frozen where
+#: they were captured sit kilometres to tens of km apart.
+POINT_CORE_KM = 5.0
+#: Circle test: at least this many aircraft (any three points lie on a circle).
+CIRCLE_MIN_AIRCRAFT = 4
+#: Circle test: radius at most this when joining arcs into one circle, km
+#: (public reports of circle spoofing describe radii of tens of km).
+CIRCLE_MAX_RADIUS_KM = 60.0
 #: Circle test: radius at least this (an attractor's wander is about 1 km), km.
 CIRCLE_MIN_RADIUS_KM = 3.0
 #: Circle test: RMS radial residual at most this share of the radius.
@@ -182,6 +193,15 @@ def _column(table: pa.Table, name: str, dtype: Any, fill: Any) -> NDArray[Any]:
     return np.asarray(col.fill_null(fill).to_numpy(), dtype)
 
 
+def _own_positions(states: pa.Table, lat: Float, lon: Float) -> NDArray[np.bool_]:
+    """Rows with a position from the aircraft's own GNSS receiver (MLAT and TIS-B
+    positions are neither spoofed nor evidence about the spoofer's reach)."""
+    has = np.isfinite(lat) & np.isfinite(lon)
+    if "own_position" in states.column_names:
+        has &= _column(states, "own_position", np.bool_, False)
+    return has
+
+
 def _unit(lat: Float, lon: Float) -> Float:
     la, lo = np.radians(lat), np.radians(lon)
     return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
@@ -202,11 +222,12 @@ def spoof_clusters(
     lat = _column(states, "lat", np.float64, np.nan)
     lon = _column(states, "lon", np.float64, np.nan)
     spoofed = _column(states, "spoofed", np.bool_, False)
+    own = _own_positions(states, lat, lon)
     code = np.unique(icao, return_inverse=True)[1]
     same_next = np.r_[code[1:] == code[:-1], False]
     dt = np.where(same_next, np.r_[np.diff(t), 0] / NS_PER_S, 0.0)
     dwell = np.minimum(dt, DWELL_CAP_S)
-    held = spoofed & np.isfinite(lat) & np.isfinite(lon)
+    held = spoofed & own
     rows = np.flatnonzero(held)
     if rows.size == 0:
         return []
@@ -246,13 +267,16 @@ def spoof_clusters(
     place_of_row = component[cell_of_row]
     out: list[SpoofCluster] = []
     rng = np.random.default_rng(seed)
-    for place in np.unique(place_of_row[used[cell_of_row]]):
-        mine = rows[place_of_row == place]
-        for part in _split_in_time(mine, t, code):
-            who = np.unique(code[part])
-            if who.size < MIN_AIRCRAFT:
-                continue
-            out.append(_cluster(part, t, lat, lon, code, icao, dwell, bootstrap, rng))
+    parts = [
+        part
+        for place in np.unique(place_of_row[used[cell_of_row]])
+        for part in _split_in_time(rows[place_of_row == place], t, code)
+    ]
+    for part in _join_circles(parts, t, lat, lon, code):
+        if np.unique(code[part]).size >= MIN_AIRCRAFT:
+            c = _cluster(part, t, lat, lon, code, icao, dwell, bootstrap, rng)
+            if c is not None:
+                out.append(c)
     out = [_attach(c, held, t, lat, lon, code, icao, dwell) for c in out]
     out.sort(key=lambda c: (c.start_ns, c.lat))
     if area:
@@ -305,6 +329,54 @@ def _attach(
     )
 
 
+def _join_circles(
+    parts: list[NDArray[np.int64]],
+    t: NDArray[np.int64],
+    lat: Float,
+    lon: Float,
+    code: NDArray[np.int64],
+) -> list[NDArray[np.int64]]:
+    """Places that are arcs of one circle, joined.
+
+    Circle spoofing spreads its aircraft round the circle; with few of them
+    the gaps between neighbours can exceed LINK_KM and the circle falls apart
+    into arcs, down to one aircraft each. From each place (larger first), the
+    places occupied at overlapping times within twice
+    :data:`CIRCLE_MAX_RADIUS_KM` of it are joined to it when their held
+    positions together pass the circle test of :func:`_place` with a radius
+    of at most CIRCLE_MAX_RADIUS_KM.
+    """
+    order = sorted(range(len(parts)), key=lambda k: -len(parts[k]))
+    centre = [(float(np.median(lat[p])), float(np.median(lon[p]))) for p in parts]
+    span = [(int(t[p].min()), int(t[p].max())) for p in parts]
+    gap = int(SPLIT_GAP_S * NS_PER_S)
+    used: set[int] = set()
+    out: list[NDArray[np.int64]] = []
+    for k in order:
+        if k in used:
+            continue
+        near = [
+            m
+            for m in order
+            if m not in used
+            and span[m][0] <= span[k][1] + gap
+            and span[k][0] <= span[m][1] + gap
+            and float(distance_m(*centre[k], *centre[m])) / 1000 <= 2 * CIRCLE_MAX_RADIUS_KM
+        ]
+        union = np.sort(np.concatenate([parts[m] for m in near]))
+        if len(near) > 1:
+            plane = _Plane(float(np.median(lat[union])), float(np.median(lon[union])))
+            x, y = plane.xy(lat[union], lon[union])
+            pattern, _, _, radius = _place(x, y, code[union], np.unique(code[union]))
+            if pattern == "circle" and radius <= CIRCLE_MAX_RADIUS_KM:
+                used.update(near)
+                out.append(union)
+                continue
+        used.add(k)
+        out.append(parts[k])
+    return out
+
+
 def _split_in_time(
     rows: NDArray[np.int64], t: NDArray[np.int64], code: NDArray[np.int64]
 ) -> list[NDArray[np.int64]]:
@@ -324,13 +396,24 @@ def _cluster(
     dwell: Float,
     bootstrap: int,
     rng: np.random.Generator,
-) -> SpoofCluster:
+) -> SpoofCluster | None:
+    """The place held at ``rows``, or None when fewer than MIN_AIRCRAFT share it."""
     plane = _Plane(float(np.median(lat[rows])), float(np.median(lon[rows])))
     x, y = plane.xy(lat[rows], lon[rows])
     who = code[rows]
     members = np.unique(who)
-    fit = _place(x, y, who, members)
-    pattern, cx, cy, radius = fit
+    pattern, cx, cy, radius = _place(x, y, who, members)
+    if pattern == "point":
+        # A point is one place: aircraft held elsewhere within LINK_KM (such
+        # as receivers frozen where an airway enters the reach) are not at it.
+        mx = np.array([np.median(x[who == m]) for m in members])
+        my = np.array([np.median(y[who == m]) for m in members])
+        core = members[np.hypot(mx - cx, my - cy) <= POINT_CORE_KM]
+        if core.size < MIN_AIRCRAFT:
+            return None
+        if core.size < members.size:
+            keep = np.isin(who, core)
+            return _cluster(rows[keep], t, lat, lon, code, icao, dwell, bootstrap, rng)
     errors = []
     for _ in range(bootstrap):
         pick = rng.choice(members, size=members.size, replace=True)
@@ -357,7 +440,7 @@ def _place(
     """(pattern, centre x, centre y, radius) of held positions in the local plane (km)."""
     mx = np.array([np.median(x[who == m]) for m in members])
     my = np.array([np.median(y[who == m]) for m in members])
-    if force != "point" and members.size >= 3:
+    if force != "point" and members.size >= CIRCLE_MIN_AIRCRAFT:
         circle = _circle(x, y)
         if circle is not None:
             cx, cy, r = circle
@@ -391,10 +474,16 @@ def _circle(x: Float, y: Float) -> tuple[float, float, float] | None:
     return float(cx), float(cy), float(np.sqrt(r2))
 
 
-def spoofer_area(states: pa.Table, cluster: SpoofCluster, *, seed: int = 0) -> SpooferArea | None:
-    """The spoofer's reach from where the cluster's aircraft were captured and released.
+def area_observations(states: pa.Table, cluster: SpoofCluster) -> Observations:
+    """What the record says about the spoofer's reach (see :func:`spoofer_area`).
 
-    See the module docstring. None when too few captures were seen to fit.
+    Captures that start together (the spoofer switching on, or the record
+    starting) put their aircraft inside the reach, not on its edge; releases
+    that end together (switching off, the record ending) say nothing about
+    the edge: the same switching bursts as a jammer's
+    (:func:`skywitness.gnss.events.switching_bursts`). An exit carries the
+    highest altitude of the re-acquisition delay before it (a descending
+    aircraft left the reach higher than it reports).
     """
     icao = np.asarray(states["icao24"].to_numpy(zero_copy_only=False)).astype(str)
     t = _column(states, "time", np.int64, 0)
@@ -402,11 +491,12 @@ def spoofer_area(states: pa.Table, cluster: SpoofCluster, *, seed: int = 0) -> S
     lon = _column(states, "lon", np.float64, np.nan)
     alt = _column(states, "alt_baro_ft", np.float64, np.nan)
     spoofed = _column(states, "spoofed", np.bool_, False)
-    has_pos = np.isfinite(lat) & np.isfinite(lon)
+    has_pos = _own_positions(states, lat, lon)
     trusted = has_pos & ~spoofed
     members = set(cluster.aircraft)
-    entry: list[list[float]] = []
-    exit_: list[list[float]] = []
+    entries: list[tuple[int, list[float]]] = []  # (capture time, lat/lon/alt)
+    exits: list[tuple[int, list[float]]] = []
+    lag_ns = int(EXIT_MAX_LAG_S * NS_PER_S)
     member_rows = np.flatnonzero(np.isin(icao, list(members)))
     for a in members:
         r = member_rows[icao[member_rows] == a]
@@ -419,11 +509,21 @@ def spoofer_area(states: pa.Table, cluster: SpoofCluster, *, seed: int = 0) -> S
             before = r[:i0][has_pos[r[:i0]]]
             if before.size and (t[r[i0]] - t[before[-1]]) <= ENTRY_MAX_GAP_S * NS_PER_S:
                 j = before[-1]
-                entry.append([lat[j], lon[j], alt[j]])
+                entries.append((int(t[r[i0]]), [lat[j], lon[j], alt[j]]))
             after = r[i1 + 1 :][trusted[r[i1 + 1 :]]]
             if after.size:
                 j = after[0]
-                exit_.append([lat[j], lon[j], alt[j], _speed_kt(r, j, t, lat, lon, trusted)])
+                recent = r[(t[r] >= t[j] - lag_ns) & (t[r] <= t[j])]
+                top = float(np.nanmax(np.r_[alt[recent], alt[j]]))
+                speed = _speed_kt(r, j, t, lat, lon, trusted)
+                exits.append((int(t[r[i1]]), [lat[j], lon[j], alt[j], speed, top]))
+    on = {k for b in switching_bursts([e[0] for e in entries], SWITCH_ON_GAP_S, first=True)
+          for k in b}  # fmt: skip
+    off = {k for b in switching_bursts([e[0] for e in exits], SWITCH_OFF_GAP_S, first=False)
+           for k in b}  # fmt: skip
+    entry = [e[1] for k, e in enumerate(entries) if k not in on]
+    inside = [e[1] for k, e in enumerate(entries) if k in on]
+    exit_ = [e[1] for k, e in enumerate(exits) if k not in off]
     window = (t >= cluster.start_ns) & (t <= cluster.end_ns)
     others = window & has_pos & ~spoofed & ~np.isin(icao, list(members))
     o = np.flatnonzero(others)
@@ -431,20 +531,27 @@ def spoofer_area(states: pa.Table, cluster: SpoofCluster, *, seed: int = 0) -> S
         bucket = np.stack([np.unique(icao[o], return_inverse=True)[1],
                            t[o] // int(OUTSIDE_STEP_S * NS_PER_S)], axis=1)  # fmt: skip
         o = o[np.unique(bucket, axis=0, return_index=True)[1]]
-    obs = Observations(
-        entry=np.asarray(entry, np.float64).reshape(-1, 3),
-        exit=np.asarray(exit_, np.float64).reshape(-1, 4),
-        inside=np.zeros((0, 3)),
-        outside=np.column_stack([lat[o], lon[o], alt[o]]) if o.size else np.zeros((0, 3)),
-    )
-    obs = Observations(
-        entry=obs.entry[np.isfinite(obs.entry).all(axis=1)],
-        exit=obs.exit[np.isfinite(obs.exit).all(axis=1)],
-        inside=obs.inside,
-        outside=obs.outside[np.isfinite(obs.outside).all(axis=1)],
+    outside = np.column_stack([lat[o], lon[o], alt[o]]) if o.size else np.zeros((0, 3))
+
+    def finite(rows: Any, width: int) -> Float:
+        a = np.asarray(rows, np.float64).reshape(-1, width)
+        return a[np.isfinite(a).all(axis=1)]
+
+    return Observations(
+        entry=finite(entry, 3),
+        exit=finite(exit_, 5),
+        inside=finite(inside, 3),
+        outside=finite(outside, 3),
         exit_max_lag_s=EXIT_MAX_LAG_S,
     )
-    est: EmitterEstimate | None = locate_emitter(obs, seed=seed)
+
+
+def spoofer_area(states: pa.Table, cluster: SpoofCluster, *, seed: int = 0) -> SpooferArea | None:
+    """The spoofer's reach from where the cluster's aircraft were captured and released.
+
+    See the module docstring. None when too few captures were seen to fit.
+    """
+    est: EmitterEstimate | None = locate_emitter(area_observations(states, cluster), seed=seed)
     if est is None:
         return None
     return SpooferArea(

@@ -90,7 +90,7 @@ TIME_NS = pa.timestamp("ns", tz="UTC")
 T = TypeVar("T")
 _MEASURED = ("lat", "lon", "alt_baro_ft", "alt_geom_ft", "gs_kt", "track_deg", "tas_kt")
 _PASSED = ("icao24", "callsign", "time", "lat", "lon", "alt_baro_ft")
-_OUTPUT_COLUMNS = (*_PASSED, "spoofed", "trusted_quality", "record_id")
+_OUTPUT_COLUMNS = (*_PASSED, "spoofed", "trusted_quality", "own_position", "record_id")
 
 
 @runtime_checkable
@@ -311,7 +311,9 @@ def spoof_states(
     detector (named after it), ``spoofed``, ``trusted_quality`` (on spoofed
     rows: true while NIC/NACp still said the position was good, false when
     they said it was degraded; null elsewhere or when the aircraft sent
-    neither), and record_id when the input has it. Metadata: see
+    neither), ``own_position`` (the row has a position from the aircraft's own
+    GNSS receiver: not MLAT or TIS-B, which spoofing cannot touch), and
+    record_id when the input has it. Metadata: see
     :func:`spoof_metadata`.
     """
     chosen = [
@@ -338,6 +340,7 @@ def spoof_states(
         columns[name] = pa.array(values, pa.bool_())
     columns["spoofed"] = pa.array(spoofed, pa.bool_())
     columns["trusted_quality"] = pa.array(good, pa.bool_(), mask=~(spoofed & known))
+    columns["own_position"] = pa.array(np.isfinite(batch.lat) & np.isfinite(batch.lon), pa.bool_())
     if "record_id" in table.column_names:
         columns["record_id"] = table["record_id"]
     meta = {
