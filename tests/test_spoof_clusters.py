@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from skywitness.gnss.spoof_clusters import MIN_DWELL_S, spoof_clusters
+from skywitness.gnss.spoof_clusters import MIN_DWELL_S, at_places, spoof_clusters
 from skywitness.gnss.spoofing import spoof_states
 from skywitness.io import expand, read_table
 from skywitness.model.geo import destination, distance_m
@@ -177,3 +177,23 @@ def test_few_aircraft_on_a_circle_are_one_circle() -> None:
     assert c.pattern == "circle" and c.n_aircraft == 5
     assert distance_m(c.lat, c.lon, 43.6, 34.4) < 1500
     assert c.radius_km == pytest.approx(40.0, abs=1.5)
+
+
+def test_positions_at_a_place_are_no_anchors_flagged_or_not() -> None:
+    rng = np.random.default_rng(7)
+    tracks = [_held(f"a{i}", 33.82, 35.49, 0.0, 20, rng) for i in range(3)]
+    # a0 is still reported at the place after its flags stop (it descends
+    # to land, captured): unflagged, yet at the place.
+    late = _held("a0", 33.82, 35.49, 20 * 60.0, 3, rng)
+    late["spoofed"] = False
+    away = _flying("a1", 34.5, 33.0, 30 * 60.0, 5, False)
+    states = _states([*tracks, late, away])
+    clusters = spoof_clusters(states, area=False)
+    at = at_places(states, clusters)
+    flags = states["spoofed"].to_numpy(zero_copy_only=False)
+    t = states["time"].cast(pa.int64()).to_numpy()
+    icao = states["icao24"].to_numpy(zero_copy_only=False)
+    assert at[flags].all()  # every held report lies at the place
+    late_rows = (icao == "a0") & ~flags
+    assert at[late_rows].sum() >= 0.9 * late_rows.sum()
+    assert not at[(icao == "a1") & (t >= T0 + 30 * 60 * S)].any()

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from skywitness.errors import UsageError
 from skywitness.gnss.analysis import reports_for
-from skywitness.gnss.spoof_clusters import SpoofCluster, spoof_clusters
+from skywitness.gnss.spoof_clusters import SpoofCluster, at_places, spoof_clusters
 from skywitness.gnss.spoof_intervals import SpoofInterval, spoof_intervals
 from skywitness.gnss.spoof_paths import EstimatedPath, estimate_true_paths, path_feature
 from skywitness.gnss.spoofing import spoof_metadata, spoof_states
@@ -85,7 +85,13 @@ def spoofing_analysis(
     states = spoof_states(reports)
     intervals = spoof_intervals(states)
     clusters = spoof_clusters(states)
-    paths = estimate_true_paths(reports, states, intervals)
+    # Positions at a spoofed place are no anchors for the true paths, flagged or not.
+    anchors = states.set_column(
+        states.schema.get_field_index("spoofed"),
+        "spoofed",
+        pa.array(at_places(states, clusters) | _flags(states)),
+    )
+    paths = estimate_true_paths(reports, anchors, intervals)
     meta = spoof_metadata(states)
     result = SpoofingResult(
         intervals=intervals,
@@ -98,6 +104,10 @@ def spoofing_analysis(
     for out in outputs or []:
         result.written.append(write_spoofing(result, out))
     return result
+
+
+def _flags(states: pa.Table) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    return np.asarray(states["spoofed"].fill_null(False).to_numpy(), bool)
 
 
 def write_spoofing(result: SpoofingResult, path: Path) -> dict[str, Any]:

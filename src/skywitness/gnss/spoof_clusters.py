@@ -42,6 +42,7 @@ effective range, 95 % error).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -374,6 +375,35 @@ def _join_circles(
                 continue
         used.add(k)
         out.append(parts[k])
+    return out
+
+
+def at_places(states: pa.Table, clusters: Sequence[SpoofCluster]) -> NDArray[np.bool_]:
+    """Rows of a place's aircraft whose own position lies at the place.
+
+    Within :data:`ATTACH_MARGIN_KM` of a point place's spread (of a circle's
+    ring), from SPLIT_GAP_S before the place was first held to SPLIT_GAP_S
+    after it was last held. Such a position is no trusted anchor even when
+    no detector flagged it: a receiver still captured as its aircraft
+    descends to land is reported at the place with nothing impossible about
+    it. Other aircraft at the place (real traffic at a spoofed airport) are
+    not marked.
+    """
+    out = np.zeros(states.num_rows, dtype=bool)
+    if not clusters or states.num_rows == 0:
+        return out
+    icao = np.asarray(states["icao24"].to_numpy(zero_copy_only=False)).astype(str)
+    t = _column(states, "time", np.int64, 0)
+    lat = _column(states, "lat", np.float64, np.nan)
+    lon = _column(states, "lon", np.float64, np.nan)
+    own = _own_positions(states, lat, lon)
+    gap = int(SPLIT_GAP_S * NS_PER_S)
+    for c in clusters:
+        near_in_time = (t >= c.start_ns - gap) & (t <= c.end_ns + gap)
+        rows = np.flatnonzero(own & near_in_time & np.isin(icao, c.aircraft))
+        d_km = np.asarray(distance_m(lat[rows], lon[rows], c.lat, c.lon)) / 1000
+        off = np.abs(d_km - c.radius_km) if c.pattern == "circle" else d_km - c.radius_km
+        out[rows[off <= ATTACH_MARGIN_KM]] = True
     return out
 
 
