@@ -1,11 +1,12 @@
 """Estimated true paths of spoofed aircraft against simulator ground truth, over many seeds.
 
-    .venv/bin/python bench/paths.py [--seeds 20] [--scenarios spoofing,spoofing-circle]
+    .venv/bin/python bench/paths.py [--seeds 20] [--scenarios spoofing,spoofing-circle,jamming-spoofing]
                                     [--input snapshots|traces] [--size 1.0]
 
 For each scenario and seed: simulate, read the records back through the
 project's own readers, run :func:`~skywitness.gnss.spoofing.spoof_states`
-and :func:`~skywitness.gnss.spoof_paths.estimate_true_paths`, and score each
+and :func:`~skywitness.gnss.spoof_analysis.true_paths` (anchors never at a
+spoofed place found by :func:`~skywitness.gnss.spoof_clusters.spoof_clusters`), and score each
 truth spoofed interval with :func:`skywitness.sim.score_paths.path_errors`
 (definitions there): per interval, the median and maximum distance from the
 estimate to the truth's ``true_path`` over the points the path covers, and
@@ -33,8 +34,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from skywitness.gnss.spoof_paths import METHODS, estimate_true_paths
-from skywitness.gnss.spoofing import spoof_states
+from skywitness.gnss.spoof_analysis import true_paths
+from skywitness.gnss.spoof_clusters import spoof_clusters
+from skywitness.gnss.spoof_paths import METHODS
+from skywitness.gnss.spoofing import spoof_intervals, spoof_states
 from skywitness.io import expand, read_table
 from skywitness.sim.run import simulate
 from skywitness.sim.score_paths import path_errors
@@ -47,7 +50,7 @@ def run(scenario: str, seed: int, source: str, size: float) -> list[dict[str, An
         sub = tmp / ("readsb-hist" if source == "snapshots" else "traces")
         table = pa.concat_tables([read_table(p) for p in expand([sub])])
         states = spoof_states(table)
-        paths = estimate_true_paths(table, states)
+        paths = true_paths(table, states, spoof_intervals(states), spoof_clusters(states))
         truth = json.loads((tmp / "truth.json").read_text(encoding="utf-8"))
         return path_errors(paths, truth)
     finally:
@@ -79,7 +82,7 @@ def _row(label: str, rows: list[dict[str, Any]]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=20)
-    ap.add_argument("--scenarios", default="spoofing,spoofing-circle")
+    ap.add_argument("--scenarios", default="spoofing,spoofing-circle,jamming-spoofing")
     ap.add_argument("--input", choices=("snapshots", "traces"), default="snapshots")
     ap.add_argument("--size", type=float, default=1.0)
     args = ap.parse_args()

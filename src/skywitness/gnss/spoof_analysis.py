@@ -85,13 +85,7 @@ def spoofing_analysis(
     states = spoof_states(reports)
     intervals = spoof_intervals(states)
     clusters = spoof_clusters(states)
-    # Positions at a spoofed place are no anchors for the true paths, flagged or not.
-    anchors = states.set_column(
-        states.schema.get_field_index("spoofed"),
-        "spoofed",
-        pa.array(at_places(states, clusters) | _flags(states)),
-    )
-    paths = estimate_true_paths(reports, anchors, intervals)
+    paths = true_paths(reports, states, intervals, clusters)
     meta = spoof_metadata(states)
     result = SpoofingResult(
         intervals=intervals,
@@ -104,6 +98,23 @@ def spoofing_analysis(
     for out in outputs or []:
         result.written.append(write_spoofing(result, out))
     return result
+
+
+def true_paths(
+    reports: pa.Table,
+    states: pa.Table,
+    intervals: list[SpoofInterval],
+    clusters: list[SpoofCluster],
+) -> list[EstimatedPath]:
+    """Estimated true paths (:func:`~skywitness.gnss.spoof_paths.estimate_true_paths`)
+    whose anchors are never at a spoofed place
+    (:func:`~skywitness.gnss.spoof_clusters.at_places`), flagged or not."""
+    anchors = states.set_column(
+        states.schema.get_field_index("spoofed"),
+        "spoofed",
+        pa.array(at_places(states, clusters) | _flags(states)),
+    )
+    return estimate_true_paths(reports, anchors, intervals)
 
 
 def _flags(states: pa.Table) -> np.ndarray[Any, np.dtype[np.bool_]]:
