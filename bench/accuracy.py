@@ -197,6 +197,15 @@ def _print_spoof_row(r: dict[str, Any]) -> None:
           f"(attractor, area) errors km {errs} ({r['seconds']:.1f} s)", flush=True)  # fmt: skip
 
 
+def _confusion(rs: list[dict[str, Any]]) -> tuple[int, int, int, float, float, float]:
+    """Summed tp, fp, fn over runs, and precision, recall, F1 (NaN when undefined)."""
+    tp, fp, fn = (sum(r[k] for r in rs) for k in ("tp", "fp", "fn"))
+    p = tp / (tp + fp) if tp + fp else float("nan")
+    rec = tp / (tp + fn) if tp + fn else float("nan")
+    f1 = 2 * p * rec / (p + rec) if p + rec else float("nan")
+    return tp, fp, fn, p, rec, f1
+
+
 def _spoof_summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print()
     print(f"input: {args.input}, seeds: {args.first_seed}..{args.first_seed + args.seeds - 1}")
@@ -210,10 +219,7 @@ def _spoof_summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None
     )
     for scenario in dict.fromkeys(r["scenario"] for r in rows):
         rs = [r for r in rows if r["scenario"] == scenario]
-        tp, fp, fn = (sum(r[k] for r in rs) for k in ("tp", "fp", "fn"))
-        p = tp / (tp + fp) if tp + fp else float("nan")
-        rec = tp / (tp + fn) if tp + fn else float("nan")
-        f1 = 2 * p * rec / (p + rec) if p + rec else float("nan")
+        tp, fp, fn, p, rec, f1 = _confusion(rs)
         sps = [s for r in rs for s in r["spoofers"]]
         att = [s["attractor_error_km"] for s in sps if s["attractor_error_km"] is not None]
         within = [s["within_95"] for s in sps if s["within_95"] is not None]
@@ -250,10 +256,7 @@ def _summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     )
     for scenario in dict.fromkeys(r["scenario"] for r in rows):
         rs = [r for r in rows if r["scenario"] == scenario]
-        tp, fp, fn = (sum(r[k] for r in rs) for k in ("tp", "fp", "fn"))
-        p = tp / (tp + fp) if tp + fp else float("nan")
-        rec = tp / (tp + fn) if tp + fn else float("nan")
-        f1 = 2 * p * rec / (p + rec) if p + rec else float("nan")
+        *_, p, rec, f1 = _confusion(rs)
         # Issue 3's localisation target is over emitters with >= 10 affected aircraft.
         ems = [e for r in rs for e in r["emitters"] if e["affected"] >= TARGET_MIN_AFFECTED]
         few = [e for r in rs for e in r["emitters"] if e["affected"] < TARGET_MIN_AFFECTED]

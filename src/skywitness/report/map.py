@@ -165,6 +165,32 @@ def _scheme_column(levels: str) -> str:
 # -- PNG ------------------------------------------------------------------------
 
 
+def base_figure(extent: tuple[float, float, float, float], dpi: int) -> tuple[Any, Any, list[Ring]]:
+    """A matplotlib figure and axes over ``extent`` (lon0, lon1, lat0, lat1): sea,
+    land filled (its outlines are the caller's to draw, above its own layers),
+    limits, aspect, grid and labels set; and the land rings."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PolyCollection
+    from matplotlib.figure import Figure
+
+    lon0, lon1, lat0, lat1 = extent
+    aspect = 1.0 / max(math.cos(math.radians((lat0 + lat1) / 2)), 0.05)
+    ratio = min(max((lat1 - lat0) * aspect / max(lon1 - lon0, 1e-6), 0.35), 1.4)
+    fig = Figure(figsize=(11.0, 8.5 * ratio + 1.3), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_facecolor(SEA)
+    land = coastlines_in(extent)
+    ax.add_collection(PolyCollection(land, facecolors=LAND, edgecolors="none", zorder=1))
+    ax.set_xlim(lon0, lon1)
+    ax.set_ylim(lat0, lat1)
+    ax.set_aspect(aspect)
+    ax.set_xlabel("longitude (deg)")
+    ax.set_ylabel("latitude (deg)")
+    ax.grid(True, color="white", linewidth=0.5, alpha=0.7, zorder=0)
+    return fig, ax, land
+
+
 def render_png(
     table: pa.Table,
     path: str | Path,
@@ -180,10 +206,8 @@ def render_png(
     window).
     """
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.collections import PolyCollection
         from matplotlib.colors import to_rgba
-        from matplotlib.figure import Figure
         from matplotlib.patches import Patch
     except ImportError:
         raise UsageError("PNG maps need matplotlib: pip install 'skywitness[plot]'") from None
@@ -195,15 +219,7 @@ def render_png(
     cells = table["h3"].to_pylist() if table.num_rows else []
     worst = _worst_by_cell(cells, table[column].to_pylist() if table.num_rows else [])
     extent = extent_of(rings)
-    lon0, lon1, lat0, lat1 = extent
-    aspect = 1.0 / max(math.cos(math.radians((lat0 + lat1) / 2)), 0.05)
-    ratio = min(max((lat1 - lat0) * aspect / max(lon1 - lon0, 1e-6), 0.35), 1.4)
-    fig = Figure(figsize=(11.0, 8.5 * ratio + 1.3), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_facecolor(SEA)
-    land = coastlines_in(extent)
-    ax.add_collection(PolyCollection(land, facecolors=LAND, edgecolors="none", zorder=1))
+    fig, ax, land = base_figure(extent, dpi)
     polys: list[list[list[float]]] = []
     colours: list[tuple[float, float, float, float]] = []
     for cell_ring, cell in zip(rings, cells, strict=True):
@@ -217,12 +233,6 @@ def render_png(
     ax.add_collection(
         PolyCollection(land, facecolors="none", edgecolors=COAST, linewidths=0.6, zorder=3)
     )
-    ax.set_xlim(lon0, lon1)
-    ax.set_ylim(lat0, lat1)
-    ax.set_aspect(aspect)
-    ax.set_xlabel("longitude (deg)")
-    ax.set_ylabel("latitude (deg)")
-    ax.grid(True, color="white", linewidth=0.5, alpha=0.7, zorder=0)
     counts = {lvl: sum(1 for v in worst.values() if v == lvl) for lvl in order}
     handles = [
         Patch(

@@ -8,12 +8,11 @@ estimated area (its effective range, shaded) and centre (cross).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from skywitness.errors import UsageError
-from skywitness.report.map import COAST, LAND, MIN_MARGIN_DEG, SEA, coastlines_in
+from skywitness.report.map import COAST, MIN_MARGIN_DEG, base_figure
 
 if TYPE_CHECKING:
     from skywitness.gnss.spoof_analysis import SpoofingResult
@@ -26,9 +25,7 @@ PLACE_COLOUR = "#7a0010"
 
 def render_spoofing_png(result: SpoofingResult, path: str | Path, *, dpi: int = 150) -> Path:
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.collections import PolyCollection
-        from matplotlib.figure import Figure
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch, Polygon
     except ImportError:
@@ -48,15 +45,8 @@ def render_spoofing_png(result: SpoofingResult, path: str | Path, *, dpi: int = 
         extent = (min(xs) - pad_x, max(xs) + pad_x, min(ys) - pad_y, max(ys) + pad_y)
     else:
         extent = (-180.0, 180.0, -70.0, 80.0)
-    lon0, lon1, lat0, lat1 = extent
-    aspect = 1.0 / max(math.cos(math.radians((lat0 + lat1) / 2)), 0.05)
-    ratio = min(max((lat1 - lat0) * aspect / max(lon1 - lon0, 1e-6), 0.35), 1.4)
-    fig = Figure(figsize=(11.0, 8.5 * ratio + 1.3), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_facecolor(SEA)
-    land = coastlines_in(extent)
-    ax.add_collection(PolyCollection(land, facecolors=LAND, edgecolors=COAST, linewidths=0.6,
+    fig, ax, land = base_figure(extent, dpi)
+    ax.add_collection(PolyCollection(land, facecolors="none", edgecolors=COAST, linewidths=0.6,
                                      zorder=1))  # fmt: skip
     for f in features:
         g, kind = f["geometry"], f["properties"]["kind"]
@@ -84,12 +74,6 @@ def render_spoofing_png(result: SpoofingResult, path: str | Path, *, dpi: int = 
             x0, y0 = g["coordinates"]
             ax.plot([x0], [y0], marker="X", markersize=11, color=AREA_COLOUR,
                     markeredgecolor="black", zorder=6)  # fmt: skip
-    ax.set_xlim(lon0, lon1)
-    ax.set_ylim(lat0, lat1)
-    ax.set_aspect(aspect)
-    ax.set_xlabel("longitude (deg)")
-    ax.set_ylabel("latitude (deg)")
-    ax.grid(True, color="white", linewidth=0.5, alpha=0.7, zorder=0)
     n_aircraft = len({iv.icao24 for iv in result.intervals})
     handles: list[Any] = [
         Line2D([], [], marker="o", linestyle="", color=FALSE_COLOUR, markersize=4,
