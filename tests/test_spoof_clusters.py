@@ -197,3 +197,18 @@ def test_positions_at_a_place_are_no_anchors_flagged_or_not() -> None:
     late_rows = (icao == "a0") & ~flags
     assert at[late_rows].sum() >= 0.9 * late_rows.sum()
     assert not at[(icao == "a1") & (t >= T0 + 30 * 60 * S)].any()
+
+
+def test_attractor_with_frozen_receivers_round_it_stays_a_point() -> None:
+    # Six aircraft held at the attractor and three receivers frozen ~40 km
+    # round it (where they were captured): a circle fits them all, but most
+    # aircraft are at one point, which is the place.
+    rng = np.random.default_rng(8)
+    tracks = [_held(f"p{i}", 57.75, 22.0, 60.0 * i, 20, rng) for i in range(6)]
+    for i, angle in enumerate((100.0, 200.0, 300.0)):
+        la, lo = destination(57.75, 22.0, angle, 38_000.0)
+        tracks.append(_held(f"f{i}", float(la), float(lo), 0.0, 4, rng))
+    (c,) = spoof_clusters(_states(tracks), area=False)
+    assert c.pattern == "point"
+    assert distance_m(c.lat, c.lon, 57.75, 22.0) < 500
+    assert set(c.aircraft) == {f"p{i}" for i in range(6)}

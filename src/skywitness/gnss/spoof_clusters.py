@@ -470,11 +470,20 @@ def _place(
     """(pattern, centre x, centre y, radius) of held positions in the local plane (km)."""
     mx = np.array([np.median(x[who == m]) for m in members])
     my = np.array([np.median(y[who == m]) for m in members])
-    if force != "point" and members.size >= CIRCLE_MIN_AIRCRAFT:
-        circle = _circle(x, y)
+    # Half the aircraft or more at one point make a point, whatever else
+    # lies round it (receivers frozen where they were captured, say).
+    core = np.hypot(mx - np.median(mx), my - np.median(my)) <= POINT_CORE_KM
+    bunched = 2 * int(core.sum()) >= members.size
+    if force == "circle" or (
+        force != "point" and members.size >= CIRCLE_MIN_AIRCRAFT and not bunched
+    ):
+        # Each aircraft weighs the same, however many reports it has.
+        _, idx, count = np.unique(who, return_inverse=True, return_counts=True)
+        weight = 1.0 / count[idx.reshape(-1)]
+        circle = _circle(x, y, weight)
         if circle is not None:
             cx, cy, r = circle
-            rms = float(np.sqrt(np.mean((np.hypot(x - cx, y - cy) - r) ** 2)))
+            rms = float(np.sqrt(np.average((np.hypot(x - cx, y - cy) - r) ** 2, weights=weight)))
             angles = np.sort(np.degrees(np.arctan2(my - cy, mx - cx)) % 360)
             gaps = np.diff(np.r_[angles, angles[0] + 360])
             arc = 360 - float(gaps.max())
@@ -489,10 +498,11 @@ def _place(
     return "point", cx, cy, spread
 
 
-def _circle(x: Float, y: Float) -> tuple[float, float, float] | None:
-    """Algebraic (Kasa) least-squares circle through the points, or None if degenerate."""
-    a = np.column_stack([x, y, np.ones_like(x)])
-    b = x**2 + y**2
+def _circle(x: Float, y: Float, weight: Float | None = None) -> tuple[float, float, float] | None:
+    """Algebraic (Kasa) least-squares circle through the points (weighted), or None if degenerate."""
+    w = np.sqrt(np.ones_like(x) if weight is None else weight)
+    a = np.column_stack([x, y, np.ones_like(x)]) * w[:, None]
+    b = (x**2 + y**2) * w
     try:
         sol, *_ = np.linalg.lstsq(a, b, rcond=None)
     except np.linalg.LinAlgError:
