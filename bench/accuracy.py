@@ -4,7 +4,8 @@
                                       [--input snapshots|traces] [--mode nacp]
 
 For each scenario and seed: simulate, read the records back through the
-project's own readers, run the GNSS state and the event/emitter pipeline, and
+project's own readers (``--fields opensky`` keeps only what OpenSky state
+vectors carry: no quality fields, airspeeds or heading), run the GNSS state and the event/emitter pipeline, and
 score them against ``truth.json``:
 
 * per aircraft-minute precision / recall / F1 of the affected state. A minute
@@ -76,10 +77,24 @@ NS = 1_000_000_000
 TARGET_MIN_AFFECTED = 10
 
 
-def read_records(out: Path, source: str) -> pa.Table:
+#: Canonical fields an OpenSky state vector carries (time, icao24, lat/lon,
+#: velocity, true track, vertical rate, callsign, on-ground, squawk, baro and
+#: geo altitude); ``--fields opensky`` nulls every other one (quality fields,
+#: airspeeds, heading: what the detectors must do without).
+OPENSKY_FIELDS = ("time", "icao24", "callsign", "lat", "lon", "gs_kt", "track_deg", "vrate_fpm",
+                  "alt_baro_ft", "alt_geom_ft", "squawk", "on_ground", "source", "format",
+                  "record_id")  # fmt: skip
+
+
+def read_records(out: Path, source: str, fields: str = "all") -> pa.Table:
     sub = out / ("readsb-hist" if source == "snapshots" else "traces")
     tables = [read_table(p) for p in expand([sub])]
-    return pa.concat_tables(tables) if tables else pa.table({})
+    table = pa.concat_tables(tables) if tables else pa.table({})
+    if fields == "opensky":
+        for k, f in enumerate(table.schema):
+            if f.name not in OPENSKY_FIELDS:
+                table = table.set_column(k, f, pa.nulls(table.num_rows, f.type))
+    return table
 
 
 def detection_delays(
@@ -117,6 +132,8 @@ def main() -> None:
     ap.add_argument("--task", choices=("jamming", "spoofing"), default="jamming")
     ap.add_argument("--scenarios", help="comma-separated (default: per task)")
     ap.add_argument("--input", choices=("snapshots", "traces"), default="snapshots")
+    ap.add_argument("--fields", choices=("all", "opensky"), default="all",
+                    help="opensky: keep only what OpenSky state vectors carry")  # fmt: skip
     ap.add_argument("--mode", default="nacp")
     ap.add_argument("--step", type=float, default=10.0, help="replay step, seconds")
     ap.add_argument("--no-delay", action="store_true", help="skip the (slow) replay")
@@ -138,7 +155,7 @@ def main() -> None:
                 out = work / f"{scenario}-{seed}"
                 simulate(scenario, out, seed=seed, snapshots=args.input == "snapshots")
                 truth = json.loads((out / "truth.json").read_text())
-                reports = read_records(out, args.input)
+                reports = read_records(out, args.input, args.fields)
                 if args.task == "spoofing":
                     rows.append(
                         {"scenario": scenario, "seed": seed, **score_spoofing(reports, truth)}
@@ -208,7 +225,8 @@ def _confusion(rs: list[dict[str, Any]]) -> tuple[int, int, int, float, float, f
 
 def _spoof_summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print()
-    print(f"input: {args.input}, seeds: {args.first_seed}..{args.first_seed + args.seeds - 1}")
+    print(f"input: {args.input}, fields: {args.fields}, "
+          f"seeds: {args.first_seed}..{args.first_seed + args.seeds - 1}")  # fmt: skip
     print()
     print("| scenario | seeds | precision | recall | F1 | minutes excluded | flagged minutes "
           "(no spoofing) | places found | attractor error median / p95 / max km | "
