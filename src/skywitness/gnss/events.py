@@ -38,6 +38,7 @@ from skywitness.gnss.stretches import (
     samples_of,
 )
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
+from skywitness.model.timefmt import iso_utc
 
 #: Fewest distinct aircraft for an event. One aircraft alone can be a faulty
 #: receiver (GPSJam's score forgives one bad aircraft per cell for the same
@@ -121,8 +122,8 @@ class Event:
         e = self.emitter
         return {
             "id": self.id,
-            "start": _iso(self.start_ns),
-            "end": _iso(self.end_ns),
+            "start": iso_utc(self.start_ns, "seconds"),
+            "end": iso_utc(self.end_ns, "seconds"),
             "n_aircraft": len(self.aircraft),
             "aircraft": self.aircraft,
             "emitter": None if e is None else {
@@ -131,10 +132,6 @@ class Event:
             },
             "polygon": self.polygon,
         }  # fmt: skip
-
-
-def _iso(ns: int) -> str:
-    return datetime.fromtimestamp(ns / NS, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # -- intervals -------------------------------------------------------------------

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -57,6 +56,7 @@ from scipy.spatial import cKDTree
 from skywitness.gnss.events import SWITCH_OFF_GAP_S, SWITCH_ON_GAP_S, switching_bursts
 from skywitness.gnss.localise import EmitterEstimate, Observations, _Plane, locate_emitter
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
+from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import KT_PER_MPS, NS_PER_S
 
 Float = NDArray[np.float64]
@@ -167,8 +167,8 @@ class SpoofCluster:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "start": _iso(self.start_ns),
-            "end": _iso(self.end_ns),
+            "start": iso_utc(self.start_ns),
+            "end": iso_utc(self.end_ns),
             "lat": round(self.lat, 5),
             "lon": round(self.lon, 5),
             "n_aircraft": self.n_aircraft,
@@ -179,12 +179,6 @@ class SpoofCluster:
             "held_minutes": round(self.held_s / 60, 1),
             "spoofer_area": None if self.area is None else self.area.as_json(),
         }
-
-
-def _iso(ns: int) -> str:
-    seconds, rest = divmod(int(ns), NS_PER_S)
-    stamp = datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest // 1000)
-    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _column(table: pa.Table, name: str, dtype: Any, fill: Any) -> NDArray[Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from skywitness.gnss.state import _np
+from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import NS_PER_S
 
 #: Flagged stretches of one aircraft closer than this are one interval (the
@@ -52,16 +52,10 @@ class SpoofInterval:
         return {
             "icao24": self.icao24,
             "callsign": self.callsign,
-            "start": _iso(self.start_ns),
-            "end": _iso(self.end_ns),
+            "start": iso_utc(self.start_ns),
+            "end": iso_utc(self.end_ns),
             "kinds": list(self.kinds),
         }
-
-
-def _iso(ns: int) -> str:
-    seconds, rest = divmod(ns, NS_PER_S)
-    stamp = datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest // 1000)
-    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def spoof_intervals(

@@ -98,9 +98,10 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from skywitness.errors import UsageError
-from skywitness.gnss.spoof_intervals import SpoofInterval, _iso, spoof_intervals
+from skywitness.gnss.spoof_intervals import SpoofInterval, spoof_intervals
 from skywitness.gnss.spoofing import INDEPENDENT_SOURCES
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
+from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import M_PER_FT, MPS_PER_KT, NS_PER_S
 
 Float = NDArray[np.float64]
@@ -817,10 +818,10 @@ def path_feature(path: EstimatedPath, *, ndigits: int = 5) -> dict[str, Any]:
         "kind": "estimated_path",
         "icao24": path.icao24,
         "callsign": path.callsign,
-        "start": _iso(path.start_ns),
-        "end": _iso(path.end_ns),
-        "path_start": _iso(int(path.time_ns[0])) if len(path.time_ns) else None,
-        "path_end": _iso(int(path.time_ns[-1])) if len(path.time_ns) else None,
+        "start": iso_utc(path.start_ns),
+        "end": iso_utc(path.end_ns),
+        "path_start": iso_utc(int(path.time_ns[0])) if len(path.time_ns) else None,
+        "path_end": iso_utc(int(path.time_ns[-1])) if len(path.time_ns) else None,
         "method": path.method,
         "estimated": True,
         "error_km_max": round(path.error_km_max, 3),
