@@ -95,3 +95,34 @@ def test_unknown_output_type_is_a_usage_error(
     assert main(["spoofing", "--store", str(store), "--out", str(tmp_path / "x.docx")]) == 2
     err = capsys.readouterr().err
     assert "x.docx" in err and "unknown output type" in err
+
+
+def test_real_spoofed_flight_end_to_end(
+    samples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """THY9BP (noisy_spoofing, see tests/test_spoofing.py): ingest, `spoofing
+    --json`, GeoJSON. One aircraft: an interval, no spoofed place (a place
+    needs several aircraft), and a true path estimated across the interval
+    from its last position before (09:04:50, 47.44N 22.92E) to the first
+    after (09:58:11, 53.58N 18.68E). The sample has no airspeed or heading,
+    so the path is the interpolated great circle, which the data supports:
+    the aircraft reappears on the straight line from where it was at 09:05."""
+    store = tmp_path / "store"
+    assert main(["ingest", "--store", str(store),
+                 str(samples / "noisy" / "noisy_spoofing.json.gz")]) == 0  # fmt: skip
+    capsys.readouterr()
+    out = tmp_path / "thy.geojson"
+    assert main(["spoofing", "--store", str(store), "--json", "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    (iv,) = result["intervals"]
+    assert (iv["icao24"], iv["callsign"]) == ("4baac6", "THY9BP")
+    assert iv["start"].startswith("2024-09-17T09:24:21") and iv["end"].startswith(
+        "2024-09-17T09:58:09"
+    )
+    assert result["clusters"] == []
+    (path,) = [f for f in json.loads(out.read_text())["features"]
+               if f["properties"]["kind"] == "estimated_path"]  # fmt: skip
+    props, coords = path["properties"], path["geometry"]["coordinates"]
+    assert props["estimated"] is True and props["method"] == "interpolated"
+    assert distance_m(coords[0][1], coords[0][0], 47.4358, 22.9162) < 100
+    assert distance_m(coords[-1][1], coords[-1][0], 53.5786, 18.6838) < 100
