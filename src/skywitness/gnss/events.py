@@ -307,14 +307,17 @@ def _inside_path(iv: Interval) -> NDArray[np.float64]:
     A receiver re-acquires GNSS up to EXIT_MAX_LAG_S after it leaves the
     zone, so the path's tail may lie outside by that much flying: it is left
     out, also when no exit was seen (the record ended, or the aircraft landed,
-    within that delay: descending, it may have left the radio horizon). A stretch bad from the aircraft's first report to its last (no
+    within that delay: descending, it may have left the radio horizon).
+    Positions reckoned backwards from the exit (no entry) are left out too:
+    they place the stretch, but carry the whole stretch's drift. A stretch bad from the aircraft's first report to its last (no
     trusted position on either side) shows no boundary at all; a receiver
     reporting bad quality everywhere (a faulty one) looks the same, so its
     path is not taken as inside either.
     """
     if not len(iv.path) or (iv.entry is None and iv.exit is None):
         return np.zeros((0, 4))
-    return iv.path[iv.path[:, 0] <= iv.end_ns / NS - EXIT_MAX_LAG_S]
+    p = iv.path
+    return p[(p[:, 0] <= iv.end_ns / NS - EXIT_MAX_LAG_S) & (p[:, 0] >= iv.backward_until_s)]
 
 
 def _event(

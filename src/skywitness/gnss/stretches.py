@@ -80,6 +80,9 @@ class Interval:
     entry: tuple[float, float, float] | None  # lat, lon, alt_ft of the last trusted position
     exit: tuple[float, float, float, float] | None  # lat, lon, alt_ft, gs_kt of the first after
     path: NDArray[np.float64]  # (n, 4): time s, lat, lon, alt_ft inside (reported or estimated)
+    #: Path points before this time (s) are dead-reckoned backwards from a later
+    #: position (no entry): good enough to place the stretch, not to fit a disc.
+    backward_until_s: float = float("-inf")
 
 
 def intervals(states: pa.Table, reports: pa.Table) -> list[Interval]:
@@ -105,9 +108,11 @@ def intervals(states: pa.Table, reports: pa.Table) -> list[Interval]:
             i, j = a + s, a + e  # rows i..j-1 are the stretch
             entry = _last_trusted(state, real, lat, lon, alt, t, a, i)
             exit_ = _first_trusted(state, real, lat, lon, alt, kin["gs"], t, j, b)
-            path = _path(t[i:j], lat[i:j], lon[i:j], alt[i:j], real[i:j],
-                         kin["gs"][i:j], kin["track"][i:j], entry)  # fmt: skip
-            out.append(Interval(str(icao[a]), int(t[i]), int(t[j - 1]), entry, exit_, path))
+            after = _first_trusted_time(state, real, t, j, b) if exit_ else None
+            path, back = _path(t[i:j], lat[i:j], lon[i:j], alt[i:j], real[i:j],
+                               kin["gs"][i:j], kin["track"][i:j], entry,
+                               None if exit_ is None or after is None else (exit_[0], exit_[1], after))  # fmt: skip
+            out.append(Interval(str(icao[a]), int(t[i]), int(t[j - 1]), entry, exit_, path, back))
     return out
 
 
@@ -149,6 +154,12 @@ def _last_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, t: Any, l
     return float(lat[k]), float(lon[k]), float(alt[k])
 
 
+def _first_trusted_time(state: Any, real: Any, t: Any, j: int, hi: int) -> int | None:
+    """Time (ns) of the first trusted position after row j-1 (as :func:`_first_trusted`)."""
+    ok = np.flatnonzero((state[j:hi] != BAD) & real[j:hi])
+    return int(t[j + ok[0]]) if len(ok) else None
+
+
 def _first_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, gs: Any, t: Any, j: int, hi: int) -> tuple[float, float, float, float] | None:  # fmt: skip
     ok = np.flatnonzero((state[j:hi] != BAD) & real[j:hi])
     if not len(ok):
@@ -161,8 +172,16 @@ def _first_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, gs: Any,
 
 
 def _path(t: Any, lat: Any, lon: Any, alt: Any, real: Any, gs: Any, track: Any,
-          entry: tuple[float, float, float] | None) -> NDArray[np.float64]:  # fmt: skip
-    """Positions through the stretch: reported ones, else dead reckoning from the last one."""
+          entry: tuple[float, float, float] | None,
+          after: tuple[float, float, int] | None = None) -> tuple[NDArray[np.float64], float]:  # fmt: skip
+    """Positions through the stretch: reported ones, else dead reckoning from the last one.
+
+    Before any known position (no entry: the aircraft took off, or came into
+    coverage, already affected) positions are dead-reckoned backwards from
+    the first one known after (a reported one, or ``after``: the exit's
+    lat, lon and time in ns). Also returns the time (s) before which the path
+    was reckoned backwards (-inf when none was).
+    """
     n = len(t)
     plat, plon = lat.copy(), lon.copy()
     ok_v = np.isfinite(gs) & np.isfinite(track)
@@ -179,10 +198,27 @@ def _path(t: Any, lat: Any, lon: Any, alt: Any, real: Any, gs: Any, track: Any,
         nl, no = destination(last[0], last[1], track[k], step_m)
         plat[k], plon[k] = float(nl), float(no)
         last, last_t = (plat[k], plon[k]), t[k]
+    known = np.flatnonzero(np.isfinite(plat))
+    first = int(known[0]) if len(known) else n
+    nxt: tuple[float, float] | None = None
+    nxt_t = 0
+    if first < n:
+        nxt, nxt_t = (float(plat[first]), float(plon[first])), int(t[first])
+    elif after is not None:
+        nxt, nxt_t = (after[0], after[1]), after[2]
+    back = float("-inf")
+    for k in range(first - 1, -1, -1):
+        if nxt is None or not ok_v[k]:
+            break
+        back = nxt_t / NS if back == float("-inf") else back
+        step_m = gs[k] * 1852 / 3600 * (nxt_t - t[k]) / NS
+        nl, no = destination(nxt[0], nxt[1], (track[k] + 180.0) % 360.0, step_m)
+        plat[k], plon[k] = float(nl), float(no)
+        nxt, nxt_t = (plat[k], plon[k]), int(t[k])
     keep = np.isfinite(plat)
     if not keep.any():
-        return np.zeros((0, 4))
-    return np.column_stack([t[keep] / NS, plat[keep], plon[keep], alt[keep]])
+        return np.zeros((0, 4)), back
+    return np.column_stack([t[keep] / NS, plat[keep], plon[keep], alt[keep]]), back
 
 
 def footprint(iv: Interval) -> NDArray[np.float64]:
@@ -283,7 +319,7 @@ def pieces(iv: Interval, smp: NDArray[np.float64], contra: NDArray[np.bool_],
         end = iv.end_ns if b == len(smp) else int(t1 * NS)
         path = iv.path[(iv.path[:, 0] >= start / NS) & (iv.path[:, 0] <= end / NS)]
         pieces.append(Interval(iv.icao24, start, end, iv.entry if a == 0 else None,
-                               iv.exit if b == len(smp) else None, path))  # fmt: skip
+                               iv.exit if b == len(smp) else None, path, iv.backward_until_s))  # fmt: skip
     return pieces
 
 
