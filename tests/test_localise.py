@@ -67,3 +67,22 @@ def test_too_few_entries() -> None:
     obs = _crossings(rng, (40.0, 50.0), 100.0, 15)
     two = Observations(obs.entry[:2], obs.exit[:2], obs.inside, obs.outside)
     assert locate_emitter(two) is None
+
+
+def test_positions_of_another_emitters_zone_are_left_out() -> None:
+    """An aircraft that stays affected past the disc (an overlapping second
+    zone) leaves "inside" positions and an exit far beyond it, all on one
+    side: they are dropped after a first fit instead of dragging the disc."""
+    rng = np.random.default_rng(11)
+    e, r = (34.0, 34.0), 200.0
+    obs = _crossings(rng, e, r, 12)
+    far_lat, far_lon = destination(np.full(30, e[0]), np.full(30, e[1]),
+                                   np.linspace(40, 60, 30), np.linspace(260, 330, 30) * 1000)  # fmt: skip
+    inside = np.column_stack([far_lat, far_lon, np.full(30, 35000.0)])
+    x_lat, x_lon = destination(e[0], e[1], 50.0, 380_000.0)
+    exits = np.vstack([obs.exit, [[float(x_lat), float(x_lon), 35000.0, 470.0]] * 3])
+    polluted = Observations(obs.entry, exits, inside, obs.outside, obs.entry_aircraft,
+                            np.r_[obs.exit_aircraft, [100, 101, 102]])  # fmt: skip
+    est = locate_emitter(polluted, bootstrap=0)
+    assert est is not None
+    assert float(distance_m(est.lat, est.lon, *e)) / 1000 < 3.0

@@ -69,6 +69,12 @@ PLANE_BOUND_KM = 2000.0
 MIN_ENTRIES = 3
 #: An entry this many ENTRY_SIGMA_KM inside a fit is not a boundary crossing.
 INSIDE_OUTLIER_SIGMA = 3.0
+#: An exit this far beyond the reach plus the longest re-acquisition, or an
+#: "inside" position this far beyond the reach, is not this emitter's, km:
+#: the aircraft stayed affected well outside the disc (another emitter's
+#: zone, overlapping; or a faulty receiver), so it says nothing about this
+#: boundary.
+EXIT_OUTLIER_KM = 5 * ENTRY_SIGMA_KM
 #: Rounds of fit-and-reclassify.
 REFIT_ROUNDS = 3
 #: Error no resampling can see, added in quadrature to the 95 % bound: every
@@ -244,7 +250,8 @@ def misfit(obs: Observations, est: EmitterEstimate) -> float:
 
 
 def _reclassify(obs: Observations, plane: _Plane) -> Observations:
-    """Entries far inside a first fit are not boundary crossings: move them inside.
+    """Entries far inside a first fit are not boundary crossings: move them inside;
+    exits and inside positions far beyond it are another cause's: drop them.
 
     An aircraft already inside when the emitter switched on, or one that took
     off inside the disc, loses GNSS where it is, not at the boundary. Each
@@ -254,14 +261,25 @@ def _reclassify(obs: Observations, plane: _Plane) -> Observations:
     for _ in range(REFIT_ROUNDS):
         data = _plane_data(obs, plane)
         p, _, _ = _fit(data)
-        reach = np.minimum(p[2], data["eh"] + HORIZON_KM_PER_SQRT_M * p[3])
+        lift = HORIZON_KM_PER_SQRT_M * p[3]
+        reach = np.minimum(p[2], data["eh"] + lift)
         resid = np.hypot(data["ex"] - p[0], data["ey"] - p[1]) - reach
         deep = resid < -INSIDE_OUTLIER_SIGMA * ENTRY_SIGMA_KM
-        if not deep.any() or (~deep).sum() < MIN_ENTRIES:
+        top = np.minimum(p[2], data["xh_top"] + lift)
+        beyond = np.hypot(data["xx"] - p[0], data["xy"] - p[1]) - top - data["xlag"]
+        far = beyond > EXIT_OUTLIER_KM
+        reach_in = np.minimum(p[2], data["ih"] + lift)
+        stray = np.hypot(data["ix"] - p[0], data["iy"] - p[1]) - reach_in > EXIT_OUTLIER_KM
+        if far.any() or stray.any():
+            # Outliers first: a fit they dragged would take true entries for deep.
+            deep[:] = False
+        elif not deep.any() or (~deep).sum() < MIN_ENTRIES:
             return obs
         obs = replace(
-            obs, entry=obs.entry[~deep], inside=np.concatenate([obs.inside, obs.entry[deep]]),
+            obs, entry=obs.entry[~deep], inside=np.concatenate([obs.inside[~stray], obs.entry[deep]]),
             entry_aircraft=obs.entry_aircraft[~deep] if len(obs.entry_aircraft) else obs.entry_aircraft,
+            exit=obs.exit[~far],
+            exit_aircraft=obs.exit_aircraft[~far] if len(obs.exit_aircraft) else obs.exit_aircraft,
         )  # fmt: skip
     return obs
 
