@@ -123,7 +123,7 @@ def horizon_km(alt_ft: Float, antenna_m: float = ANTENNA_HEIGHT_M) -> Float:
     return np.asarray(HORIZON_KM_PER_SQRT_M * (np.sqrt(h) + np.sqrt(antenna_m)))
 
 
-class _Plane:
+class LocalPlane:
     """Local tangent plane (km) around a reference point; exact enough for < 500 km."""
 
     def __init__(self, lat0: float, lon0: float) -> None:
@@ -218,7 +218,7 @@ def locate_emitter(
     """The emitter's position, effective range and 95 % error, or None without enough entries."""
     if len(obs.entry) < MIN_ENTRIES:
         return None
-    plane = _Plane(float(np.mean(obs.entry[:, 0])), float(np.mean(obs.entry[:, 1])))
+    plane = LocalPlane(float(np.mean(obs.entry[:, 0])), float(np.mean(obs.entry[:, 1])))
     obs = _reclassify(obs, plane)
     if len(obs.entry) < MIN_ENTRIES:
         return None
@@ -242,14 +242,14 @@ def locate_emitter(
 
 def misfit(obs: Observations, est: EmitterEstimate) -> float:
     """Robust cost (soft-L1, as in the fit) of observations under a given emitter."""
-    plane = _Plane(est.lat, est.lon)
+    plane = LocalPlane(est.lat, est.lon)
     r = _residuals(
         np.array([0.0, 0.0, est.range_km, np.sqrt(est.antenna_m)]), _plane_data(obs, plane)
     )
     return float(np.sum(2 * (np.sqrt(1 + r**2) - 1)))
 
 
-def _reclassify(obs: Observations, plane: _Plane) -> Observations:
+def _reclassify(obs: Observations, plane: LocalPlane) -> Observations:
     """Entries far inside a first fit are not boundary crossings: move them inside;
     exits and inside positions far beyond it are another cause's: drop them.
 
@@ -284,7 +284,7 @@ def _reclassify(obs: Observations, plane: _Plane) -> Observations:
     return obs
 
 
-def _plane_data(obs: Observations, plane: _Plane, entry_idx: NDArray[np.int64] | None = None,
+def _plane_data(obs: Observations, plane: LocalPlane, entry_idx: NDArray[np.int64] | None = None,
                 exit_idx: NDArray[np.int64] | None = None) -> dict[str, Float]:  # fmt: skip
     entry = obs.entry if entry_idx is None else obs.entry[entry_idx]
     exit_ = obs.exit if exit_idx is None else obs.exit[exit_idx]
@@ -315,7 +315,7 @@ def _formal_error_km(jac: Float, residuals: Float) -> float:
     return float(np.sqrt(CHI2_95_2DOF * max(largest, 0.0)))
 
 
-def _bootstrap_error_km(obs: Observations, plane: _Plane, p: Float, n: int, seed: int) -> float:
+def _bootstrap_error_km(obs: Observations, plane: LocalPlane, p: Float, n: int, seed: int) -> float:
     """95th percentile distance of aircraft-resampled refits from the estimate."""
     rng = np.random.default_rng(seed)
     ids = np.unique(obs.entry_aircraft) if len(obs.entry_aircraft) else np.arange(len(obs.entry))

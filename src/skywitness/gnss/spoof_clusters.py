@@ -54,7 +54,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from skywitness.gnss.events import SWITCH_OFF_GAP_S, SWITCH_ON_GAP_S, switching_bursts
-from skywitness.gnss.localise import EmitterEstimate, Observations, _Plane, locate_emitter
+from skywitness.gnss.localise import EmitterEstimate, LocalPlane, Observations, locate_emitter
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
 from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import KT_PER_MPS, NS_PER_S
@@ -360,7 +360,7 @@ def _join_circles(
         ]
         union = np.sort(np.concatenate([parts[m] for m in near]))
         if len(near) > 1:
-            plane = _Plane(float(np.median(lat[union])), float(np.median(lon[union])))
+            plane = LocalPlane(float(np.median(lat[union])), float(np.median(lon[union])))
             x, y = plane.xy(lat[union], lon[union])
             pattern, _, _, radius = _place(x, y, code[union], np.unique(code[union]))
             if pattern == "circle" and radius <= CIRCLE_MAX_RADIUS_KM:
@@ -422,7 +422,7 @@ def _cluster(
     rng: np.random.Generator,
 ) -> SpoofCluster | None:
     """The place held at ``rows``, or None when fewer than MIN_AIRCRAFT share it."""
-    plane = _Plane(float(np.median(lat[rows])), float(np.median(lon[rows])))
+    plane = LocalPlane(float(np.median(lat[rows])), float(np.median(lon[rows])))
     x, y = plane.xy(lat[rows], lon[rows])
     who = code[rows]
     members = np.unique(who)

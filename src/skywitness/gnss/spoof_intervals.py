@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from skywitness.gnss.state import _np
+from skywitness.gnss.state import column_np
 from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import NS_PER_S
 
@@ -66,7 +66,7 @@ def spoof_intervals(
     n = states.num_rows
     if n == 0 or "spoofed" not in states.column_names:
         return []
-    spoofed = _np(states["spoofed"], np.bool_, False)
+    spoofed = column_np(states["spoofed"], np.bool_, False)
     if not spoofed.any():
         return []
     kinds = spoof_metadata(states).get("detectors") or [
@@ -75,8 +75,8 @@ def spoof_intervals(
         if pa.types.is_boolean(states.schema.field(name).type)
         and name not in ("spoofed", "trusted_quality")
     ]
-    code = _np(pc.dictionary_encode(states["icao24"]).combine_chunks().indices, np.int64, 0)
-    t = _np(states["time"].cast(pa.int64()), np.int64, 0)
+    code = column_np(pc.dictionary_encode(states["icao24"]).combine_chunks().indices, np.int64, 0)
+    t = column_np(states["time"].cast(pa.int64()), np.int64, 0)
     aircraft_start = np.ones(n, dtype=bool)
     aircraft_start[1:] = code[1:] != code[:-1]
     starts = spoofed.copy()
@@ -92,11 +92,13 @@ def spoof_intervals(
     keep_last = np.r_[~joined, True]
     first, last = first[keep_first], last[keep_last]
     fired = {
-        k: np.cumsum(_np(states[k], np.bool_, False)) for k in kinds if k in states.column_names
+        k: np.cumsum(column_np(states[k], np.bool_, False))
+        for k in kinds
+        if k in states.column_names
     }
     trusted = states["trusted_quality"] if "trusted_quality" in states.column_names else None
-    good = np.cumsum(_np(trusted, np.bool_, False)) if trusted is not None else None
-    bad = np.cumsum(~_np(trusted, np.bool_, True)) if trusted is not None else None
+    good = np.cumsum(column_np(trusted, np.bool_, False)) if trusted is not None else None
+    bad = np.cumsum(~column_np(trusted, np.bool_, True)) if trusted is not None else None
     icao = states["icao24"]
     callsign = states["callsign"] if "callsign" in states.column_names else None
     out: list[SpoofInterval] = []

@@ -69,13 +69,13 @@ from skywitness.gnss.spoof_motion import AltitudeDivergence, Kinematic
 from skywitness.gnss.spoof_position import FrozenPosition, PositionJump
 from skywitness.gnss.state import (
     STATE_RESET_GAP_S,
-    _category,
-    _np,
-    _sort_order,
     aircraft_keys,
+    category_codes,
+    column_np,
     gaps_ns,
     last_index,
     run_starts,
+    sort_order,
 )
 
 #: A position is trusted by the aircraft while it reports NIC >= 7 (containment
@@ -196,7 +196,7 @@ def prepare(reports: pa.Table) -> tuple[pa.Table, SpoofBatch]:
     )
     # Sort every row: on-ground rows are left out of the result but their
     # altitudes tell which airborne altitudes are garbage.
-    full = _sort_order(code_all, t_all, rid_all)
+    full = sort_order(code_all, t_all, rid_all)
     code_full, t_full = code_all[full], t_all[full]
     starts_full = np.ones(full.shape[0], dtype=bool)
     starts_full[1:] = code_full[1:] != code_full[:-1]
@@ -207,7 +207,7 @@ def prepare(reports: pa.Table) -> tuple[pa.Table, SpoofBatch]:
     alt_ok_full = altitude_consistent(t_full, alt_full, starts_full, seen_full)
     air = np.ones(full.shape[0], dtype=bool)
     if "on_ground" in reports.column_names:
-        ground = _np(pc.fill_null(reports["on_ground"], False), np.bool_, False)
+        ground = column_np(pc.fill_null(reports["on_ground"], False), np.bool_, False)
         air = ~ground[full]
     order = full[air]
     t = t_all[order]
@@ -221,7 +221,7 @@ def prepare(reports: pa.Table) -> tuple[pa.Table, SpoofBatch]:
     reported_lat, reported_lon = values["lat"], values["lon"]
     if "source" in reports.column_names:
         independent = pc.is_in(reports["source"], pa.array(INDEPENDENT_SOURCES))
-        own = ~_np(independent, np.bool_, False)[order]
+        own = ~column_np(independent, np.bool_, False)[order]
         values["lat"] = np.where(own, values["lat"], np.nan)
         values["lon"] = np.where(own, values["lon"], np.nan)
     observed = observed_rows(segment_start, t, values)
@@ -239,8 +239,8 @@ def prepare(reports: pa.Table) -> tuple[pa.Table, SpoofBatch]:
         gs_kt=values["gs_kt"],
         track_deg=values["track_deg"],
         tas_kt=values["tas_kt"],
-        nic=_latest(_category(reports, "nic")[order], segment_start),
-        nac_p=_latest(_category(reports, "nac_p")[order], segment_start),
+        nic=_latest(category_codes(reports, "nic")[order], segment_start),
+        nac_p=_latest(category_codes(reports, "nac_p")[order], segment_start),
         alt_consistent=alt_ok_full[air],
         observed=observed,
         dr_north_m=north,

@@ -481,15 +481,17 @@ def aircraft_keys(reports: pa.Table) -> AircraftKeys:
     for name in ("icao24", "time"):
         if name not in reports.column_names:
             raise UsageError(f"reports have no {name!r} column")
-    t_all = _np(_time_ns(reports["time"]).cast(pa.int64()), np.int64, 0)
+    t_all = column_np(_time_ns(reports["time"]).cast(pa.int64()), np.int64, 0)
     encoded = pc.dictionary_encode(reports["icao24"]).combine_chunks()
     names = encoded.dictionary
-    by_name = _np(pc.sort_indices(names), np.int64, 0)
+    by_name = column_np(pc.sort_indices(names), np.int64, 0)
     rank = np.empty(len(names), dtype=np.int64)
     rank[by_name] = np.arange(len(names))
-    code_all = rank[_np(encoded.indices, np.int64, 0)]
+    code_all = rank[column_np(encoded.indices, np.int64, 0)]
     rid_all = (
-        _np(reports["record_id"], np.int64, 0) if "record_id" in reports.column_names else None
+        column_np(reports["record_id"], np.int64, 0)
+        if "record_id" in reports.column_names
+        else None
     )
     return AircraftKeys(t_all, code_all, rid_all, names, by_name)
 
@@ -512,11 +514,11 @@ def prepare(reports: pa.Table, reset_gap_s: float = STATE_RESET_GAP_S) -> tuple[
     )
     keep = None
     if "on_ground" in reports.column_names:
-        ground = _np(pc.fill_null(reports["on_ground"], False), np.bool_, False)
+        ground = column_np(pc.fill_null(reports["on_ground"], False), np.bool_, False)
         keep = np.flatnonzero(~ground) if ground.any() else None
     pick = keep if keep is not None else np.arange(reports.num_rows)
     order = pick[
-        _sort_order(code_all[pick], t_all[pick], None if rid_all is None else rid_all[pick])
+        sort_order(code_all[pick], t_all[pick], None if rid_all is None else rid_all[pick])
     ]
     n = order.shape[0]
     t = t_all[order]
@@ -531,12 +533,12 @@ def prepare(reports: pa.Table, reset_gap_s: float = STATE_RESET_GAP_S) -> tuple[
     for name in OTHER_FIELDS:
         flags |= _valid(reports, name).view(np.uint8) << 1
     if "source" in reports.column_names:
-        flags |= _np(pc.equal(reports["source"], "adsb"), np.bool_, False).view(np.uint8) << 2
+        flags |= column_np(pc.equal(reports["source"], "adsb"), np.bool_, False).view(np.uint8) << 2
     else:
         flags |= np.uint8(4)
     quality = np.empty((reports.num_rows, 2), dtype=np.int8)
-    quality[:, 0] = _category(reports, "nic")
-    quality[:, 1] = _category(reports, "nac_p")
+    quality[:, 0] = category_codes(reports, "nic")
+    quality[:, 1] = category_codes(reports, "nac_p")
     flags = flags[order]
     quality = quality.view(np.int16).reshape(-1)[order].view(np.int8).reshape(-1, 2)
     # (one 2-byte gather for both: a 2-D row gather is several times slower)
@@ -560,7 +562,7 @@ def prepare(reports: pa.Table, reset_gap_s: float = STATE_RESET_GAP_S) -> tuple[
     }
     for name in ("lat", "lon"):
         if name in reports.column_names:
-            values = _np(reports[name].cast(pa.float64()), np.float64, np.nan)[order]
+            values = column_np(reports[name].cast(pa.float64()), np.float64, np.nan)[order]
             columns[name] = pa.array(values, mask=~has_position)
     columns["alt_baro_ft"] = _column(reports, "alt_baro_ft", pa.float32(), order)
     for name in ("gs_kt", "track_deg"):  # for dead reckoning through position gaps
@@ -571,7 +573,7 @@ def prepare(reports: pa.Table, reset_gap_s: float = STATE_RESET_GAP_S) -> tuple[
     return pa.table(columns), batch
 
 
-def _sort_order(code: Int, t: Int, rid: Int | None) -> Int:
+def sort_order(code: Int, t: Int, rid: Int | None) -> Int:
     """Stable order by (code, time), ties then broken by rid."""
     n = code.shape[0]
     if n == 0:
@@ -725,8 +727,8 @@ def _best_position(
     """The report's position; else dead-reckoned from the last one with the ground speed
     and track still reported (up to DEAD_RECKONING_MAX_S); else the last one if at most
     max_age_s old."""
-    lat = _np(table["lat"], np.float64, np.nan) if "lat" in table.column_names else None
-    lon = _np(table["lon"], np.float64, np.nan) if "lon" in table.column_names else None
+    lat = column_np(table["lat"], np.float64, np.nan) if "lat" in table.column_names else None
+    lon = column_np(table["lon"], np.float64, np.nan) if "lon" in table.column_names else None
     n = len(batch)
     if lat is None or lon is None or n == 0:
         return np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
@@ -739,8 +741,8 @@ def _best_position(
         # Dead reckoning: the ground speed and track the aircraft keeps sending
         # carry it on from its last position (exact in still air for ground-
         # referenced velocity; drift grows with time, hence DEAD_RECKONING_MAX_S).
-        gs = _np(table["gs_kt"].cast(pa.float64()), np.float64, np.nan)
-        trk = np.radians(_np(table["track_deg"].cast(pa.float64()), np.float64, np.nan))
+        gs = column_np(table["gs_kt"].cast(pa.float64()), np.float64, np.nan)
+        trk = np.radians(column_np(table["track_deg"].cast(pa.float64()), np.float64, np.nan))
         dt = np.diff(batch.time_ns, prepend=batch.time_ns[:1]) / NS_PER_S
         dt[batch.aircraft_start] = 0.0
         ok = np.isfinite(gs) & np.isfinite(trk) & ~batch.has_position
@@ -775,7 +777,7 @@ def _time_ns(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column.cast(TIME_NS)
 
 
-def _np(column: Any, dtype: Any, fill: Any) -> NDArray[Any]:
+def column_np(column: Any, dtype: Any, fill: Any) -> NDArray[Any]:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if column.null_count:
@@ -786,14 +788,14 @@ def _np(column: Any, dtype: Any, fill: Any) -> NDArray[Any]:
 def _valid(table: pa.Table, name: str) -> NDArray[np.uint8]:
     if name not in table.column_names:
         return np.zeros(table.num_rows, dtype=np.uint8)
-    return _np(pc.is_valid(table[name]), np.bool_, False).view(np.uint8)
+    return column_np(pc.is_valid(table[name]), np.bool_, False).view(np.uint8)
 
 
-def _category(table: pa.Table, name: str) -> NDArray[np.int8]:
+def category_codes(table: pa.Table, name: str) -> NDArray[np.int8]:
     """An integer category (nic, nac_p: 0-15) as int8, -1 where missing."""
     if name not in table.column_names:
         return np.full(table.num_rows, -1, dtype=np.int8)
-    return _np(table[name].cast(pa.int8()), np.int8, -1)
+    return column_np(table[name].cast(pa.int8()), np.int8, -1)
 
 
 def _column(table: pa.Table, name: str, type_: pa.DataType, order: NDArray[np.int64]) -> pa.Array:
@@ -801,6 +803,6 @@ def _column(table: pa.Table, name: str, type_: pa.DataType, order: NDArray[np.in
     if name not in table.column_names:
         return pa.nulls(order.shape[0], type=type_)
     column = table[name].cast(type_)
-    values = _np(column, type_.to_pandas_dtype(), np.nan)[order]
-    valid = _np(pc.is_valid(column), np.bool_, False)[order]
+    values = column_np(column, type_.to_pandas_dtype(), np.nan)[order]
+    valid = column_np(pc.is_valid(column), np.bool_, False)[order]
     return pa.array(values, mask=~valid, type=type_)
