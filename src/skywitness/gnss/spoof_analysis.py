@@ -218,11 +218,21 @@ def _false_positions(states: pa.Table, intervals: list[SpoofInterval]) -> list[d
     t = np.asarray(states["time"].cast(pa.int64()).fill_null(0).to_numpy())
     lat = np.asarray(states["lat"].fill_null(np.nan).to_numpy(), np.float64)
     lon = np.asarray(states["lon"].fill_null(np.nan).to_numpy(), np.float64)
-    flagged = np.asarray(states["spoofed"].fill_null(False).to_numpy(), bool)
+    shown = _flags(states) & np.isfinite(lat) & np.isfinite(lon)
+    if "own_position" in states.column_names:  # MLAT / TIS-B positions are not false
+        shown &= np.asarray(states["own_position"].fill_null(False).to_numpy(), bool)
+    # Rows of each aircraft in time order, found once (not one scan per interval).
+    names, code = np.unique(icao, return_inverse=True)
+    order = np.lexsort((t, code))
+    bounds = np.searchsorted(code[order], np.arange(names.size + 1))
+    where = {str(a): order[bounds[k] : bounds[k + 1]] for k, a in enumerate(names)}
     out = []
     for iv in intervals:
-        rows = np.flatnonzero((icao == iv.icao24) & (t >= iv.start_ns) & (t <= iv.end_ns))
-        rows = rows[flagged[rows] & np.isfinite(lat[rows])]
+        mine = where.get(iv.icao24, np.zeros(0, np.int64))
+        lo = int(np.searchsorted(t[mine], iv.start_ns, side="left"))
+        hi = int(np.searchsorted(t[mine], iv.end_ns, side="right"))
+        rows = mine[lo:hi]
+        rows = rows[shown[rows]]
         if rows.size == 0:
             continue
         slot = t[rows] // int(POSITION_STEP_S * NS_PER_S)
