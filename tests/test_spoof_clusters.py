@@ -9,7 +9,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from skywitness.gnss.spoof_clusters import MIN_DWELL_S, at_places, spoof_clusters
+from skywitness.gnss.spoof_clusters import (
+    MIN_DWELL_S,
+    area_observations,
+    at_places,
+    spoof_clusters,
+)
 from skywitness.gnss.spoofing import spoof_states
 from skywitness.io import expand, read_table
 from skywitness.model.geo import destination, distance_m
@@ -212,3 +217,32 @@ def test_attractor_with_frozen_receivers_round_it_stays_a_point() -> None:
     assert c.pattern == "point"
     assert distance_m(c.lat, c.lon, 57.75, 22.0) < 500
     assert set(c.aircraft) == {f"p{i}" for i in range(6)}
+
+
+def test_circle_of_four_aircraft_has_a_tight_error() -> None:
+    # Resamples with fewer than four distinct aircraft define no circle.
+    rng = np.random.default_rng(9)
+    tracks = []
+    for i, angle in enumerate((10.0, 100.0, 190.0, 280.0)):
+        la, lo = destination(43.6, 34.4, angle, 25_000.0)
+        tracks.append(_held(f"q{i}", float(la), float(lo), 0.0, 15, rng))
+    (c,) = spoof_clusters(_states(tracks), area=False)
+    assert c.pattern == "circle"
+    assert c.error_km_95 < 2.0
+
+
+def test_a_release_seen_hours_later_is_no_exit() -> None:
+    # Captured aircraft that land (or leave coverage) captured and are next
+    # seen on another flight hours later: that position says nothing about
+    # the spoofer's reach.
+    rng = np.random.default_rng(10)
+    tracks = []
+    for i in range(4):
+        tracks.append(_flying(f"x{i}", 44.5 + 0.1 * i, 33.0, -300.0, 5, False))
+        tracks.append(_held(f"x{i}", 43.6, 34.4, 0.0, 20, rng))
+        tracks.append(_flying(f"x{i}", 50.0, 10.0, 3 * 3600.0, 10, False))
+    states = _states(tracks)
+    (c,) = spoof_clusters(states, area=False)
+    obs = area_observations(states, c)
+    assert len(obs.entry) == 4
+    assert len(obs.exit) == 0

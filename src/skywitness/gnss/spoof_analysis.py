@@ -125,7 +125,16 @@ def write_spoofing(result: SpoofingResult, path: Path) -> dict[str, Any]:
     """Write one output file (atomically: a ``.part`` file renamed into place)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    ext = path.suffix.lower()
+    try:
+        fmt = _write(result, tmp, path.suffix.lower())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
+    return {"file": str(path), "format": fmt}
+
+
+def _write(result: SpoofingResult, tmp: Path, ext: str) -> str:
     if ext in (".geojson", ".json"):
         tmp.write_text(json.dumps(spoofing_geojson(result)))
         fmt = "geojson"
@@ -140,8 +149,7 @@ def write_spoofing(result: SpoofingResult, path: Path) -> dict[str, Any]:
 
         render_spoofing_png(result, tmp)
         fmt = "png"
-    tmp.replace(path)
-    return {"file": str(path), "format": fmt}
+    return fmt
 
 
 def intervals_csv(intervals: list[SpoofInterval], clusters: list[SpoofCluster]) -> str:

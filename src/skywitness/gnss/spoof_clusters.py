@@ -297,7 +297,8 @@ def _attach(
     edge of the reach, a spoofer switching off) is still reported at the
     place: :data:`ATTACH_MIN_REPORTS` held reports within
     :data:`ATTACH_MARGIN_KM` of it (of the circle for circle spoofing) while
-    the place was occupied add the aircraft. The place is not refitted.
+    the place was occupied (SPLIT_GAP_S either side) add the aircraft. The
+    place is not refitted.
     """
     span = (t >= c.start_ns - SPLIT_GAP_S * NS_PER_S) & (t <= c.end_ns + SPLIT_GAP_S * NS_PER_S)
     rows = np.flatnonzero(held & span & ~np.isin(icao, c.aircraft))
@@ -439,8 +440,13 @@ def _cluster(
             keep = np.isin(who, core)
             return _cluster(rows[keep], t, lat, lon, code, icao, dwell, bootstrap, rng)
     errors = []
+    # A circle needs CIRCLE_MIN_AIRCRAFT distinct aircraft: a resample with
+    # fewer (one or two clumps) would put its centre anywhere; redraw it.
+    need = min(CIRCLE_MIN_AIRCRAFT, members.size) if pattern == "circle" else 1
     for _ in range(bootstrap):
         pick = rng.choice(members, size=members.size, replace=True)
+        while np.unique(pick).size < need:
+            pick = rng.choice(members, size=members.size, replace=True)
         sel = np.concatenate([np.flatnonzero(who == m) for m in pick])
         again = _place(x[sel], y[sel], who[sel], np.unique(pick), pattern)
         errors.append(float(np.hypot(again[1] - cx, again[2] - cy)))
@@ -545,7 +551,9 @@ def area_observations(states: pa.Table, cluster: SpoofCluster) -> Observations:
                 j = before[-1]
                 entries.append((int(t[r[i0]]), [lat[j], lon[j], alt[j]]))
             after = r[i1 + 1 :][trusted[r[i1 + 1 :]]]
-            if after.size:
+            # Released and seen again within the longest re-acquisition: later
+            # (landed captured, left coverage, the next flight) is no exit.
+            if after.size and t[after[0]] - t[r[i1]] <= lag_ns:
                 j = after[0]
                 recent = r[(t[r] >= t[j] - lag_ns) & (t[r] <= t[j])]
                 top = float(np.nanmax(np.r_[alt[recent], alt[j]]))
