@@ -191,6 +191,18 @@ def base_figure(extent: tuple[float, float, float, float], dpi: int) -> tuple[An
     return fig, ax, land
 
 
+def save_png(fig: Any, ax: Any, path: str | Path) -> Path:
+    """Credit the land outlines under ``ax`` and write ``fig`` as a PNG at ``path``."""
+    ax.text(
+        1.0, -0.08, "Land: Natural Earth (public domain)", transform=ax.transAxes,
+        ha="right", va="top", fontsize=6, color="#666666",
+    )  # fmt: skip
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="png")
+    return out
+
+
 def render_png(
     table: pa.Table,
     path: str | Path,
@@ -253,14 +265,7 @@ def render_png(
     )
     fig.suptitle(title or f"GNSS interference, {window_label(table)}", fontsize=14, weight="bold")
     ax.set_title(f"{_mode_label(table)}; {SCHEME_TITLES[levels]}", fontsize=9)
-    ax.text(
-        1.0, -0.08, "Land: Natural Earth (public domain)", transform=ax.transAxes,
-        ha="right", va="top", fontsize=6, color="#666666",
-    )  # fmt: skip
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png")
-    return out
+    return save_png(fig, ax, path)
 
 
 def _worst_by_cell(cells: list[str], levels: list[str]) -> dict[str, str]:

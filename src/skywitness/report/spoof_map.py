@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from skywitness.errors import UsageError
-from skywitness.report.map import COAST, MIN_MARGIN_DEG, base_figure
+from skywitness.report.map import COAST, MIN_MARGIN_DEG, base_figure, save_png
 
 if TYPE_CHECKING:
     from skywitness.gnss.spoof_analysis import SpoofingResult
@@ -90,14 +90,7 @@ def render_spoofing_png(result: SpoofingResult, path: str | Path, *, dpi: int = 
     ]  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", fontsize=8, frameon=False, ncols=2)
     fig.suptitle("GNSS spoofing", fontsize=14, weight="bold")
-    ax.text(
-        1.0, -0.08, "Land: Natural Earth (public domain)", transform=ax.transAxes,
-        ha="right", va="top", fontsize=6, color="#666666",
-    )  # fmt: skip
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png")
-    return out
+    return save_png(fig, ax, path)
 
 
 def _coords(g: dict[str, Any]) -> list[tuple[float, float]]:
