@@ -15,17 +15,17 @@ import pytest
 from skywitness.errors import UsageError
 from skywitness.io import expand, open_file
 from skywitness.io.registry import detect
-from skywitness.model.geo import distance_m
-from skywitness.model.units import M_PER_FT
-from skywitness.sim import jammer, scenario_names, simulate
-from skywitness.sim.performance import (
-    TYPES,
+from skywitness.model.atmosphere import (
     cas_to_tas_kt,
     isa_pressure_pa,
     isa_temperature_k,
     mach_to_tas_kt,
     tas_to_cas_kt,
 )
+from skywitness.model.geo import distance_m
+from skywitness.model.units import M_PER_FT
+from skywitness.sim import jammer, scenario_names, simulate
+from skywitness.sim.performance import TYPES
 from skywitness.sim.scenario import load
 
 #: Small sizes: every scenario simulates in a second or two. global-day runs

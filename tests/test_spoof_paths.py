@@ -27,10 +27,10 @@ from skywitness.gnss.spoof_paths import (
 )
 from skywitness.gnss.spoofing import spoof_intervals, spoof_states
 from skywitness.io import expand, read_table
+from skywitness.model.atmosphere import cas_to_tas_kt, mach_to_tas_kt
 from skywitness.model.geo import destination, distance_m
 from skywitness.model.units import MPS_PER_KT, NS_PER_S
 from skywitness.sim import simulate
-from skywitness.sim.performance import cas_to_tas_kt, mach_to_tas_kt
 from skywitness.sim.score_paths import path_errors
 
 T0 = 1_716_200_000  # 2024-05-20T10:13:20Z

@@ -100,9 +100,10 @@ from numpy.typing import NDArray
 from skywitness.errors import UsageError
 from skywitness.gnss.spoof_intervals import SpoofInterval, spoof_intervals
 from skywitness.gnss.spoofing import INDEPENDENT_SOURCES
+from skywitness.model.atmosphere import cas_to_tas_kt, mach_to_tas_kt
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
 from skywitness.model.timefmt import iso_utc
-from skywitness.model.units import M_PER_FT, MPS_PER_KT, NS_PER_S
+from skywitness.model.units import MPS_PER_KT, NS_PER_S
 
 Float = NDArray[np.float64]
 Int = NDArray[np.int64]
@@ -154,14 +155,6 @@ FALLBACK_GROUND_SPEED_KT = 650.0
 #: Latitude bound for the 1/cos(latitude) of longitude integration, degrees.
 MAX_ABS_LAT_DEG = 89.9
 
-#: ISA (ICAO Doc 7488/3): sea-level temperature K, pressure Pa, lapse K/m,
-#: tropopause m, gas constant J/(kg K), gravity m/s2, ratio of specific heats.
-_T0_K, _P0_PA, _LAPSE, _TROPOPAUSE_M = 288.15, 101_325.0, 0.0065, 11_000.0
-_R, _G0, _GAMMA = 287.05287, 9.80665, 1.4
-_T11_K = _T0_K - _LAPSE * _TROPOPAUSE_M
-_P11_PA = _P0_PA * (_T11_K / _T0_K) ** (_G0 / (_LAPSE * _R))
-_A0_MPS = math.sqrt(_GAMMA * _R * _T0_K)
-
 _TWO, _EXTRA = 0, 1  # bridge kinds: between two anchors, from one anchor
 #: Report columns read (any may be missing except icao24 and time).
 _COLUMNS = (
@@ -207,19 +200,11 @@ def true_airspeed_kt(tas_kt: Float, mach: Float, ias_kt: Float, alt_baro_ft: Flo
     todo = ~np.isfinite(out)
     if not todo.any():
         return out
-    h = np.asarray(alt_baro_ft, np.float64)[todo] * M_PER_FT
+    h = np.asarray(alt_baro_ft, np.float64)[todo]
     mach, ias_kt = np.asarray(mach, np.float64)[todo], np.asarray(ias_kt, np.float64)[todo]
     with np.errstate(invalid="ignore", over="ignore"):
-        temp = np.maximum(_T0_K - _LAPSE * h, _T11_K)
-        sound_kt = np.sqrt(_GAMMA * _R * temp) / MPS_PER_KT
-        low = _P0_PA * (np.minimum(temp, _T0_K) / _T0_K) ** (_G0 / (_LAPSE * _R))
-        high = _P11_PA * np.exp(-_G0 * (h - _TROPOPAUSE_M) / (_R * _T11_K))
-        pressure = np.where(h <= _TROPOPAUSE_M, low, high)
-        cas = ias_kt * MPS_PER_KT
-        qc = _P0_PA * ((1.0 + 0.2 * (cas / _A0_MPS) ** 2) ** 3.5 - 1.0)
-        mach_ias = np.sqrt(5.0 * ((qc / pressure + 1.0) ** (2.0 / 7.0) - 1.0))
-        from_mach = mach * sound_kt
-        out[todo] = np.where(np.isfinite(from_mach), from_mach, mach_ias * sound_kt)
+        from_mach = mach_to_tas_kt(mach, h)
+        out[todo] = np.where(np.isfinite(from_mach), from_mach, cas_to_tas_kt(ias_kt, h))
     return out
 
 

@@ -34,6 +34,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from skywitness.model.atmosphere import (
+    ISA_G0,
+    cas_to_tas_kt,
+    mach_to_tas_kt,
+    tas_to_cas_kt,
+    tas_to_mach,
+)
 from skywitness.model.geo import bearing_deg, destination, distance_m
 from skywitness.model.units import KT_PER_MPS, M_PER_FT, MPS_PER_KT
 from skywitness.sim.performance import (
@@ -41,13 +48,8 @@ from skywitness.sim.performance import (
     BAND_FL150_FT,
     BAND_FL240_FT,
     BAND_INITIAL_CLIMB_TOP_FT,
-    ISA_G0,
     SPEED_LIMIT_BELOW_FL100_KT,
     Performance,
-    cas_to_tas_kt,
-    mach_to_tas_kt,
-    tas_to_cas_kt,
-    tas_to_mach,
 )
 from skywitness.sim.scenario import Airport
 
