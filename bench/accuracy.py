@@ -59,10 +59,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from skywitness.gnss.events import interference_events
-from skywitness.gnss.spoof_clusters import spoof_clusters
-from skywitness.gnss.spoofing import spoof_states
-from skywitness.gnss.state import gnss_state
+from skywitness.gnss.jamming.events import interference_events
+from skywitness.gnss.jamming.state import gnss_state
+from skywitness.gnss.spoofing.detectors import spoof_states
+from skywitness.gnss.spoofing.places import spoof_clusters
 from skywitness.io import expand, read_table
 from skywitness.sim.run import simulate
 from skywitness.sim.score import (

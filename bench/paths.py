@@ -5,8 +5,8 @@
 
 For each scenario and seed: simulate, read the records back through the
 project's own readers, run :func:`~skywitness.gnss.spoofing.spoof_states`
-and :func:`~skywitness.gnss.spoof_analysis.true_paths` (anchors never at a
-spoofed place found by :func:`~skywitness.gnss.spoof_clusters.spoof_clusters`), and score each
+and :func:`~skywitness.jobs.spoofing.true_paths` (anchors never at a
+spoofed place found by :func:`~skywitness.gnss.spoofing.places.spoof_clusters`), and score each
 truth spoofed interval with :func:`skywitness.sim.score_paths.path_errors`
 (definitions there): per interval, the median and maximum distance from the
 estimate to the truth's ``true_path`` over the points the path covers, and
@@ -34,11 +34,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from skywitness.gnss.spoof_analysis import true_paths
-from skywitness.gnss.spoof_clusters import spoof_clusters
-from skywitness.gnss.spoof_paths import METHODS
-from skywitness.gnss.spoofing import spoof_intervals, spoof_states
+from skywitness.gnss.spoofing.detectors import spoof_intervals, spoof_states
+from skywitness.gnss.spoofing.paths import METHODS
+from skywitness.gnss.spoofing.places import spoof_clusters
 from skywitness.io import expand, read_table
+from skywitness.jobs.spoofing import true_paths
 from skywitness.sim.run import simulate
 from skywitness.sim.score_paths import path_errors
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from skywitness.errors import InputError
 from skywitness.io import read_table, registry
-from skywitness.io.avr import READER
 from skywitness.io.base import ReadContext
+from skywitness.io.modes.avr import READER
 
 SAMPLE = "dump1090/sample_dump1090.bin"
 START_NS = 1_700_000_000 * 10**9

@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skywitness.errors import InputError
-from skywitness.io import beast, read_table, registry
+from skywitness.io import read_table, registry
 from skywitness.io.base import ReadContext
-from skywitness.io.beast import READER
-from skywitness.io.modes_clock import CLOCK_HZ, MLAT_MAGIC
+from skywitness.io.modes import beast
+from skywitness.io.modes.beast import READER
+from skywitness.io.modes.clock import CLOCK_HZ, MLAT_MAGIC
 
 SAMPLE = "dump1090/sample_dump1090.bin"
 START_NS = 1_700_000_000 * 10**9

@@ -18,11 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from skywitness.errors import UsageError
-from skywitness.gnss import gnss_state, interference_map, write_map
-from skywitness.gnss.maps import (
+from skywitness.gnss.jamming import gnss_state, interference_map
+from skywitness.gnss.jamming.maps import (
     _closed_ccw,
     cell_geometry,
-    gpsjam_csv,
     gpsjam_levels,
     gpsjam_score,
     map_metadata,
@@ -31,6 +30,7 @@ from skywitness.gnss.maps import (
     wilson_bounds,
 )
 from skywitness.io import read_table
+from skywitness.report.cells import gpsjam_csv, write_map
 
 DAY = datetime(2024, 3, 1, tzinfo=UTC).timestamp()
 HOUR = 3600.0

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skywitness.errors import UsageError
-from skywitness.gnss import DETECTORS, QualityDetector, detector, gnss_state, state_metadata
-from skywitness.gnss.state import (
+from skywitness.gnss.jamming import DETECTORS, QualityDetector, detector, gnss_state, state_metadata
+from skywitness.gnss.jamming.state import (
     COUNTER_BAD_AT,
     NacpCounter,
     PositionLoss,

@@ -13,8 +13,8 @@ import pyarrow as pa
 import pytest
 
 from skywitness.cli import main
-from skywitness.gnss.events import interference_events
-from skywitness.gnss.state import gnss_state
+from skywitness.gnss.jamming.events import interference_events
+from skywitness.gnss.jamming.state import gnss_state
 from skywitness.io import expand, read_table
 from skywitness.sim import simulate
 from skywitness.sim.score import emitter_scores, minute_scores

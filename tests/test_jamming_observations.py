@@ -1,13 +1,13 @@
-"""What each bad stretch tells the emitter fit (skywitness.gnss.events)."""
+"""What each bad stretch tells the emitter fit (skywitness.gnss.jamming.events)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from skywitness.gnss.events import _inside_path, _top_before_exit
-from skywitness.gnss.localise import EXIT_MAX_LAG_S
-from skywitness.gnss.stretches import Interval
+from skywitness.gnss.jamming.events import _inside_path, _top_before_exit
+from skywitness.gnss.jamming.stretches import Interval
+from skywitness.gnss.locate import EXIT_MAX_LAG_S
 
 NS = 10**9
 
@@ -54,7 +54,7 @@ def test_path_dead_reckoned_backwards_from_the_exit_without_entry() -> None:
     # Affected from its first report (took off inside the zone): no entry,
     # no reported position, ground speed and track known. The path runs
     # backwards from the exit.
-    from skywitness.gnss.stretches import _path
+    from skywitness.gnss.jamming.stretches import _path
     from skywitness.model.geo import distance_m
 
     t = (np.arange(0, 600, 10) * NS).astype(np.int64)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skywitness.gnss.localise import Observations, horizon_km, locate_emitter
+from skywitness.gnss.locate import Observations, horizon_km, locate_emitter
 from skywitness.model.geo import destination, distance_m
 
 

@@ -17,12 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skywitness.io.base import ReadContext
-from skywitness.io.modes_cpr import distance_nm, local
-from skywitness.io.modes_decode import ModeSDecoder
-from skywitness.io.modes_frames import check_frames, crc_remainders, decode_guarded, is_panic
-from skywitness.io.modes_jsonl import READER
-from skywitness.io.modes_nic import nic_rc, opstatus
-from skywitness.io.modes_track import JUMP_SLACK_NM, POSITION_MAX_SPEED_KT
+from skywitness.io.modes.cpr import distance_nm, local
+from skywitness.io.modes.decode import ModeSDecoder
+from skywitness.io.modes.frames import check_frames, crc_remainders, decode_guarded, is_panic
+from skywitness.io.modes.jsonl import READER
+from skywitness.io.modes.nic import nic_rc, opstatus
+from skywitness.io.modes.track import JUMP_SLACK_NM, POSITION_MAX_SPEED_KT
 
 FLIGHT = "rs1090/full_flight_short.jsonl"
 CDG = (49.0097, 2.5479)  # Paris Charles de Gaulle aerodrome reference point
@@ -573,7 +573,7 @@ def _surface_frames(flight_lines: list, n: int) -> list[str]:
 
 def test_held_rows_are_bounded(monkeypatch: pytest.MonkeyPatch, flight_lines: list) -> None:
     """Rows waiting for a reference are released (without position) past the cap."""
-    import skywitness.io.modes_decode as core
+    import skywitness.io.modes.decode as core
 
     monkeypatch.setattr(core, "MAX_HELD_ROWS", 3)
     ctx = ReadContext(Path("synthetic"), batch_size=1)

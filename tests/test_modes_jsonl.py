@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from skywitness.errors import InputError
 from skywitness.io import read_table, registry
 from skywitness.io.base import ReadContext
-from skywitness.io.modes_jsonl import READER
+from skywitness.io.modes.jsonl import READER
 
 FLIGHT = "rs1090/full_flight_short.jsonl"
 GOOD = {"timestamp": 1720249161.8509269, "frame": "8d393322580940aa0a8e4d4f6250"}
@@ -131,7 +131,7 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path: Path, samples: Path) -> No
 
 
 def test_overlong_line_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import skywitness.io.modes_frames as frames
+    import skywitness.io.modes.frames as frames
 
     monkeypatch.setattr(frames, "MAX_LINE_CHARS", 100)
     long = json.dumps(dict(GOOD, padding="x" * 500))

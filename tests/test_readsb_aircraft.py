@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from skywitness.errors import InputError
 from skywitness.io import open_file, read_table
 from skywitness.io.base import read_head
-from skywitness.io.readsb_aircraft import NAME, POSITION_MAX_LAG_S, READER
+from skywitness.io.readsb.aircraft import NAME, POSITION_MAX_LAG_S, READER
 from skywitness.io.registry import detect
 
 NOW = 1_700_000_000.5

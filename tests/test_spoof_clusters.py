@@ -1,4 +1,4 @@
-"""Spoofed places across aircraft and the spoofer's area (skywitness.gnss.spoof_clusters)."""
+"""Spoofed places across aircraft and the spoofer's area (skywitness.gnss.spoofing.places)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from skywitness.gnss.spoof_clusters import (
+from skywitness.gnss.spoofing.detectors import spoof_states
+from skywitness.gnss.spoofing.places import (
     MIN_DWELL_S,
     area_observations,
     at_places,
     spoof_clusters,
 )
-from skywitness.gnss.spoofing import spoof_states
 from skywitness.io import expand, read_table
 from skywitness.model.geo import destination, distance_m
 from skywitness.sim.run import simulate

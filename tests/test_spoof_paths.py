@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skywitness.errors import UsageError
-from skywitness.gnss.spoof_intervals import SpoofInterval
-from skywitness.gnss.spoof_paths import (
+from skywitness.gnss.spoofing.detectors import spoof_intervals, spoof_states
+from skywitness.gnss.spoofing.intervals import SpoofInterval
+from skywitness.gnss.spoofing.paths import (
     AIR_DATA,
     EXTRAPOLATED,
     INTERPOLATED,
@@ -25,7 +26,6 @@ from skywitness.gnss.spoof_paths import (
     path_feature,
     true_airspeed_kt,
 )
-from skywitness.gnss.spoofing import spoof_intervals, spoof_states
 from skywitness.io import expand, read_table
 from skywitness.model.atmosphere import cas_to_tas_kt, mach_to_tas_kt
 from skywitness.model.geo import destination, distance_m

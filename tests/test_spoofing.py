@@ -14,16 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skywitness.errors import UsageError
-from skywitness.gnss.spoof_chain import heaviest_chain
-from skywitness.gnss.spoof_kernels import EPU_BY_NACP_M, SpoofBatch
-from skywitness.gnss.spoof_motion import (
-    ENVELOPE_MIN_FT,
-    Kinematic,
-    max_altitude_offset_ft,
-    min_ground_speed_kt,
-)
-from skywitness.gnss.spoof_position import PositionJump
-from skywitness.gnss.spoofing import (
+from skywitness.gnss.spoofing.chain import heaviest_chain
+from skywitness.gnss.spoofing.detectors import (
     DETECTORS,
     Vote,
     prepare,
@@ -32,6 +24,14 @@ from skywitness.gnss.spoofing import (
     spoof_metadata,
     spoof_states,
 )
+from skywitness.gnss.spoofing.kernels import EPU_BY_NACP_M, SpoofBatch
+from skywitness.gnss.spoofing.motion import (
+    ENVELOPE_MIN_FT,
+    Kinematic,
+    max_altitude_offset_ft,
+    min_ground_speed_kt,
+)
+from skywitness.gnss.spoofing.position import PositionJump
 from skywitness.io import read_table
 from skywitness.model.geo import destination, distance_m
 from skywitness.model.units import MPS_PER_KT

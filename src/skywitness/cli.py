@@ -121,7 +121,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from skywitness.io.export import export_format, write
+    from skywitness.report.export import export_format, write
     from skywitness.store import Store, resolve_store
 
     out = Path(args.out)
@@ -158,7 +158,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _jamming(args: argparse.Namespace) -> int:
-    from skywitness.gnss.analysis import jamming_analysis
+    from skywitness.jobs.jamming import jamming_analysis
 
     store = _open_store(args.store)
     result = jamming_analysis(
@@ -190,7 +190,7 @@ def _jamming(args: argparse.Namespace) -> int:
 
 
 def _spoofing(args: argparse.Namespace) -> int:
-    from skywitness.gnss.spoof_analysis import spoofing_analysis
+    from skywitness.jobs.spoofing import spoofing_analysis
 
     store = _open_store(args.store)
     result = spoofing_analysis(

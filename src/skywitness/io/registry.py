@@ -17,16 +17,16 @@ from skywitness.io.base import Reader, read_head
 #: name -> "module:attribute". Order matters: the first reader that
 #: recognises a file wins, so specific formats come before generic ones.
 _READERS: dict[str, str] = {
-    "readsb-trace": "skywitness.io.readsb_trace:READER",
-    "readsb-aircraft": "skywitness.io.readsb_aircraft:READER",
+    "readsb-trace": "skywitness.io.readsb.trace:READER",
+    "readsb-aircraft": "skywitness.io.readsb.aircraft:READER",
     "fr24-json": "skywitness.io.fr24:JSON_READER",
     "fr24-csv": "skywitness.io.fr24:CSV_READER",
     "opensky-csv": "skywitness.io.opensky:CSV_READER",
     "opensky-parquet": "skywitness.io.opensky:PARQUET_READER",
     "traffic-json": "skywitness.io.traffic_json:READER",
-    "beast": "skywitness.io.beast:READER",
-    "avr": "skywitness.io.avr:READER",
-    "modes-jsonl": "skywitness.io.modes_jsonl:READER",
+    "beast": "skywitness.io.modes.beast:READER",
+    "avr": "skywitness.io.modes.avr:READER",
+    "modes-jsonl": "skywitness.io.modes.jsonl:READER",
 }
 
 _loaded: dict[str, Reader] = {}

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from skywitness.gnss.state import BAD
+from skywitness.gnss.jamming.state import BAD
 from skywitness.model.geo import distance_m
 
 NS = 1_000_000_000

@@ -2,7 +2,7 @@
 
 Each truth spoofed interval (``truth.json``, ``aircraft[].spoofed[]``, with its
 ``true_path`` sampled every 10 s) is matched to the estimated path
-(:func:`skywitness.gnss.spoof_paths.estimate_true_paths`) of the same aircraft
+(:func:`skywitness.gnss.spoofing.paths.estimate_true_paths`) of the same aircraft
 whose interval overlaps it most. The estimate is interpolated (great circle
 between its points) at the truth's times within the path's span; truth
 points outside it are *not covered* (the path starts at the anchor before,
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from skywitness.gnss.spoof_paths import EstimatedPath, interpolate_great_circle
+from skywitness.gnss.spoofing.paths import EstimatedPath, interpolate_great_circle
 from skywitness.model.geo import distance_m
 
 

@@ -1,0 +1,613 @@
+"""Interference events: affected aircraft grouped in space and time, with their emitter.
+
+Each aircraft's bad stretches (:mod:`skywitness.gnss.jamming.stretches`) are linked when they overlap in time and their paths come
+within :data:`LINK_KM`; linked groups with at least :data:`MIN_AIRCRAFT`
+distinct aircraft are events. Each event gets an emitter estimate
+(:mod:`skywitness.gnss.locate`); events whose emitters coincide are merged
+and refitted, so one jammer seen by aircraft on opposite sides of its disc is
+one event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from skywitness.gnss.jamming.stretches import (
+    CONTRADICTION_S,
+    Interval,
+    consistent,
+    footprint,
+    intervals,
+    outside_points,
+    pieces,
+    samples_of,
+)
+from skywitness.gnss.locate import (
+    EXIT_MAX_LAG_S,
+    INOUT_MARGIN_KM,
+    EmitterEstimate,
+    Observations,
+    horizon_km,
+    locate_emitter,
+    misfit,
+)
+from skywitness.model.geo import EARTH_RADIUS_M, distance_m
+from skywitness.model.timefmt import iso_utc
+
+#: Fewest distinct aircraft for an event. One aircraft alone can be a faulty
+#: receiver (GPSJam's score forgives one bad aircraft per cell for the same
+#: reason); two aircraft losing GNSS in the same place and time cannot.
+MIN_AIRCRAFT = 2
+#: Two bad stretches belong together when their paths come this close while
+#: both are bad (or within LINK_SLACK_S of it). A jammer's disc at cruise
+#: level is 50-400 km across; 75 km links neighbouring chords without
+#: bridging two emitters a few hundred km apart.
+LINK_KM = 75.0
+#: Time slack for linking: traffic through an active jammer's disc is
+#: intermittent where it is sparse.
+LINK_SLACK_S = 1800.0
+#: Events whose emitter estimates are closer than this (plus their 95 %
+#: errors) are one emitter, seen in separate groups.
+SAME_EMITTER_KM = 25.0
+#: Good aircraft positions farther than this from an event's affected paths
+#: are not used as "outside" evidence (they say nothing about this disc).
+OUTSIDE_SEARCH_KM = 500.0
+#: Onsets chained this close from the group's first one are the emitter
+#: switching on: receivers lose a fix within ~1-6 s of onset and snapshots
+#: come every 5 s, so simultaneous losses spread over ~10 s.
+SWITCH_ON_GAP_S = 15.0
+#: Recoveries chained this close from the group's last one are the emitter
+#: switching off: re-acquisition takes 20-120 s per receiver, so recoveries
+#: spread over ~100 s with gaps well under a minute when several aircraft are in.
+SWITCH_OFF_GAP_S = 60.0
+#: How much denser than the group's average a burst of onsets (recoveries)
+#: must be to count as a switching rather than crossings that happen to be
+#: close in time.
+BURST_RATE_FACTOR = 5.0
+#: A dense burst away from the group's start (end) is a switching only with at
+#: least this many aircraft: three crossings within seconds happen by chance
+#: in busy airspace, four rarely.
+SWITCH_CROWD = 4
+#: A stretch is unexplained by a fitted emitter when more than this share of
+#: its path lies beyond the disc by more than the fit's 95 % error plus this
+#: margin (dead reckoning drifts a few km over tens of minutes).
+UNEXPLAINED_FRACTION = 0.5
+UNEXPLAINED_MARGIN_KM = 30.0
+#: Two emitters replace one when the robust cost falls by more than this many
+#: times the BIC penalty (4 more parameters times log of the observations).
+SPLIT_MIN_GAIN = 1.0
+#: When only one side's emitter can be located, the stretches with at least
+#: this share of their path inside its disc stay with it; the others, if they
+#: hold MIN_AIRCRAFT aircraft, are a second emitter's.
+SPLIT_EXPLAINED_SHARE = 0.5
+#: Rounds of reassigning stretches between two emitters.
+SPLIT_ROUNDS = 8
+#: A lone stretch joins a located emitter's event when at least this share
+#: of its path lies inside the emitter's disc (dead-reckoning drift allowed).
+ATTACH_INSIDE_FRACTION = 0.9
+#: ... and lies within this time of the event: ground jammers stay on for
+#: hours (the published maps show the same areas day after day).
+ATTACH_SLACK_S = 6 * 3600.0
+#: A stretch's sample is not the emitter's doing when at least this many
+#: aircraft kept good quality at that time well inside its fitted disc
+#: (two, so that one aircraft with a receiver that resists is not enough) ...
+OFF_MIN_GOOD = 2
+#: ... "well inside" meaning this far inside its reach: past the fringe and
+#: the fit's typical error, so boundary traffic says nothing.
+OFF_MARGIN_KM = 50.0
+#: Vertices of an event's polygon when it is drawn from a fitted disc.
+CIRCLE_VERTICES = 72
+
+NS = 1_000_000_000
+_KM_PER_DEG = EARTH_RADIUS_M / 1000 * np.pi / 180
+
+
+@dataclass
+class Event:
+    id: str
+    start_ns: int
+    end_ns: int
+    aircraft: list[str]
+    intervals: list[Interval] = field(repr=False)
+    emitter: EmitterEstimate | None
+    polygon: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        e = self.emitter
+        return {
+            "id": self.id,
+            "start": iso_utc(self.start_ns, "seconds"),
+            "end": iso_utc(self.end_ns, "seconds"),
+            "n_aircraft": len(self.aircraft),
+            "aircraft": self.aircraft,
+            "emitter": None if e is None else {
+                "lat": round(e.lat, 5), "lon": round(e.lon, 5),
+                "range_km": round(e.range_km, 2), "error_km_95": round(e.error_km_95, 2),
+            },
+            "polygon": self.polygon,
+        }  # fmt: skip
+
+
+# -- intervals -------------------------------------------------------------------
+
+
+# A trusted position is a real one on a report not in the bad state (good, or
+# unknown for aircraft that send no quality fields: nothing says it is wrong).
+
+
+# -- grouping --------------------------------------------------------------------
+
+
+def group(ivs: list[Interval]) -> list[list[int]]:
+    """Indices of intervals linked in space and time (connected components)."""
+    n = len(ivs)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    pts = [footprint(iv) for iv in ivs]
+    order = sorted(range(n), key=lambda i: ivs[i].start_ns)
+    for x, i in enumerate(order):
+        for j in order[x + 1 :]:
+            if ivs[j].start_ns > ivs[i].end_ns + LINK_SLACK_S * NS:
+                break
+            if find(i) == find(j) or not len(pts[i]) or not len(pts[j]):
+                continue
+            if _min_distance_km(pts[i], pts[j]) <= LINK_KM:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _min_distance_km(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    c = np.cos(np.radians(a[:, :1].mean()))
+    dy = (a[:, None, 0] - b[None, :, 0]) * _KM_PER_DEG
+    dx = ((a[:, None, 1] - b[None, :, 1] + 180) % 360 - 180) * _KM_PER_DEG * c
+    return float(np.sqrt(dx**2 + dy**2).min())
+
+
+# -- events ----------------------------------------------------------------------
+
+
+def interference_events(
+    states: pa.Table, reports: pa.Table, *, min_aircraft: int = MIN_AIRCRAFT, locate: bool = True
+) -> list[Event]:
+    """Interference events found in ``states`` (from gnss_state) and their ``reports``."""
+    outside = outside_points(states)
+    ivs = consistent(intervals(states, reports), outside)
+    groups = [g for g in group(ivs) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
+    if locate:
+        groups = [part for g in groups for part in _split_two(ivs, g, outside)]
+    found = [_event(ivs, g, outside, locate) for g in groups]
+    if locate:
+        found = _merge_same_emitter(ivs, found, groups, outside)
+        found = _attach_lone(ivs, found, outside)
+    found.sort(key=lambda e: (e.start_ns, e.id))
+    for k, ev in enumerate(found):
+        ev.id = f"E{k + 1:03d}-{datetime.fromtimestamp(ev.start_ns / NS, UTC):%Y%m%dT%H%M}"
+    return found
+
+
+def switching_bursts(times: list[int], gap_s: float, first: bool) -> list[list[int]]:
+    """Groups of stretches starting (ending) together: the emitter switching on (off).
+
+    When an emitter switches on, every aircraft already inside its disc loses
+    GNSS within seconds: their last trusted positions are inside, not on the
+    boundary. When it switches off they all recover within their receivers'
+    re-acquisition delays. Likewise where the record starts or ends. A burst
+    chains times at most ``gap_s`` apart, holds at least MIN_AIRCRAFT, is
+    BURST_RATE_FACTOR times denser than the group's stretches on average
+    (boundary crossings are spread out; switchings are not), and is the
+    group's first (``first``) or last burst, or a crowd of SWITCH_CROWD.
+    """
+    if len(times) < MIN_AIRCRAFT:
+        return []
+    order = sorted(range(len(times)), key=lambda k: times[k])
+    span_s = max((times[order[-1]] - times[order[0]]) / NS, gap_s)
+    mean_rate = len(times) / span_s
+    chains: list[list[int]] = [[order[0]]]
+    for k in order[1:]:
+        if times[k] - times[chains[-1][-1]] <= gap_s * NS:
+            chains[-1].append(k)
+        else:
+            chains.append([k])
+    out = []
+    for k, c in enumerate(chains):
+        width_s = (times[c[-1]] - times[c[0]]) / NS + gap_s
+        dense = len(c) >= MIN_AIRCRAFT and len(c) / width_s >= BURST_RATE_FACTOR * mean_rate
+        # The group's first (last) burst is where the emitter came on (went
+        # off); elsewhere only a crowd is a switching, not a few crossings.
+        edge = k == 0 if first else k == len(chains) - 1
+        if dense and (edge or len(c) >= SWITCH_CROWD):
+            out.append(c)
+    return out
+
+
+def _observations(
+    ivs: list[Interval], idx: list[int], outside: NDArray[np.float64]
+) -> Observations:
+    entry, ea, exit_, xa, inside = [], [], [], [], []
+    codes = {a: k for k, a in enumerate(sorted({ivs[i].icao24 for i in idx}))}
+    starts = [ivs[i].start_ns for i in idx]
+    ends = [ivs[i].end_ns for i in idx]
+    on_bursts = switching_bursts(starts, SWITCH_ON_GAP_S, first=True)
+    off_bursts = switching_bursts(ends, SWITCH_OFF_GAP_S, first=False)
+    switch_on = {k for b in on_bursts for k in b}
+    switch_off = {k for b in off_bursts for k in b}
+    for k, i in enumerate(idx):
+        iv = ivs[i]
+        if iv.entry and k in switch_on:
+            inside.append(np.array([iv.entry]))
+        elif iv.entry:
+            entry.append(iv.entry)
+            ea.append(codes[iv.icao24])
+        if iv.exit and k not in switch_off:
+            exit_.append((*iv.exit, _top_before_exit(iv)))
+            xa.append(codes[iv.icao24])
+        path = _inside_path(iv)
+        if len(path):
+            inside.append(path[:: max(1, len(path) // 20), 1:4])
+    # Good aircraft say "outside" only while the emitter was surely on: while
+    # at least MIN_AIRCRAFT aircraft were bad, and not during a switching.
+    near = outside
+    if len(outside):
+        t_ns = (outside[:, 0] * NS).astype(np.int64)
+        st, en = np.sort(np.array(starts)), np.sort(np.array(ends))
+        bad_now = np.searchsorted(st, t_ns, side="right") - np.searchsorted(en, t_ns, side="left")
+        keep = bad_now >= MIN_AIRCRAFT
+        for b, times in [(b, starts) for b in on_bursts] + [(b, ends) for b in off_bursts]:
+            lo, hi = min(times[k] for k in b), max(times[k] for k in b)
+            keep &= (t_ns < lo) | (t_ns > hi)
+        near = outside[keep]
+    if len(near) and entry:
+        e = np.array(entry)
+        d = distance_m(near[:, 1:2], near[:, 2:3], e[None, :, 0], e[None, :, 1]).min(axis=1) / 1000
+        near = near[d <= OUTSIDE_SEARCH_KM]
+    return Observations(
+        entry=np.array(entry, dtype=float).reshape(-1, 3),
+        exit=np.array(exit_, dtype=float).reshape(-1, 5),
+        inside=np.concatenate(inside) if inside else np.zeros((0, 3)),
+        outside=near[:, 1:4] if len(near) else np.zeros((0, 3)),
+        entry_aircraft=np.array(ea, dtype=np.int64),
+        exit_aircraft=np.array(xa, dtype=np.int64),
+    )
+
+
+def _top_before_exit(iv: Interval) -> float:
+    """Highest altitude in the EXIT_MAX_LAG_S before a stretch's exit, ft.
+
+    The receiver left the zone somewhere in that time (it re-acquires late), at
+    the altitude it had then: a descending aircraft crossed the boundary
+    higher, where the radio horizon reaches farther, than its exit report.
+    """
+    assert iv.exit is not None
+    alt = iv.exit[2]
+    if not len(iv.path):
+        return alt
+    tail = iv.path[iv.path[:, 0] >= iv.end_ns / NS - EXIT_MAX_LAG_S, 3]
+    tail = tail[np.isfinite(tail)]
+    return float(max(alt, tail.max())) if len(tail) else alt
+
+
+def _inside_path(iv: Interval) -> NDArray[np.float64]:
+    """The part of a stretch's path that surely lay inside the emitter's reach.
+
+    A receiver re-acquires GNSS up to EXIT_MAX_LAG_S after it leaves the
+    zone, so the path's tail may lie outside by that much flying: it is left
+    out, also when no exit was seen (the record ended, or the aircraft landed,
+    within that delay: descending, it may have left the radio horizon).
+    Positions reckoned backwards from the exit (no entry) are left out too:
+    they place the stretch, but carry the whole stretch's drift. A stretch bad from the aircraft's first report to its last (no
+    trusted position on either side) shows no boundary at all; a receiver
+    reporting bad quality everywhere (a faulty one) looks the same, so its
+    path is not taken as inside either.
+    """
+    if not len(iv.path) or (iv.entry is None and iv.exit is None):
+        return np.zeros((0, 4))
+    p = iv.path
+    return p[(p[:, 0] <= iv.end_ns / NS - EXIT_MAX_LAG_S) & (p[:, 0] >= iv.backward_until_s)]
+
+
+def _event(
+    ivs: list[Interval], idx: list[int], outside: NDArray[np.float64], locate: bool
+) -> Event:
+    emitter = locate_emitter(_observations(ivs, idx, outside)) if locate else None
+    if emitter is not None:
+        # Parts of stretches while good aircraft flew deep inside the fitted
+        # disc (the emitter was off), and stretches the disc cannot explain
+        # (mostly far outside it), have another cause, such as a faulty
+        # receiver: leave them out and refit.
+        pool = [p for i in idx for p in _while_on(ivs[i], emitter, outside)]
+        pool = [iv for iv in pool if not _outside_disc(iv, emitter)]
+        changed = len(pool) != len(idx) or any(
+            a is not ivs[i] for a, i in zip(pool, idx, strict=True)
+        )
+        if changed and len({iv.icao24 for iv in pool}) >= MIN_AIRCRAFT:
+            ivs, idx = pool, list(range(len(pool)))
+            emitter = locate_emitter(_observations(ivs, idx, outside))
+    return Event(
+        id="",
+        start_ns=min(ivs[i].start_ns for i in idx),
+        end_ns=max(ivs[i].end_ns for i in idx),
+        aircraft=sorted({ivs[i].icao24 for i in idx}),
+        intervals=[ivs[i] for i in idx],
+        emitter=emitter,
+        polygon=_polygon([ivs[i] for i in idx]),
+    )
+
+
+def _own(iv: Interval) -> Observations:
+    """What one stretch says, alone (for assigning it to an emitter)."""
+    return Observations(
+        entry=np.array([iv.entry] if iv.entry else [], dtype=float).reshape(-1, 3),
+        exit=np.array([iv.exit] if iv.exit else [], dtype=float).reshape(-1, 4),
+        inside=iv.path[:: max(1, len(iv.path) // 20), 1:4] if len(iv.path) else np.zeros((0, 3)),
+        outside=np.zeros((0, 3)),
+    )
+
+
+def _split_two(
+    ivs: list[Interval], idx: list[int], outside: NDArray[np.float64]
+) -> list[list[int]]:
+    """``idx`` as one group, or as two when two emitters explain it far better than one.
+
+    Overlapping discs of two emitters link into one group. Starting from a
+    2-means split of the stretches' positions, each side gets its own emitter
+    fit and each stretch goes to the emitter that explains it best, until
+    stable; the split is kept when it lowers the robust cost by more than
+    SPLIT_MIN_GAIN per added parameter (4) times log(observations), the
+    Bayesian information criterion, and each side keeps MIN_AIRCRAFT aircraft.
+    """
+    if len({ivs[i].icao24 for i in idx}) < 2 * MIN_AIRCRAFT:
+        return [idx]
+    single = locate_emitter(_observations(ivs, idx, outside), bootstrap=0)
+    if single is None:
+        return [idx]
+    own = {i: _own(ivs[i]) for i in idx}
+    centre = np.array(
+        [
+            footprint(ivs[i]).mean(axis=0) if len(footprint(ivs[i])) else [np.nan, np.nan]
+            for i in idx
+        ]
+    )
+    if np.isnan(centre).any():
+        return [idx]
+    side = _two_means(centre)
+    ests: list[EmitterEstimate] = []
+    for _ in range(SPLIT_ROUNDS):
+        parts = [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
+        if any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
+            return [idx]
+        fitted = [locate_emitter(_observations(ivs, part, outside), bootstrap=0) for part in parts]
+        if fitted[0] is None and fitted[1] is None:
+            return [idx]
+        if fitted[0] is None or fitted[1] is None:
+            # One side has too few crossings to locate its emitter; it is still
+            # a separate emitter when the other side's disc cannot explain it.
+            k = 0 if fitted[0] is not None else 1
+            est = fitted[k]
+            assert est is not None
+            explained = [i for i in idx if _share_inside(ivs[i], est) >= SPLIT_EXPLAINED_SHARE]
+            rest = [i for i in idx if i not in set(explained)]
+            enough = all(len({ivs[i].icao24 for i in p}) >= MIN_AIRCRAFT for p in (explained, rest))
+            return [explained, rest] if enough else [idx]
+        ests = [fitted[0], fitted[1]]
+        new = np.array([int(misfit(own[i], ests[1]) < misfit(own[i], ests[0])) for i in idx])
+        if (new == side).all():
+            break
+        side = new
+    parts = [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
+    if len(ests) != 2 or any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
+        return [idx]
+    one = misfit(_observations(ivs, idx, outside), single)
+    two = sum(
+        misfit(_observations(ivs, part, outside), e) for part, e in zip(parts, ests, strict=True)
+    )
+    n_obs = sum(len(own[i].entry) + len(own[i].exit) + len(own[i].inside) for i in idx)
+    gain_needed = SPLIT_MIN_GAIN * 4 * np.log(max(n_obs, 2))
+    return parts if one - two > gain_needed else [idx]
+
+
+def _two_means(p: NDArray[np.float64]) -> NDArray[np.int64]:
+    """2-means labels of (lat, lon) points, from the two farthest-apart points."""
+    x = np.column_stack([p[:, 0], p[:, 1] * np.cos(np.radians(p[:, 0].mean()))])
+    d = np.linalg.norm(x[:, None] - x[None], axis=2)
+    a, b = np.unravel_index(int(np.argmax(d)), d.shape)
+    c = np.array([x[a], x[b]])
+    labels = np.zeros(len(x), dtype=np.int64)
+    for _ in range(20):
+        labels = np.argmin(np.linalg.norm(x[:, None] - c[None], axis=2), axis=1)
+        if labels.min() == labels.max():
+            break
+        c = np.array([x[labels == k].mean(axis=0) for k in (0, 1)])
+    return labels
+
+
+def _attach_lone(
+    ivs: list[Interval], events: list[Event], outside: NDArray[np.float64]
+) -> list[Event]:
+    """Add stretches linked to no one that a located emitter's disc explains; refit.
+
+    Where traffic is sparse, two aircraft crossing the same disc on far-apart
+    chords at different times are never close enough to link; once the
+    emitter is located from the others, a lone stretch lying inside its disc
+    while it was active is its doing.
+    """
+    taken = {id(iv) for e in events for iv in e.intervals}
+    out = []
+    for ev in events:
+        em = ev.emitter
+        if em is None:
+            out.append(ev)
+            continue
+        slack = ATTACH_SLACK_S * NS
+        extra = [
+            iv for iv in ivs
+            if id(iv) not in taken and iv.start_ns <= ev.end_ns + slack
+            and iv.end_ns >= ev.start_ns - slack and _inside_disc(iv, em)
+        ]  # fmt: skip
+        if not extra:
+            out.append(ev)
+            continue
+        taken.update(id(iv) for iv in extra)
+        pool = ev.intervals + extra
+        out.append(_event(pool, list(range(len(pool))), outside, True))
+    return out
+
+
+def _share_inside(iv: Interval, emitter: EmitterEstimate) -> float:
+    """Share of a stretch's path inside the emitter's disc (with a DR margin)."""
+    if not len(iv.path):
+        return 0.0
+    d = distance_m(iv.path[:, 1], iv.path[:, 2], emitter.lat, emitter.lon) / 1000
+    reach = np.minimum(emitter.range_km, horizon_km(iv.path[:, 3], emitter.antenna_m))
+    return float((d <= reach + INOUT_MARGIN_KM).mean())
+
+
+def _inside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
+    """Whether nearly all of a stretch lies inside the emitter's disc."""
+    return _share_inside(iv, emitter) >= ATTACH_INSIDE_FRACTION
+
+
+def _while_on(
+    iv: Interval, emitter: EmitterEstimate, outside: NDArray[np.float64]
+) -> list[Interval]:
+    """The parts of a stretch while the emitter was on, as far as others tell.
+
+    A sample is contradicted when at least OFF_MIN_GOOD aircraft with good
+    quality flew, at that time, well inside the emitter's disc (OFF_MARGIN_KM
+    inside its reach at their altitude): the emitter was not on then.
+    """
+    smp = samples_of(iv)
+    if not len(smp) or not len(outside):
+        return [iv]
+    pts = outside[np.argsort(outside[:, 0])]
+    lo = np.searchsorted(pts[:, 0], smp[:, 0] - CONTRADICTION_S)
+    hi = np.searchsorted(pts[:, 0], smp[:, 0] + CONTRADICTION_S)
+    contra = np.zeros(len(smp), dtype=bool)
+    for j in range(len(smp)):
+        cand = pts[lo[j] : hi[j]]
+        if len(cand) < OFF_MIN_GOOD:
+            continue
+        d = distance_m(cand[:, 1], cand[:, 2], emitter.lat, emitter.lon) / 1000
+        reach = np.minimum(emitter.range_km, horizon_km(cand[:, 3], emitter.antenna_m))
+        contra[j] = int((d <= reach - OFF_MARGIN_KM).sum()) >= OFF_MIN_GOOD
+    # Right after a switch-off, aircraft recover one by one over their
+    # re-acquisition delays: contradiction must outlast the longest of them.
+    edges = np.flatnonzero(np.diff(np.r_[0, contra.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if smp[b - 1, 0] - smp[a, 0] < EXIT_MAX_LAG_S:
+            contra[a:b] = False
+    if not contra.any():
+        return [iv]
+    return pieces(iv, smp, contra, np.ones(len(smp), dtype=bool))
+
+
+def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
+    """Whether most of a stretch lies beyond the emitter's disc (with a DR margin)."""
+    if not len(iv.path):
+        return False
+    d = distance_m(iv.path[:, 1], iv.path[:, 2], emitter.lat, emitter.lon) / 1000
+    reach = np.minimum(emitter.range_km, horizon_km(iv.path[:, 3], emitter.antenna_m))
+    beyond = d > reach + emitter.error_km_95 + UNEXPLAINED_MARGIN_KM
+    return bool(beyond.mean() > UNEXPLAINED_FRACTION)
+
+
+def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[list[int]],
+                        outside: NDArray[np.float64]) -> list[Event]:  # fmt: skip
+    """Merge events whose emitters coincide and overlap in time; refit.
+
+    Emitters coincide when they lie within SAME_EMITTER_KM plus both 95 %
+    errors, and one emitter fitted on both explains them about as well as two
+    (the test of :func:`_split_two`, the other way round): a poorly located
+    emitter (a wide error) is not merged into a well located one it is not.
+    """
+    merged = True
+    items = list(zip(events, groups, strict=True))
+    while merged:
+        merged = False
+        for x in range(len(items)):
+            for y in range(x + 1, len(items)):
+                (a, ga), (b, gb) = items[x], items[y]
+                if a.emitter is None or b.emitter is None:
+                    continue
+                if (
+                    a.start_ns > b.end_ns + LINK_SLACK_S * NS
+                    or b.start_ns > a.end_ns + LINK_SLACK_S * NS
+                ):
+                    continue
+                d = (
+                    float(distance_m(a.emitter.lat, a.emitter.lon, b.emitter.lat, b.emitter.lon))
+                    / 1000
+                )
+                if d <= SAME_EMITTER_KM + a.emitter.error_km_95 + b.emitter.error_km_95:
+                    g = ga + gb
+                    both = _event(ivs, g, outside, True)
+                    if not _one_explains_both(ivs, ga, gb, a, b, both, outside):
+                        continue
+                    items[x] = (both, g)
+                    del items[y]
+                    merged = True
+                    break
+            if merged:
+                break
+    return [e for e, _ in items]
+
+
+def _one_explains_both(ivs: list[Interval], ga: list[int], gb: list[int], a: Event, b: Event,
+                       both: Event, outside: NDArray[np.float64]) -> bool:  # fmt: skip
+    """Whether one emitter explains two groups within the BIC margin of two emitters."""
+    if both.emitter is None or a.emitter is None or b.emitter is None:
+        return False
+    one = misfit(_observations(ivs, ga + gb, outside), both.emitter)
+    two = misfit(_observations(ivs, ga, outside), a.emitter) + misfit(
+        _observations(ivs, gb, outside), b.emitter
+    )
+    n_obs = sum(len(o.entry) + len(o.exit) + len(o.inside) for o in (_own(ivs[i]) for i in ga + gb))
+    return bool(one - two <= SPLIT_MIN_GAIN * 4 * np.log(max(n_obs, 2)))
+
+
+def _polygon(ivs: list[Interval]) -> dict[str, Any]:
+    """The affected area: convex hull of where affected aircraft were (GeoJSON Polygon)."""
+    pts = np.concatenate([footprint(iv) for iv in ivs]) if ivs else np.zeros((0, 2))
+    if len(pts) == 0:
+        return {"type": "Polygon", "coordinates": []}
+    lat0, lon0 = float(pts[:, 0].mean()), float(pts[:, 1].mean())
+    c = np.cos(np.radians(lat0))
+    x = ((pts[:, 1] - lon0 + 180) % 360 - 180) * c
+    y = pts[:, 0] - lat0
+    ring: list[list[float]]
+    hull = _hull(np.column_stack([x, y]))
+    if len(hull) < 3:  # points on a line: a thin buffer around them
+        cx, cy = x.mean(), y.mean()
+        r = max(float(np.hypot(x - cx, y - cy).max()), 0.05)
+        ang = np.linspace(0, 2 * np.pi, CIRCLE_VERTICES, endpoint=False)
+        hull = np.column_stack([cx + r * np.cos(ang), cy + r * np.sin(ang)])
+    ring = [[round(float(lon0 + hx / c), 5), round(float(lat0 + hy), 5)] for hx, hy in hull]
+    ring.append(ring[0])
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _hull(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Convex hull vertices, counter-clockwise; fewer than 3 when the points are degenerate."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    pts = np.unique(p, axis=0)
+    if len(pts) < 3:
+        return pts
+    try:
+        return np.asarray(pts[ConvexHull(pts).vertices])
+    except QhullError:  # all points on a line
+        return pts[:2]

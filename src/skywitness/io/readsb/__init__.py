@@ -1,0 +1,1 @@
+"""readsb outputs: traces (trace_full) and aircraft.json snapshots (readsb-hist, ADS-B Exchange)."""

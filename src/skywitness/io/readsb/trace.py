@@ -1,0 +1,108 @@
+"""readsb / tar1090 trace JSON (``trace_full_<icao>.json``, plain or gzip).
+
+Top level ``{icao, timestamp, trace: [...]}``; each trace point is an array
+(index: meaning): 0 seconds after ``timestamp``, 1-2 lat/lon, 3 barometric
+altitude ft or "ground", 4 ground speed kt, 5 track, 6 flags (&1 stale, &2
+new leg, &4 vertical rate geometric, &8 altitude geometric), 7 vertical rate,
+8 null or the full aircraft dict, 9 source type, 10 geometric altitude,
+11 geometric vertical rate, 12 IAS, 13 roll, 14 receiver id (some builds).
+One report per point; quality fields come from the dict where it is present.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from skywitness.io.base import ReadContext, batches_of, num, read_all_bytes
+from skywitness.io.readsb.common import aircraft_fields, altitude, source_of
+
+NAME = "readsb-trace"
+#: Top-level timestamps must be Unix seconds before 2100 (larger: a wrong unit).
+MAX_EPOCH_S = 4_102_444_800
+#: readsb writes one trace file per aircraft per day (plus overlap); offsets
+#: beyond a year are corruption, not data.
+MAX_OFFSET_S = 366 * 86_400
+FLAG_STALE, FLAG_NEW_LEG, FLAG_RATE_GEOM, FLAG_ALT_GEOM = 1, 2, 4, 8
+_SNIFF = re.compile(rb'^\s*\{.*"icao"\s*:.*"trace"\s*:\s*\[', re.DOTALL)
+
+
+class TraceReader:
+    name = NAME
+    description = "readsb / tar1090 trace JSON (trace_full_*.json, plain or gzip)"
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        return bool(_SNIFF.match(head))
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
+        try:
+            doc = json.loads(read_all_bytes(path, ctx))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ctx.fail(f"invalid JSON: {exc}") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("trace"), list):
+            raise ctx.fail("not a readsb trace: no 'trace' array")
+        icao = doc.get("icao")
+        if not isinstance(icao, str):
+            raise ctx.fail("no 'icao' string at top level")
+        base = num(doc.get("timestamp"))
+        if base is None or not 0 <= base < MAX_EPOCH_S:
+            raise ctx.fail("no 'timestamp' in Unix seconds at top level")
+        # Microsecond rounding: readsb writes milliseconds, floats add noise below.
+        base_ns = round(base * 1e6) * 1000
+        icao24 = icao.strip().lower()
+        yield from batches_of(
+            ctx, NAME, ((i, _point(point, base_ns, icao24)) for i, point in enumerate(doc["trace"]))
+        )
+
+
+def _point(p: Any, base_ns: int, icao24: str) -> dict[str, Any] | str:
+    """The report for one trace point, or the reason it cannot be read."""
+    if not isinstance(p, list) or len(p) < 7:
+        return "trace point is not an array of at least 7 values"
+    dt = num(p[0])
+    if dt is None or abs(dt) > MAX_OFFSET_S:
+        return "trace point has no plausible time offset"
+    flags = p[6] if isinstance(p[6], int) and not isinstance(p[6], bool) else 0
+    row: dict[str, Any] = {}
+    extra = p[8] if len(p) > 8 and isinstance(p[8], dict) else None
+    if extra is not None:
+        row.update(aircraft_fields(extra))
+    row["time"] = base_ns + round(dt * 1e6) * 1000
+    row["icao24"] = icao24
+    if not (_number_or_null(p[1]) and _number_or_null(p[2])):
+        return "trace point has a non-numeric coordinate"
+    # NaN passes through so that validation names it as such.
+    row["lat"] = None if p[1] is None else float(p[1])
+    row["lon"] = None if p[2] is None else float(p[2])
+    alt, ground = altitude(p[3])
+    if flags & FLAG_ALT_GEOM:
+        row["alt_geom_ft"] = alt
+    else:
+        row["alt_baro_ft"] = alt
+    row["on_ground"] = ground
+    row["gs_kt"], row["track_deg"] = num(p[4]), num(p[5])
+    row["vrate_fpm"] = num(p[7]) if len(p) > 7 else None
+    row["stale"] = bool(flags & FLAG_STALE)
+    row["new_leg"] = bool(flags & FLAG_NEW_LEG)
+    row["source"] = source_of(p[9] if len(p) > 9 else (extra or {}).get("type"))
+    if len(p) > 10 and (geom := num(p[10])) is not None:
+        row["alt_geom_ft"] = geom
+    if len(p) > 12 and (ias := num(p[12])) is not None:
+        row["ias_kt"] = ias
+    if len(p) > 13 and (roll := num(p[13])) is not None:
+        row["roll_deg"] = roll
+    return row
+
+
+def _number_or_null(v: Any) -> bool:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return abs(v) < 2**63  # larger JSON integers do not fit a float64 usefully
+    return v is None or isinstance(v, float)
+
+
+READER = TraceReader()

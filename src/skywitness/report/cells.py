@@ -1,0 +1,133 @@
+"""Interference maps (H3 cells) as files: GPSJam CSV, GeoJSON, Parquet, PNG, HTML."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from skywitness.errors import UsageError
+from skywitness.gnss.jamming.maps import (
+    DEFAULT_RESOLUTION,
+    GPSJAM_CSV_COLUMNS,
+    MAP_FORMATS,
+    cell_geometry,
+    map_metadata,
+    window_tag,
+    windows,
+)
+from skywitness.report.atomic import atomic_path, write_bytes, write_json
+
+
+def write_map(table: pa.Table, path: str | Path, **render: Any) -> list[dict[str, Any]]:
+    """Write a map in the format the extension names; one dict per file written.
+
+    ``.csv``: GPSJam's layout, one file per window. With one window the file
+    is ``path`` itself; with several, ``<stem>-YYYY-MM-DD.csv`` (daily) or
+    ``<stem>-YYYY-MM-DDTHH.csv`` (hourly) beside it. A directory (existing,
+    or a path without extension) gets GPSJam's own names, ``YYYY-MM-DD-h3_4.csv``
+    (hourly: ``YYYY-MM-DDTHH-h3_4.csv``).
+    ``.png`` likewise writes one image per window; ``.geojson``, ``.parquet``
+    and ``.html`` hold every window in one file. ``render`` is passed to the
+    PNG/HTML renderers (:mod:`skywitness.report.jamming_map`).
+    """
+    out = Path(path)
+    if out.is_dir() or not out.suffix or str(path).endswith(("/", "\\")):
+        return write_gpsjam_dir(table, out)
+    fmt = MAP_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        known = ", ".join(MAP_FORMATS)
+        raise UsageError(f"{out}: cannot tell the map format from the extension (use {known})")
+    if fmt == "csv":
+        return [_write_gpsjam_csv(part, file) for part, file in _per_window(table, out)]
+    if fmt == "png":
+        from skywitness.report.jamming_map import render_png
+
+        written = []
+        for part, file in _per_window(table, out):
+            render_png(part, file, **render)
+            written.append({"file": str(file), "format": "png", "cells": part.num_rows})
+        return written
+    if fmt == "html":
+        from skywitness.report.jamming_map import render_html
+
+        render_html(table, out, **render)
+        return [{"file": str(out), "format": "html", "cells": table.num_rows}]
+    if fmt == "parquet":
+        with atomic_path(out) as tmp:
+            pq.write_table(table, tmp, compression="zstd")
+    else:
+        write_json(out, to_geojson(table))
+    return [{"file": str(out), "format": fmt, "cells": table.num_rows}]
+
+
+def write_gpsjam_dir(table: pa.Table, directory: Path) -> list[dict[str, Any]]:
+    """One CSV per window named as GPSJam does: ``YYYY-MM-DD-h3_<res>.csv``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    res = map_metadata(table).get("resolution", DEFAULT_RESOLUTION)
+    return [
+        _write_gpsjam_csv(part, directory / f"{window_tag(part)}-h3_{res}.csv")
+        for part in windows(table)
+    ]
+
+
+def gpsjam_csv(table: pa.Table) -> bytes:
+    """One window as GPSJam's CSV: header, then cells with known aircraft sorted by hex."""
+    rows = sorted(
+        (h, g, b)
+        for h, g, b in zip(
+            table["h3"].to_pylist(),
+            table["count_good_aircraft"].to_pylist(),
+            table["count_bad_aircraft"].to_pylist(),
+            strict=True,
+        )
+        if g + b > 0
+    )
+    lines = [",".join(GPSJAM_CSV_COLUMNS)] + [f"{h},{g},{b}" for h, g, b in rows]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def to_geojson(table: pa.Table) -> dict[str, Any]:
+    """A FeatureCollection, one cell polygon per row, [lon, lat], closed CCW rings.
+
+    A cell crossing the antimeridian is split into a MultiPolygon on either
+    side of it (RFC 7946 section 3.1.9); a cell holding a pole is closed along
+    the pole.
+    """
+    features = []
+    props = [c for c in table.column_names if c not in ("window_start", "window_end")]
+    starts = _iso(table["window_start"])
+    ends = _iso(table["window_end"])
+    for i, row in enumerate(table.select(props).to_pylist()):
+        properties = {k: _clean(v) for k, v in row.items()}
+        properties["window_start"], properties["window_end"] = starts[i], ends[i]
+        features.append(
+            {"type": "Feature", "geometry": cell_geometry(row["h3"]), "properties": properties}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _per_window(table: pa.Table, out: Path) -> list[tuple[pa.Table, Path]]:
+    parts = windows(table)
+    if len(parts) <= 1:
+        return [(table, out)]
+    return [(p, out.with_name(f"{out.stem}-{window_tag(p)}{out.suffix}")) for p in parts]
+
+
+def _write_gpsjam_csv(table: pa.Table, file: Path) -> dict[str, Any]:
+    data = gpsjam_csv(table)
+    write_bytes(file, data)
+    return {"file": str(file), "format": "csv", "cells": data.count(b"\n") - 1}
+
+
+def _iso(column: pa.ChunkedArray) -> list[str]:
+    seconds = column.cast(pa.timestamp("s", tz="UTC"))
+    return [str(v) for v in pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ").to_pylist()]
+
+
+def _clean(v: Any) -> Any:
+    return None if isinstance(v, float) and not math.isfinite(v) else v

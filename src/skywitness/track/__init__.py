@@ -1,0 +1,1 @@
+"""One aircraft: dead reckoning, and (next) flights, phases, gaps, events, end of flight."""
