@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_beast import unconfirmed_replies
 
 from skywitness.errors import InputError
 from skywitness.io import read_table, registry
@@ -39,6 +40,15 @@ def frames(samples: Path) -> list[tuple[int, bytes]]:
     return beast_frames((samples / SAMPLE).read_bytes())
 
 
+@pytest.fixture(scope="module")
+def kept(frames: list[tuple[int, bytes]]) -> int:
+    """Frames that give rows: all but six replies whose address no all-call or
+    squitter carried before them (see test_beast)."""
+    dropped = unconfirmed_replies([(0, c, p) for c, p in frames])
+    assert len(dropped) == 6
+    return len(frames) - len(dropped)
+
+
 def _write(tmp_path: Path, lines: list[str], name: str = "capture.txt") -> Path:
     path = tmp_path / name
     path.write_text("".join(f"{ln}\n" for ln in lines))
@@ -46,29 +56,31 @@ def _write(tmp_path: Path, lines: list[str], name: str = "capture.txt") -> Path:
 
 
 def test_timestamped_avr_equals_beast(
-    tmp_path: Path, samples: Path, frames: list[tuple[int, bytes]]
+    tmp_path: Path, samples: Path, frames: list[tuple[int, bytes]], kept: int
 ) -> None:
     path = _write(tmp_path, [f"@{c:012X}{p.hex().upper()};" for c, p in frames])
     assert registry.detect(path).name == "avr"
     avr = read_table(path, start_time_ns=START_NS)
     ref = read_table(samples / SAMPLE, start_time_ns=START_NS)
-    assert avr.num_rows == 239
+    assert avr.num_rows == kept
     assert avr.select(COLUMNS).equals(ref.select(COLUMNS))
     assert set(avr["format"].to_pylist()) == {"avr"}
 
 
-def test_signal_variant(tmp_path: Path, frames: list[tuple[int, bytes]]) -> None:
+def test_signal_variant(tmp_path: Path, frames: list[tuple[int, bytes]], kept: int) -> None:
     lines = [f"<{c:012x}a0{p.hex()};" for c, p in frames]
     table = read_table(_write(tmp_path, lines), start_time_ns=START_NS)
-    assert table.num_rows == 239
+    assert table.num_rows == kept
     assert table.filter(table["lat"].is_valid()).num_rows == 4
 
 
-def test_plain_lines_get_the_start_time(tmp_path: Path, frames: list[tuple[int, bytes]]) -> None:
+def test_plain_lines_get_the_start_time(
+    tmp_path: Path, frames: list[tuple[int, bytes]], kept: int
+) -> None:
     path = _write(tmp_path, [f"*{p.hex()};" for _, p in frames])
     ctx = ReadContext(path, start_time_ns=START_NS)
     table = pa.Table.from_batches(list(READER.read(path, ctx)))
-    assert table.num_rows == 239
+    assert table.num_rows == kept
     assert set(table["time"].cast("int64").to_pylist()) == {START_NS}
     assert any("without timestamp" in i.reason for i in ctx.notes)
     # Pairs still form in line order: the four positions of the sample.
@@ -78,7 +90,8 @@ def test_plain_lines_get_the_start_time(tmp_path: Path, frames: list[tuple[int, 
 def test_bad_lines_are_skipped_with_line_numbers(
     tmp_path: Path, frames: list[tuple[int, bytes]]
 ) -> None:
-    good = [f"*{p.hex()};" for _, p in frames[:10]]
+    # All-call replies and squitters: rows whatever comes before them.
+    good = [f"*{p.hex()};" for _, p in frames if p[0] >> 3 in (11, 17)][:10]
     lines = [
         *good[:3],
         "*7700;",  # Mode A/C reply
@@ -106,12 +119,31 @@ def test_bad_lines_are_skipped_with_line_numbers(
     assert ctx.skipped == 5
 
 
-def test_gzip_and_crlf(tmp_path: Path, frames: list[tuple[int, bytes]]) -> None:
+def test_gzip_and_crlf(tmp_path: Path, frames: list[tuple[int, bytes]], kept: int) -> None:
     text = "".join(f"@{c:012x}{p.hex()};\r\n" for c, p in frames)
     path = tmp_path / "capture.avr.gz"
     path.write_bytes(gzip.compress(text.encode()))
     assert registry.detect(path).name == "avr"
-    assert read_table(path, start_time_ns=START_NS).num_rows == 239
+    assert read_table(path, start_time_ns=START_NS).num_rows == kept
+
+
+def test_gps_timestamps(tmp_path: Path, frames: list[tuple[int, bytes]], kept: int) -> None:
+    """AVR-MLAT lines of a GPS-synchronised receiver carry the GPS time of day
+    (seconds << 30 | nanoseconds): placed on the given date, refused without one."""
+    ns, day_ns, first = 10**9, 1_720_224_000 * 10**9, 36_000 * 10**9  # 10:00:00
+    c0 = frames[0][0]
+    lines = []
+    for c, p in frames:
+        tod = first + (c - c0) * ns // 12_000_000
+        lines.append(f"@{(tod // ns) << 30 | tod % ns:012x}{p.hex()};")
+    path = _write(tmp_path, lines)
+    with pytest.raises(InputError, match="GPS time of day"):
+        read_table(path)
+    table = read_table(path, start_time_ns=day_ns)
+    assert table.num_rows == kept
+    times = table["time"].cast("int64").to_pylist()
+    assert day_ns + first <= min(times) and max(times) < day_ns + first + 24 * ns
+    assert table.filter(table["lat"].is_valid()).num_rows == 4
 
 
 def test_sniff() -> None:

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
+import pyModeS as pms
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,7 @@ from skywitness.io import read_table, registry
 from skywitness.io.base import ReadContext
 from skywitness.io.modes import beast
 from skywitness.io.modes.beast import READER
-from skywitness.io.modes.clock import CLOCK_HZ, MLAT_MAGIC
+from skywitness.io.modes.clock import CLOCK_HZ, MLAT_MAGIC, gps_timestamps
 
 SAMPLE = "dump1090/sample_dump1090.bin"
 START_NS = 1_700_000_000 * 10**9
@@ -36,6 +37,27 @@ def frames_from_bytes(data: bytes) -> list[tuple[int, int, bytes]]:
             body.append(data[i])
             i += 2 if data[i] == 0x1A else 1
         out.append((kind, int.from_bytes(body[:6], "big"), bytes(body[7:])))
+    return out
+
+
+#: readsb keeps an address/parity reply only if a DF11/17 frame carried its
+#: address in the last 60 to 120 s (icao_filter.c); skywitness uses 60 s.
+CONFIRM_S = 60.0
+PARITY_DFS = {0, 4, 5, 16, 20, 21}
+
+
+def unconfirmed_replies(frames: list[tuple[int, int, bytes]]) -> set[int]:
+    """Positions of the replies whose address (from the parity, as pyModeS
+    reads it) no DF11/17/18 frame carried in the CONFIRM_S before them."""
+    seen: dict[str, float] = {}
+    out = set()
+    for n, (_, counter, payload) in enumerate(frames):
+        df, t = payload[0] >> 3, counter / CLOCK_HZ
+        icao = pms.decode(payload.hex())["icao"].lower()
+        if df in (11, 17, 18):
+            seen[icao] = t
+        elif df in PARITY_DFS and not (icao in seen and t - seen[icao] <= CONFIRM_S):
+            out.add(n)
     return out
 
 
@@ -60,12 +82,22 @@ def test_sample_frames_and_downlink_formats(samples: Path, raw: bytes) -> None:
     frames = frames_from_bytes(raw)
     assert len(frames) == 239
     dfs = Counter(payload[0] >> 3 for _, _, payload in frames)
-    table = read_table(samples / SAMPLE, start_time_ns=START_NS)
-    assert table.num_rows == 239
-    assert Counter(table["df"].to_pylist()) == dfs
     assert dfs == {11: 90, 0: 44, 4: 39, 17: 23, 20: 16, 21: 14, 5: 12, 16: 1}
+    # Six replies come before any all-call or squitter of their aircraft (the
+    # first 0.13 s of 3981e4, one of 48520a, one of 44ce69): not trusted.
+    dropped = unconfirmed_replies(frames)
+    assert len(dropped) == 6
+    ctx = ReadContext(samples / SAMPLE, start_time_ns=START_NS)
+    table = pa.Table.from_batches(list(READER.read(samples / SAMPLE, ctx)))
+    assert table.num_rows == 239 - 6
+    assert set(table["_record"].to_pylist()) == set(range(239)) - dropped
+    kept = Counter(p[0] >> 3 for n, (_, _, p) in enumerate(frames) if n not in dropped)
+    assert Counter(table["df"].to_pylist()) == kept
+    assert ctx.skipped == 6 and {i.record for i in ctx.issues} == dropped
+    assert all("not seen in a DF11/17/18 frame" in i.reason for i in ctx.issues)
+    table = read_table(samples / SAMPLE, start_time_ns=START_NS)
     assert set(table["format"].to_pylist()) == {"beast"}
-    assert len(set(table["record_id"].to_pylist())) == 239
+    assert len(set(table["record_id"].to_pylist())) == 239 - 6
 
 
 def test_times_follow_the_12mhz_counter(samples: Path, raw: bytes) -> None:
@@ -77,8 +109,9 @@ def test_times_follow_the_12mhz_counter(samples: Path, raw: bytes) -> None:
     got = dict(
         zip(table["_record"].to_pylist(), table["time"].cast("int64").to_pylist(), strict=True)
     )
+    assert len(got) == 239 - len(unconfirmed_replies(frames))
     assert max(abs(got[n] - expected[n]) for n in got) < 1000  # rounded to the microsecond
-    span_s = (max(got.values()) - min(got.values())) / 1e9
+    span_s = (max(expected.values()) - min(expected.values())) / 1e9
     assert span_s == pytest.approx(23.917, abs=0.001)
 
 
@@ -89,10 +122,17 @@ def test_without_start_time_the_file_mtime_is_used(
     path.write_bytes(raw)
     os.utime(path, ns=(START_NS, START_NS))
     ctx = ReadContext(path)
-    table = pa.Table.from_batches(list(READER.read(path, ctx)))
-    assert min(table["time"].cast("int64").to_pylist()) == START_NS
-    assert any("modification time" in i.reason for i in ctx.notes)
-    assert ctx.skipped == 0  # a note, not a skipped record
+    table = pa.Table.from_batches(list(READER.read(path, ctx))).sort_by("_record")
+    frames = frames_from_bytes(raw)
+    first = table["_record"][0].as_py()  # the first frames are unconfirmed replies
+    offset_ns = (frames[first][1] - frames[0][1]) * 10**9 // CLOCK_HZ
+    assert table["time"].cast("int64")[0].as_py() == pytest.approx(START_NS + offset_ns, abs=1000)
+    notes = [i for i in ctx.notes if "modification time" in i.reason]
+    assert len(notes) == 1
+    # The note names the file, the time assumed and how to give the real one.
+    assert str(path) in notes[0].one_line()
+    assert "2023-11-14T22:13:20" in notes[0].reason and "--start-time" in notes[0].reason
+    assert ctx.skipped == len(unconfirmed_replies(frames))  # the note is no skip
 
 
 def test_positions_near_toulouse(samples: Path) -> None:
@@ -109,8 +149,11 @@ def test_truncated_file(tmp_path: Path, raw: bytes) -> None:
     fr = registry.get("beast")
     ctx = ReadContext(path, start_time_ns=START_NS)
     table = pa.Table.from_batches(list(fr.read(path, ctx)))
-    assert table.num_rows == 238
-    assert [i.reason for i in ctx.issues] == ["truncated frame at the end of the file"]
+    unconfirmed = len(unconfirmed_replies(frames_from_bytes(raw)[:238]))
+    assert table.num_rows == 238 - unconfirmed
+    reasons = [i.reason for i in ctx.issues if "DF11/17/18" not in i.reason]
+    assert reasons == ["truncated frame at the end of the file"]
+    assert ctx.skipped == 1 + unconfirmed
 
 
 def test_garbage_and_cut_frames_resynchronise(tmp_path: Path, raw: bytes) -> None:
@@ -129,12 +172,14 @@ def test_garbage_and_cut_frames_resynchronise(tmp_path: Path, raw: bytes) -> Non
     path.write_bytes(damaged)
     ctx = ReadContext(path, start_time_ns=START_NS)
     table = pa.Table.from_batches(list(READER.read(path, ctx)))
-    assert table.num_rows == 19
+    unconfirmed = len(unconfirmed_replies([frames[0], *frames[2:20]]))
+    assert table.num_rows == 19 - unconfirmed
     reasons = Counter(i.reason for i in ctx.issues)
     assert reasons["truncated frame (another frame starts inside it)"] == 1
     assert reasons["Mode A/C reply: no aircraft address"] == 1
     assert sum(v for k, v in reasons.items() if "bytes between frames" in k) == 2
-    assert ctx.skipped == 4
+    assert sum(v for k, v in reasons.items() if "DF11/17/18" in k) == unconfirmed
+    assert ctx.skipped == 4 + unconfirmed
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64])
@@ -158,7 +203,7 @@ def test_gzip(tmp_path: Path, raw: bytes, samples: Path) -> None:
 
 
 def test_counter_wrap_restart_zero_and_mlat(tmp_path: Path, raw: bytes) -> None:
-    payload = frames_from_bytes(raw)[0][2]  # a DF11 all-call reply
+    payload = next(p for _, _, p in frames_from_bytes(raw) if p[0] >> 3 == 11)  # an all-call
     top = (1 << 48) - CLOCK_HZ  # one second before the counter wraps
     counters = [top, 2 * CLOCK_HZ, 3 * CLOCK_HZ, 0, MLAT_MAGIC, 1 * CLOCK_HZ, 2 * CLOCK_HZ]
     path = tmp_path / "clock.bin"
@@ -172,6 +217,119 @@ def test_counter_wrap_restart_zero_and_mlat(tmp_path: Path, raw: bytes) -> None:
     reasons = " ".join(i.reason for i in ctx.notes)
     assert "went back" in reasons and "counter 0" in reasons
     assert ctx.skipped == 0
+
+
+# --------------------------------------------------------------------------
+# GPS timestamps (Radarcape GPS mode): seconds of day << 30 | nanoseconds
+
+NS = 10**9
+DAY = "2024-07-06"
+DAY_NS = 1_720_224_000 * NS  # 2024-07-06T00:00:00Z
+
+
+def gps_counter(tod_ns: int) -> int:
+    """A GPS timestamp: seconds since midnight in the top 18 bits, ns in the low 30."""
+    return (tod_ns // NS) << 30 | tod_ns % NS
+
+
+def gps_capture(raw: bytes, first_tod_ns: int, status: bytes | None = None) -> bytes:
+    """The sample re-stamped as a GPS receiver would have stamped it."""
+    frames = frames_from_bytes(raw)
+    c0 = frames[0][1]
+    out = [encode(0x34, gps_counter(first_tod_ns), status)] if status is not None else []
+    for kind, c, payload in frames:
+        tod = first_tod_ns + (c - c0) * NS // CLOCK_HZ
+        out.append(encode(kind, gps_counter(tod % (86_400 * NS)), payload))
+    return b"".join(out)
+
+
+def test_gps_timestamps_without_a_date_are_refused(tmp_path: Path, raw: bytes) -> None:
+    """Read as a 12 MHz counter, the 24 s capture would spread over 36 minutes
+    (each real second 2**30 ticks, 89 s) and no position pair would form."""
+    path = tmp_path / "radarcape.bin"
+    path.write_bytes(gps_capture(raw, (10 * 3600 + 30 * 60) * NS))
+    with pytest.raises(InputError) as err:
+        read_table(path)
+    message = str(err.value)
+    assert str(path) in message and "GPS time of day" in message and "--start-time" in message
+
+
+@pytest.mark.parametrize(
+    "start", [DAY_NS, DAY_NS + (10 * 3600 + 45 * 60) * NS, DAY_NS + (3 * 3600) * NS]
+)
+def test_gps_timestamps_on_the_given_date(
+    tmp_path: Path, raw: bytes, samples: Path, start: int
+) -> None:
+    """Given the date (midnight), or the start rounded either way, every frame
+    gets its GPS time of day on that date: the same rows and positions as the
+    12 MHz reading, 10:30:00 + the frame's offset."""
+    first = (10 * 3600 + 30 * 60) * NS
+    path = tmp_path / "radarcape.bin"
+    path.write_bytes(gps_capture(raw, first))
+    ctx = ReadContext(path, start_time_ns=start)
+    table = pa.Table.from_batches(list(READER.read(path, ctx))).sort_by("_record")
+    ref = read_table(samples / SAMPLE, start_time_ns=DAY_NS + first)
+    cols = ["icao24", "df", "lat", "lon", "alt_baro_ft", "squawk"]
+    assert table.select(cols).equals(ref.select(cols))
+    times = table["time"].cast("int64").to_pylist()
+    expected = ref["time"].cast("int64").to_pylist()
+    assert max(abs(a - b) for a, b in zip(times, expected, strict=True)) <= 1000
+    assert table.filter(table["lat"].is_valid()).num_rows == 4
+    assert not ctx.notes  # nothing assumed
+
+
+def test_gps_timestamps_across_midnight(tmp_path: Path, raw: bytes) -> None:
+    first = (86_400 - 10) * NS  # 23:59:50: the capture ends 13.9 s into the next day
+    path = tmp_path / "radarcape.bin"
+    path.write_bytes(gps_capture(raw, first))
+    for start in (DAY_NS, DAY_NS + first + 30 * NS):  # the date, or the start rounded up
+        table = read_table(path, start_time_ns=start).sort_by("time")
+        times = table["time"].cast("int64").to_pylist()
+        assert times[0] >= DAY_NS + first
+        assert times[-1] - times[0] == pytest.approx(
+            23.917 * NS, abs=0.5 * NS
+        )  # first rows dropped
+        assert times[-1] > DAY_NS + 86_400 * NS  # on the next day
+    # A start on the next day, a minute after midnight: the capture began the evening before.
+    table = read_table(path, start_time_ns=DAY_NS + 86_460 * NS)
+    assert min(table["time"].cast("int64").to_pylist()) >= DAY_NS + first
+
+
+def test_gps_mode_from_the_status_frame(tmp_path: Path, raw: bytes) -> None:
+    """A Radarcape status frame says GPS mode (DIP byte bit 0x10); GPS status
+    bit 0x80 clear means old firmware whose seconds run one ahead of UTC
+    (mlat-client modes_reader.c)."""
+    first = (10 * 3600 + 30 * 60) * NS
+    status = bytes([0x10, 0x00, 0x00]) + bytes(11)
+    path = tmp_path / "radarcape.bin"
+    path.write_bytes(gps_capture(raw, first, status))
+    table = read_table(path, start_time_ns=DAY_NS)
+    assert min(table["time"].cast("int64").to_pylist()) >= DAY_NS + first - NS
+    assert min(table["time"].cast("int64").to_pylist()) < DAY_NS + first
+    fixed = bytes([0x10, 0x00, 0x80]) + bytes(11)
+    path.write_bytes(gps_capture(raw, first, fixed))
+    table = read_table(path, start_time_ns=DAY_NS)
+    assert min(table["time"].cast("int64").to_pylist()) >= DAY_NS + first
+    # A status frame saying 12 MHz mode wins over the look of the timestamps.
+    path.write_bytes(gps_capture(raw, first, bytes(14)))
+    table = read_table(path, start_time_ns=DAY_NS)
+    span = table["time"].cast("int64").to_pylist()
+    assert (max(span) - min(span)) / NS > 60  # the 24 s read as 12 MHz ticks
+
+
+def test_12mhz_counters_are_not_taken_for_gps() -> None:
+    # A receiver up for ten days, one frame every 0.7 s for 20 minutes: the low
+    # 30 bits sweep through values above 10**9 (counter steps of 89 s).
+    start = 10 * 86_400 * CLOCK_HZ
+    counters = [start + int(k * 0.7 * CLOCK_HZ) for k in range(1700)]
+    assert not gps_timestamps(counters)
+    # The same frames stamped in GPS time of day are recognised ...
+    gps = [gps_counter(36_000 * NS + int(k * 0.7 * NS)) for k in range(1700)]
+    assert gps_timestamps(gps)
+    # ... even with a corrupted timestamp among them, but not from under ten
+    # second steps (then read as 12 MHz).
+    assert gps_timestamps([*gps[:100], (1 << 48) - 5, *gps[100:]])
+    assert not gps_timestamps(gps[:12])
 
 
 @settings(

@@ -415,14 +415,18 @@ def test_emergency_from_bds61_and_squawk() -> None:
     sq1000 = short_reply((5 << 27) | 0b0100000000000, icao)
     assert pms.decode(sq7700)["squawk"] == "7700" and pms.decode(sq1000)["squawk"] == "1000"
     medical = es(0x8D, "393322", me_bits((28, 5), (1, 3), (2, 3), (0, 13), (0, 32)))
+    # An all-call reply first: DF5 addresses come from the parity and are only
+    # trusted after a parity-checked frame from the same address.
+    all_call = short_reply((11 << 27) | (5 << 24) | icao, 0)
     items = [
+        (T0 - S, all_call),
         (T0, sq1000),
         (T0 + S, sq7700),
         (T0 + 2 * S, sq1000),
         (T0 + 3 * S, medical),
         (T0 + 4 * S, sq1000),
     ]
-    rows = decode(items)[0].to_pylist()
+    rows = decode(items)[0].to_pylist()[1:]
     assert [r["emergency"] for r in rows] == ["none", "general", "none", "lifeguard", "lifeguard"]
     assert [r["squawk"] for r in rows] == ["1000", "7700", "1000", "1000", "1000"]
 
@@ -494,8 +498,11 @@ def test_malformed_frames_are_skipped_not_raised() -> None:
         (T0 + k * S, f) for k, f in enumerate(["", "8d3", "xyz", GOOD, GOOD.upper(), "0" * 28])
     ]
     table, ctx = decode(items)
-    assert table["_record"].to_pylist() == [3, 4, 5]
-    assert ctx.skipped == 3
+    assert table["_record"].to_pylist() == [3, 4]
+    # All zeros is a DF0 reply whose parity gives address 000000, never seen in
+    # a DF11/17/18 frame: skipped too, with its reason.
+    assert ctx.skipped == 4
+    assert "address 000000" in next(i.reason for i in ctx.issues if i.record == 5)
 
 
 def test_panic_fallback_isolates_the_bad_frame() -> None:
@@ -634,6 +641,26 @@ def test_comm_b_fields_agree_with_pymodes(
         )
     assert compared > 1000
     assert agreed == compared
+
+
+def test_bds60_vertical_rate_agrees_with_pymodes(
+    flight: tuple[pa.Table, ReadContext], flight_lines: list
+) -> None:
+    """Every BDS 6,0 reply both decoders see: the barometric rate (else the
+    inertial one) equals pyModeS's, -32 ft/min included (rs1090 0.7 says 0)."""
+    table, _ = flight
+    rows = [r for r in table.to_pylist() if r["df"] in (20, 21) and r["mach"] is not None]
+    compared = descending_32 = 0
+    for row in rows:
+        d = pms.decode(flight_lines[row["_record"] - 1]["frame"])
+        if d.get("bds") != "6,0":
+            continue
+        theirs = d.get("baro_vertical_rate")
+        theirs = theirs if theirs is not None else d.get("inertial_vertical_rate")
+        assert row["vrate_fpm"] == theirs, row["_record"]
+        compared += 1
+        descending_32 += theirs == -32
+    assert compared > 1000 and descending_32 > 100
 
 
 def test_files_grouped_by_aircraft(flight_lines: list) -> None:

@@ -1,11 +1,11 @@
 """AVR text captures (dump1090 / readsb port 30002 output, plain or gzip).
 
 One frame per line: ``*<hex>;`` (no timestamp), ``@<12 hex timestamp><hex>;``
-(AVR-MLAT: the 12 MHz receiver counter, see
-:mod:`~skywitness.io.modes.clock`), or ``<<12 hex timestamp><2 hex
-signal><hex>;`` (the Radarcape / mlat-client variant with a signal byte). The
-final ``;`` is optional. 4-digit payloads are Mode A/C replies: no address,
-skipped.
+(AVR-MLAT: the 12 MHz receiver counter, or the GPS time of day of
+GPS-synchronised receivers, see :mod:`~skywitness.io.modes.clock`), or
+``<<12 hex timestamp><2 hex signal><hex>;`` (the Radarcape / mlat-client
+variant with a signal byte). The final ``;`` is optional. 4-digit payloads
+are Mode A/C replies: no address, skipped.
 
 Plain ``*`` lines have no time at all. They get the time of the last
 timestamped line before them, or the file's start time (given, else its
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from skywitness.io.base import ReadContext
-from skywitness.io.modes.clock import Clock12MHz
+from skywitness.io.base import ReadContext, read_head
+from skywitness.io.modes.clock import Clock, make_clock
 from skywitness.io.modes.decode import ModeSDecoder
 from skywitness.io.modes.frames import text_lines
 
@@ -40,6 +40,9 @@ _LINE = re.compile(
 MODE_AC_HEX = 4
 #: sniff() wants this share of the first complete non-empty lines to be AVR.
 SNIFF_MIN_SHARE = 0.8
+#: Bytes scanned first to tell the kind of timestamps (12 MHz counter or GPS
+#: time of day, :mod:`~skywitness.io.modes.clock`): about 25,000 lines.
+CLOCK_SCAN_BYTES = 1 << 20
 
 
 class AvrReader:
@@ -58,8 +61,8 @@ class AvrReader:
         return good >= SNIFF_MIN_SHARE * len(lines)
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
+        clock = _clock(path, ctx)
         decoder = ModeSDecoder(ctx, NAME)
-        clock = Clock12MHz(ctx)
         noted_untimed = False
         for number, raw in text_lines(path, ctx):
             line = raw.strip()
@@ -90,6 +93,17 @@ class AvrReader:
             if decoder.full:
                 yield from decoder.decode()
         yield from decoder.finish()
+
+
+def _clock(path: Path, ctx: ReadContext) -> Clock:
+    """The file's clock, from the timestamps of its first lines."""
+    text = read_head(path, CLOCK_SCAN_BYTES).decode("utf-8", errors="replace")
+    counters = []
+    for line in text.splitlines()[:-1]:  # the last line may be cut
+        m = _LINE.fullmatch(line.strip())
+        if m is not None and (ts := m["ts"] or m["ts2"]) is not None:
+            counters.append(int(ts, 16))
+    return make_clock(ctx, counters)
 
 
 READER = AvrReader()

@@ -1,10 +1,12 @@
 """Mode-S Beast binary captures (dump1090/readsb port 30005 output, plain or gzip).
 
-Each frame: ``0x1a``, a type byte, a 6-byte big-endian 12 MHz timestamp, one
+Each frame: ``0x1a``, a type byte, a 6-byte big-endian timestamp, one
 signal byte, then the payload: type ``'1'`` Mode A/C (2 bytes), ``'2'`` Mode S
 short (7), ``'3'`` Mode S long (14), ``'4'`` receiver status (14, Radarcape).
-A ``0x1a`` byte inside a frame is sent twice. Timestamps: see
-:mod:`~skywitness.io.modes.clock`.
+A ``0x1a`` byte inside a frame is sent twice. Timestamps are a 12 MHz counter
+or, from GPS-synchronised receivers, the GPS time of day: the first
+:data:`CLOCK_SCAN_BYTES` of the file tell which (see
+:mod:`~skywitness.io.modes.clock`; a GPS file needs a start time or date).
 
 The file is read in chunks of :data:`READ_CHUNK` bytes, so memory does not
 grow with its size. A frame cut short by the start of another (``0x1a``
@@ -22,8 +24,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from skywitness.io.base import ReadContext, open_binary
-from skywitness.io.modes.clock import Clock12MHz
+from skywitness.io.base import ReadContext, open_binary, read_head
+from skywitness.io.modes.clock import Clock, make_clock
 from skywitness.io.modes.decode import ModeSDecoder
 
 NAME = "beast"
@@ -36,6 +38,9 @@ HEADER = 7  # timestamp + signal
 READ_CHUNK = 1 << 20
 #: sniff() wants this many consecutive clean frames (or the whole head).
 SNIFF_FRAMES = 3
+#: Bytes scanned first to tell the kind of timestamps: about 40,000 frames,
+#: tens of seconds even of a busy receiver's output.
+CLOCK_SCAN_BYTES = 1 << 20
 
 
 class _Frame:
@@ -127,8 +132,8 @@ class BeastReader:
         return bool(first) and all(isinstance(x, _Frame) for x in first)
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
+        clock = _clock(path, ctx)
         decoder = ModeSDecoder(ctx, NAME)
-        clock = Clock12MHz(ctx)
         record = 0
         buf = b""
         with open_binary(path) as fh:
@@ -158,6 +163,21 @@ class BeastReader:
                 if final:
                     break
         yield from decoder.finish()
+
+
+def _clock(path: Path, ctx: ReadContext) -> Clock:
+    """The file's clock, from the timestamps and status frames at its start."""
+    items, _ = parse(read_head(path, CLOCK_SCAN_BYTES), 0, final=False)
+    counters: list[int] = []
+    status: bytes | None = None
+    for item in items:
+        if isinstance(item, str):
+            continue
+        if item.kind != STATUS:
+            counters.append(item.counter)
+        elif status is None:
+            status = item.payload
+    return make_clock(ctx, counters, status)
 
 
 READER = BeastReader()

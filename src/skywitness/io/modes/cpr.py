@@ -2,9 +2,19 @@
 
 Airborne positions are decoded globally from an even/odd pair received close
 together in time, or locally from one frame and a reference position within
-half a zone (180 NM airborne, 45 NM on the surface). Surface positions are
-always decoded locally: a pair alone leaves four candidate quadrants.
+half a zone (180 NM airborne, 45 NM on the surface). A surface even/odd pair
+fixes the position only up to a quarter of the globe (four longitudes 90
+degrees apart, two latitudes 90 degrees apart): :func:`surface_pair` picks the
+candidate nearest a reference, which may therefore be far away (anything within
+45 degrees of latitude and longitude resolves the ambiguity).
 Functions return None when the frames do not give a position.
+
+Zone indices are computed as ``floor(ref / d - cpr + 0.5)``, the DO-260B
+A.1.7.5 expression ``floor(ref / d) + floor(0.5 + MOD(ref, d) / d - cpr)``
+with the two terms merged: computed separately in floating point they can
+disagree when the reference lies exactly on a zone edge (``ref / d`` rounds
+up to an integer while ``MOD(ref, d)`` stays just below ``d``), which puts the
+position one whole zone away (pyModeS's "numerical challenge" test vector).
 """
 
 from __future__ import annotations
@@ -44,6 +54,25 @@ def nl(lat: float) -> int:
     return 59 - bisect_right(_NL_BOUNDS, a)
 
 
+def _pair_latitudes(
+    even: tuple[int, int], odd: tuple[int, int], span: float
+) -> tuple[float, float]:
+    """Even and odd latitudes of a pair in [0, span] (DO-260B A.1.7.7 / A.1.7.8)."""
+    lat_e, lat_o = even[0] / CPR_SCALE, odd[0] / CPR_SCALE
+    j = math.floor(59 * lat_e - 60 * lat_o + 0.5)
+    return span / 60 * (j % 60 + lat_e), span / 59 * (j % 59 + lat_o)
+
+
+def _pair_longitude(
+    even: tuple[int, int], odd: tuple[int, int], zones: int, latest_odd: bool, span: float
+) -> float:
+    """Longitude of the latest frame of a pair, in [0, span), given NL at its latitude."""
+    lon_e, lon_o = even[1] / CPR_SCALE, odd[1] / CPR_SCALE
+    ni = max(zones - 1, 1) if latest_odd else max(zones, 1)
+    m = math.floor(lon_e * (zones - 1) - lon_o * zones + 0.5)
+    return span / ni * (m % ni + (lon_o if latest_odd else lon_e))
+
+
 def airborne_pair(
     even: tuple[int, int], odd: tuple[int, int], latest_odd: bool
 ) -> tuple[float, float] | None:
@@ -52,11 +81,7 @@ def airborne_pair(
     ``even`` and ``odd`` are (lat_cpr, lon_cpr). None when the two frames lie in
     different longitude-zone bands (then they cannot be combined).
     """
-    lat_e, lon_e = even[0] / CPR_SCALE, even[1] / CPR_SCALE
-    lat_o, lon_o = odd[0] / CPR_SCALE, odd[1] / CPR_SCALE
-    j = math.floor(59 * lat_e - 60 * lat_o + 0.5)
-    rlat_e = AIRBORNE_SPAN_DEG / 60 * (j % 60 + lat_e)
-    rlat_o = AIRBORNE_SPAN_DEG / 59 * (j % 59 + lat_o)
+    rlat_e, rlat_o = _pair_latitudes(even, odd, AIRBORNE_SPAN_DEG)
     if rlat_e >= 270.0:
         rlat_e -= 360.0
     if rlat_o >= 270.0:
@@ -66,13 +91,42 @@ def airborne_pair(
     zones = nl(rlat_e)
     if zones != nl(rlat_o):
         return None
-    if latest_odd:
-        lat, ni, frac = rlat_o, max(zones - 1, 1), lon_o
-    else:
-        lat, ni, frac = rlat_e, max(zones, 1), lon_e
-    m = math.floor(lon_e * (zones - 1) - lon_o * zones + 0.5)
-    lon = AIRBORNE_SPAN_DEG / ni * (m % ni + frac)
-    return lat, _wrap_lon(lon)
+    lon = _pair_longitude(even, odd, zones, latest_odd, AIRBORNE_SPAN_DEG)
+    return (rlat_o if latest_odd else rlat_e), _wrap_lon(lon)
+
+
+def surface_pair(
+    even: tuple[int, int],
+    odd: tuple[int, int],
+    latest_odd: bool,
+    ref_lat: float,
+    ref_lon: float,
+) -> tuple[float, float] | None:
+    """Global decode of a surface even/odd pair; the position of the latest frame.
+
+    The pair gives latitudes in [0, 90] (the northern solution; the southern
+    one is 90 degrees less) and a longitude in [0, 90) (plus any multiple of 90
+    degrees): the candidate nearest (``ref_lat``, ``ref_lon``) is returned
+    (DO-260B A.1.7.8; readsb ``decodeCPRsurface``). None when the two frames
+    lie in different longitude-zone bands.
+    """
+    rlat_e, rlat_o = _pair_latitudes(even, odd, SURFACE_SPAN_DEG)
+    rlat_e, rlat_o = _hemisphere(rlat_e, ref_lat), _hemisphere(rlat_o, ref_lat)
+    zones = nl(rlat_e)
+    if zones != nl(rlat_o):
+        return None
+    lon = _pair_longitude(even, odd, zones, latest_odd, SURFACE_SPAN_DEG)
+    lon += math.floor((ref_lon - lon + SURFACE_SPAN_DEG / 2) / SURFACE_SPAN_DEG) * SURFACE_SPAN_DEG
+    return (rlat_o if latest_odd else rlat_e), _wrap_lon(lon)
+
+
+def _hemisphere(rlat: float, ref_lat: float) -> float:
+    """The surface latitude candidate (``rlat`` or ``rlat - 90``; 0 may also
+    stand for a pole) nearest the reference latitude."""
+    candidates = [rlat, rlat - SURFACE_SPAN_DEG]
+    if rlat == 0.0:
+        candidates.append(SURFACE_SPAN_DEG)
+    return min(candidates, key=lambda c: abs(c - ref_lat))
 
 
 def local(
@@ -83,13 +137,13 @@ def local(
     i = 1 if odd else 0
     cpr_lat, cpr_lon = lat_cpr / CPR_SCALE, lon_cpr / CPR_SCALE
     dlat = span / (4 * NZ - i)
-    j = math.floor(ref_lat / dlat) + math.floor(0.5 + (ref_lat % dlat) / dlat - cpr_lat)
+    j = math.floor(ref_lat / dlat - cpr_lat + 0.5)
     lat = dlat * (j + cpr_lat)
     if not -90.0 <= lat <= 90.0:
         return None
     ni = nl(lat) - i
     dlon = span / ni if ni > 0 else span
-    m = math.floor(ref_lon / dlon) + math.floor(0.5 + (ref_lon % dlon) / dlon - cpr_lon)
+    m = math.floor(ref_lon / dlon - cpr_lon + 0.5)
     return lat, _wrap_lon(dlon * (m + cpr_lon))
 
 

@@ -6,7 +6,11 @@ are decoded in chunks of :data:`DECODE_CHUNK` with one ``rs1090.decode`` call
 :mod:`~skywitness.io.modes.frames`, and a panic anyway is caught and the
 chunk decoded frame by frame so only the bad frame is lost). Each decodable
 frame gives one row with ``df``, ``icao24``, ``time``, ``source`` and the
-fields it carries (:mod:`~skywitness.io.modes.fields`).
+fields it carries (:mod:`~skywitness.io.modes.fields`). Replies whose address
+is recovered from the parity (DF0/4/5/16/20/21) are kept only when that
+address came in a parity-checked DF11/17/18 frame shortly before
+(:data:`ADDRESS_CONFIRM_S`, readsb's rule); otherwise one flipped bit would
+make up an aircraft. Those dropped are skipped records, with the reason.
 
 Positions are paired and resolved here rather than by rs1090's batch mode:
 rs1090 0.7 restarts its CPR state on every call (streaming loses pairs at
@@ -21,7 +25,8 @@ all; batches are therefore in time order per aircraft, not across aircraft.
 
 Times come from the readers: JSON lines carry unix seconds; Beast and
 ``@``/``<`` AVR lines carry a relative 12 MHz receiver counter placed at the
-given start time or the file's modification time
+given start time or the file's modification time, or, from GPS-synchronised
+receivers (Radarcape), the GPS time of day placed on the given date
 (:mod:`~skywitness.io.modes.clock`); plain ``*`` AVR lines carry no time and
 are decoded with distance-only checks (:mod:`~skywitness.io.modes.avr`). Every row
 keeps the time of its own frame; none is interpolated.
@@ -63,6 +68,19 @@ MAX_HELD_ROWS = 100_000
 #: A parked aircraft squitters at least every 5 s; half an hour of silence
 #: ends a visit.
 AIRCRAFT_TTL_S = 1800.0
+#: Replies whose address is overlaid on the parity: any bit error gives
+#: another, equally valid-looking address (ICAO Annex 10 Vol IV 3.1.2.3.2.1.3).
+PARITY_ADDRESS_DFS = frozenset({0, 4, 5, 16, 20, 21})
+#: Such a reply is kept only if its address came in a DF11/17/18 frame (whose
+#: parity is checked) at most this long before. readsb (icao_filter.c,
+#: mode_s.c) accepts an address/parity reply only if the address is in its
+#: ICAO filter, which DF17 and DF11 frames fill and which forgets an address
+#: 60 to 120 s after it was last added (MODES_ICAO_FILTER_TTL = 60000 ms,
+#: readsb.h; two tables swapped every TTL); dump1090's icao_filter.c has the
+#: same rule and TTL. The guaranteed 60 s is used. Unlike readsb, DF11 replies with a nonzero
+#: interrogator code and DF18 frames with an ICAO address also count: both
+#: pass a parity check here and already make rows of that address.
+ADDRESS_CONFIRM_S = 60.0
 
 
 class ModeSDecoder:
@@ -117,7 +135,7 @@ class ModeSDecoder:
         self._process()
         for key in list(self._holding):
             ac = self._holding[key]
-            ac.track.give_up(self.stats, self._ctx.reference)
+            ac.track.give_up(self.stats)
             self._release(key, ac)
         yield from self._take()
         if (batch := self._out.flush()) is not None:
@@ -175,8 +193,19 @@ class ModeSDecoder:
         if mlat:
             source = "mlat"
         ac = self._aircraft.get(key)
+        if df in PARITY_ADDRESS_DFS:
+            confirmed = ac.confirmed_ns if ac is not None else None
+            if confirmed is None or abs(t_ns - confirmed) > ADDRESS_CONFIRM_S * NS:
+                self._ctx.skip(
+                    record,
+                    f"DF{df} reply: address {key} (recovered from the parity) not seen in a "
+                    f"DF11/17/18 frame in the previous {ADDRESS_CONFIRM_S:.0f} s",
+                )
+                return
         if ac is None:
             ac = self._aircraft[key] = Aircraft()
+        if df in (11, 17) or (df == 18 and not key.startswith("~")):
+            ac.confirmed_ns = t_ns
         ac.seen_ns, ac.seen_chunk = t_ns, self._chunk_no
         row: dict[str, Any] = {"time": t_ns, "icao24": key, "df": df, "source": source}
         pending = None
@@ -195,12 +224,13 @@ class ModeSDecoder:
             ac.squawk(msg.get("squawk"))
             row["on_ground"] = FLIGHT_STATUS_GROUND.get(b0 & 7)
         if df >= 20:
-            comm_b(row, msg, ac)
+            comm_b(row, msg, frame, ac)
         if "alt_baro_ft" in row:
             geometric_altitude(row, ac, t_ns)
         row.update(ac.sticky)
         if pending is not None:
-            ac.track.locate(pending if timed else pending._replace(timed=False), self.stats)
+            frame_cpr = pending if timed else pending._replace(timed=False)
+            ac.track.locate(frame_cpr, self.stats, self._ctx.reference)
         if ac.held or ac.track.pending:
             if not ac.held:
                 self._holding[key] = ac
@@ -230,12 +260,12 @@ class ModeSDecoder:
         now = self._now_ns
         for key in [k for k, ac in self._holding.items() if ac.track.expired(self._clock(ac))]:
             ac = self._holding[key]
-            ac.track.give_up(self.stats, self._ctx.reference)
+            ac.track.give_up(self.stats)
             self._release(key, ac)
         while self._held_rows > MAX_HELD_ROWS and self._holding:
             key = max(self._holding, key=lambda k: len(self._holding[k].held))
             ac = self._holding[key]
-            ac.track.give_up(self.stats, self._ctx.reference)
+            ac.track.give_up(self.stats)
             self._release(key, ac)
         if now - self._swept_ns > AIRCRAFT_TTL_S * NS / 10:
             ttl = int(AIRCRAFT_TTL_S * NS)
@@ -259,5 +289,6 @@ class ModeSDecoder:
             self._ctx.note(
                 None,
                 f"{s.unresolved} position frames had no usable reference (no even/odd "
-                "pair, no recent own position, no receiver location): rows without position",
+                "pair, no recent own position; surface pairs also need an older own "
+                "position or the receiver location): rows without position",
             )

@@ -32,6 +32,11 @@ GEO_DELTA_MAX_AGE_S = 10.0
 #: register of DF20/21 replies from their content; when more than one of these
 #: fits, the reply is ambiguous and none is used.
 COMMB_KINEMATIC = ("bds40", "bds50", "bds60")
+#: BDS 6,0 vertical rates: 32 ft/min steps (ICAO Doc 9871 Table A-2-96).
+BDS60_VRATE_STEP_FPM = 32
+#: Largest BDS 6,0 vertical rate taken as real: the bound rs1090 and pyModeS
+#: use to infer the register (a larger value means the reply is another one).
+BDS60_MAX_VRATE_FPM = 6000
 #: DF4/5/20/21 flight status -> on ground (ICAO Annex 10 Vol IV 3.1.2.6.5.1).
 FLIGHT_STATUS_GROUND: dict[int, bool] = {0: False, 1: True, 2: False, 3: True}
 #: DF11/17 capability 4 = on the ground, 5 = airborne (Annex 10 3.1.2.5.2.2.1).
@@ -56,6 +61,7 @@ class Aircraft:
     """What is known about one address so far."""
 
     __slots__ = (
+        "confirmed_ns",
         "gmb",
         "gmb_ns",
         "held",
@@ -85,6 +91,8 @@ class Aircraft:
         self.held: list[tuple[int, dict[str, Any]]] = []
         self.seen_ns = 0
         self.seen_chunk = 0
+        #: Time of the last DF11/17/18 frame with this ICAO address (parity checked).
+        self.confirmed_ns: int | None = None
 
     def position_quality(self, tc: Any, nic_b: bool) -> None:
         if not isinstance(tc, int):
@@ -185,7 +193,8 @@ def _cpr(msg: dict[str, Any], surface: bool, t_ns: int, row: dict[str, Any]) -> 
     lat_cpr, lon_cpr = msg.get("lat_cpr"), msg.get("lon_cpr")
     if not isinstance(lat_cpr, int) or not isinstance(lon_cpr, int):
         return None
-    return Pending(t_ns, surface, msg.get("parity") == "odd", lat_cpr, lon_cpr, row)
+    odd = msg.get("parity") == "odd"
+    return Pending(t_ns, surface, odd, lat_cpr, lon_cpr, row, gs_kt=row.get("gs_kt"))
 
 
 def _target_state(row: dict[str, Any], msg: dict[str, Any], ac: Aircraft) -> None:
@@ -205,7 +214,7 @@ def _target_state(row: dict[str, Any], msg: dict[str, Any], ac: Aircraft) -> Non
         ac.sticky["nac_p"] = nacp
 
 
-def comm_b(row: dict[str, Any], msg: dict[str, Any], ac: Aircraft) -> None:
+def comm_b(row: dict[str, Any], msg: dict[str, Any], frame: str, ac: Aircraft) -> None:
     """Fields of the Comm-B register rs1090 inferred for a DF20/21 reply."""
     if isinstance(b20 := msg.get("bds20"), dict) and (cs := text(b20.get("callsign"))):
         ac.sticky["callsign"] = cs
@@ -225,8 +234,30 @@ def comm_b(row: dict[str, Any], msg: dict[str, Any], ac: Aircraft) -> None:
         row["heading_deg"] = num(reg.get("heading"))
         row["ias_kt"] = num(reg.get("IAS"))
         row["mach"] = num(reg.get("Mach"))
-        baro = num(reg.get("vrate_barometric"))
-        row["vrate_fpm"] = baro if baro is not None else num(reg.get("vrate_inertial"))
+        baro, inertial = bds60_vertical_rates(frame)
+        row["vrate_fpm"] = baro if baro is not None else inertial
+
+
+def bds60_vertical_rates(frame: str) -> tuple[float | None, float | None]:
+    """(barometric, inertial) vertical rates of a BDS 6,0 reply, ft/min.
+
+    Read from the bits because rs1090 0.7 returns 0 for a magnitude of all
+    ones, which with the sign bit set is -32 ft/min (ICAO Doc 9871 Table
+    A-2-96: sign + 9 bits, two's complement, 32 ft/min steps; pyModeS reads
+    it so). Status bit 0, or a rate beyond :data:`BDS60_MAX_VRATE_FPM`, gives None.
+    """
+    mb = int(frame[8:22], 16)
+    return _signed_rate(mb, 35), _signed_rate(mb, 46)
+
+
+def _signed_rate(mb: int, status_bit: int) -> float | None:
+    """Status bit, sign bit, 9-bit magnitude starting at MB bit ``status_bit`` (1-based)."""
+    field = (mb >> (56 - status_bit - 10)) & 0x7FF
+    if not field >> 10:
+        return None
+    sign, value = (field >> 9) & 1, field & 0x1FF
+    rate = (value - 512 if sign else value) * BDS60_VRATE_STEP_FPM
+    return float(rate) if abs(rate) <= BDS60_MAX_VRATE_FPM else None
 
 
 def geometric_altitude(row: dict[str, Any], ac: Aircraft, t_ns: int) -> None:
