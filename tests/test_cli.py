@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -14,19 +15,32 @@ from skywitness.cli import main
 TRACE = "readsb/trace_full_ac671b.json"
 
 
-def _json(capsys: pytest.CaptureFixture[str]) -> dict:
+def _json(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1, out
-    return json.loads(out[0])
+    obj: dict[str, Any] = json.loads(out[0])
+    return obj
 
 
 def test_ingest_json_and_idempotence(
     samples: Path, store_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["ingest", str(samples / TRACE), "--store", str(store_dir), "--json"]) == 0
-    assert _json(capsys) == {"files": 1, "reports": 2500, "skipped": 0, "errors": []}
+    assert _json(capsys) == {
+        "files": 1,
+        "reports": 2500,
+        "skipped": 0,
+        "errors": [],
+        "unsupported": [],
+    }
     assert main(["ingest", str(samples / TRACE), "--store", str(store_dir), "--json"]) == 0
-    assert _json(capsys) == {"files": 1, "reports": 0, "skipped": 0, "errors": []}
+    assert _json(capsys) == {
+        "files": 1,
+        "reports": 0,
+        "skipped": 0,
+        "errors": [],
+        "unsupported": [],
+    }
 
 
 def test_unreadable_file_exit_2_others_ingested(
@@ -64,7 +78,13 @@ def test_skipped_records_are_counted_not_fatal(
     path = tmp_path / "t.json"
     path.write_text(json.dumps(doc))
     assert main(["ingest", str(path), "--store", str(store_dir), "--json"]) == 0
-    assert _json(capsys) == {"files": 1, "reports": 1, "skipped": 2, "errors": []}
+    assert _json(capsys) == {
+        "files": 1,
+        "reports": 1,
+        "skipped": 2,
+        "errors": [],
+        "unsupported": [],
+    }
     assert main(["ingest", str(tmp_path / "t.json"), "--store", str(store_dir / "other")]) == 0
     out = capsys.readouterr().out
     assert "2 records skipped" in out and f"{path} (record 1): coordinate out of range" in out

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
-from skywitness.errors import InputError
+from skywitness.errors import InputError, UnknownFormatError
 from skywitness.io import registry
-from skywitness.io.base import DEFAULT_BATCH_SIZE, RECORD_COLUMN, ReadContext, Reader
+from skywitness.io.base import (
+    DEFAULT_BATCH_SIZE,
+    GZIP_MAGIC,
+    RECORD_COLUMN,
+    ReadContext,
+    Reader,
+    read_head,
+)
 from skywitness.io.ids import file_digest, record_ids
 from skywitness.io.validate import Validator
 from skywitness.model.schema import REPORT_SCHEMA
@@ -87,13 +94,98 @@ def expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     Hidden files and directories (``.`` prefix) under a directory are skipped.
     Paths that do not exist are returned as they are, so the caller reports them.
     """
-    out: list[Path] = []
+    return [path for path, _ in _walk(paths)]
+
+
+def _walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, bool]]:
+    """``(file, found under a directory)`` for :func:`expand` and :class:`Inputs`."""
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                out.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+                for f in sorted(files):
+                    if not f.startswith("."):
+                        yield Path(root) / f, True
         else:
-            out.append(p)
-    return out
+            yield p, False
+
+
+@dataclass
+class Inputs:
+    """The files to read from paths people give (files and directories).
+
+    A file named directly is always read: if its format cannot be told, opening
+    it fails with :class:`~skywitness.errors.UnknownFormatError`. A file found
+    under a directory whose content is of no supported format (``truth.json``
+    next to simulated data, scripts, notes) is skipped and listed in
+    :attr:`unsupported` instead, unless ``format`` forces one. Unreadable files
+    and damaged compressed files under a directory still fail when opened:
+    they are damaged data, not other files.
+
+    :meth:`openers` detects each format as it goes (for a store's ingest);
+    :attr:`unsupported` is complete once it is exhausted.
+    """
+
+    paths: Sequence[str | os.PathLike[str]]
+    format: str | None = None
+    reference: tuple[float, float] | None = None
+    start_time_ns: int | None = None
+    files: list[tuple[Path, bool]] = field(init=False)
+    unsupported: list[Path] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.files = list(_walk(self.paths))
+        if self.format is not None:
+            registry.get(self.format)  # an unknown name fails before any file is read
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def openers(
+        self, on_skip: Callable[[Path], None] | None = None
+    ) -> Iterator[Callable[[], FileRead]]:
+        """One callable per file to read, which opens it (:func:`open_file`);
+        ``on_skip`` is called for each file skipped as of no supported format."""
+        for path, in_directory in self.files:
+            fmt = self.format
+            if fmt is None and in_directory:
+                try:
+                    fmt = _directory_file_format(path)
+                except InputError as exc:
+                    yield _failing(exc)
+                    continue
+                if fmt is None:
+                    self.unsupported.append(path)
+                    if on_skip is not None:
+                        on_skip(path)
+                    continue
+            yield self._opener(path, fmt)
+
+    def _opener(self, path: Path, fmt: str | None) -> Callable[[], FileRead]:
+        return lambda: open_file(
+            path, format=fmt, reference=self.reference, start_time_ns=self.start_time_ns
+        )
+
+
+def _directory_file_format(path: Path) -> str | None:
+    """The format of a file found under a directory; ``None`` when its content
+    is of no supported format (an empty file included). Raises
+    :class:`InputError` when it cannot be read, and
+    :class:`UnknownFormatError` for a gzip stream that decompresses to nothing
+    (a damaged download), as :func:`open_file` would."""
+    try:
+        return registry.detect(path).name
+    except UnknownFormatError:
+        with path.open("rb") as fh:
+            compressed = fh.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+        if compressed and not read_head(path).strip():
+            raise
+        return None
+
+
+def _failing(exc: InputError) -> Callable[[], FileRead]:
+    def fail() -> FileRead:
+        raise exc
+
+    return fail

@@ -1,0 +1,245 @@
+"""The argument parser: every command, every option with its help and default,
+and one or two examples per command."""
+
+from __future__ import annotations
+
+import argparse
+
+from skywitness import __version__
+from skywitness.cli import commands, demo
+
+STORE_HELP = "store directory (default: $SKYWITNESS_STORE, else ./skywitness-data)"
+TIME_FORMS = (
+    "ISO-8601 (UTC unless an offset is given: 2024-05-20T10:15Z, 2024-05-20) or Unix seconds"
+)
+BBOX_HELP = "W,S,E,N in degrees, longitude first; W > E crosses the antimeridian (default: no box)"
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown after each option's help (argparse's own), except where
+    the help text already says what the default is (a ``None`` default means
+    "not given", which the text explains) and for on/off flags; epilogs keep
+    their line breaks (examples)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default is None or action.nargs == 0:  # not given / a flag
+            return text
+        if "default:" in text:
+            return text
+        return super()._get_help_string(action)
+
+
+def examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def build() -> argparse.ArgumentParser:
+    """The parser; each command's ``func`` takes the parsed arguments and
+    returns the exit code."""
+    p = argparse.ArgumentParser(
+        prog="skywitness",
+        description=(
+            "Read aircraft surveillance data (ADS-B, Mode S) and show what happened in the "
+            "sky: GNSS jamming and spoofing."
+        ),
+        formatter_class=HelpFormatter,
+        epilog=(
+            examples(
+                "skywitness demo",
+                "skywitness ingest ~/adsb/2024-05-20/ && skywitness jamming --out map.html",
+            )
+            + "\n\ntimes: "
+            + TIME_FORMS
+            + "\nexit codes: 0 done; 2 bad input or usage (one line on stderr each); "
+            "3 internal error (rerun with SKYWITNESS_DEBUG=1 for the traceback)"
+        ),
+    )
+    p.add_argument("--version", action="version", version=f"skywitness {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str, epilog: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=help, description=help, epilog=epilog, formatter_class=HelpFormatter
+        )
+
+    s = command(
+        "ingest",
+        "read files or directories into the store",
+        examples(
+            "skywitness ingest ~/adsb/readsb-hist/2024/05/20/ --store data",
+            "skywitness ingest capture.bin --format beast --start-time 2024-05-20T10:00Z "
+            "--reference 52.31,4.76",
+        )
+        + "\n\nFiles under a directory whose content is of no supported format (notes, "
+        "scripts,\ntruth.json) are skipped and counted; a file named on the command line "
+        "must be readable.",
+    )
+    s.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
+    s.add_argument("--store", help=STORE_HELP)
+    s.add_argument(
+        "--format",
+        help="read every file as this format (see `skywitness formats`; "
+        "default: detected from each file's content)",
+    )
+    s.add_argument(
+        "--reference",
+        metavar="LAT,LON",
+        help="receiver position, to decode surface positions in raw Mode S (default: none)",
+    )
+    s.add_argument(
+        "--start-time",
+        metavar="T",
+        help="absolute start of files with a relative clock (Beast): "
+        f"{TIME_FORMS} (default: the file's own clock)",
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--show-skips", type=int, default=5, metavar="N", help="skipped records to name")
+    s.set_defaults(func=commands.ingest)
+
+    s = command(
+        "info",
+        "summarise the store",
+        examples("skywitness info", "skywitness info --store data --json"),
+    )
+    s.add_argument("--store", help=STORE_HELP)
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=commands.info)
+
+    s = command(
+        "export",
+        "write reports to Parquet, CSV or GeoJSON (by extension)",
+        examples(
+            "skywitness export --from 2024-05-20T10:00Z --to 2024-05-20T12:00Z --out day.parquet",
+            "skywitness export --bbox 20,54,24,56 --icao24 4baac6 --out thy.geojson",
+        ),
+    )
+    s.add_argument("--store", help=STORE_HELP)
+    _window_options(s)
+    s.add_argument("--bbox", metavar="W,S,E,N", help="keep positions inside this box: " + BBOX_HELP)
+    s.add_argument(
+        "--icao24",
+        action="append",
+        metavar="X",
+        help="aircraft address, hex (repeatable; default: every aircraft)",
+    )
+    s.add_argument(
+        "--out", required=True, metavar="FILE", help=".parquet, .csv or .geojson (required)"
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=commands.export)
+
+    s = command(
+        "simulate",
+        "write a synthetic scenario with ground truth (data records only)",
+        examples(
+            "skywitness simulate jamming --out sim/jamming",
+            "skywitness simulate my-scenario.toml --out sim/mine --seed 3 --size 0.5",
+        ),
+    )
+    s.add_argument("scenario", help="a shipped scenario name or a TOML file")
+    s.add_argument("--out", required=True, metavar="DIR", help="new directory to write (required)")
+    s.add_argument("--seed", type=int, default=0, help="random seed")
+    s.add_argument("--size", type=float, default=1.0, help="traffic scale factor")
+    s.add_argument(
+        "--no-snapshots", action="store_true", help="write traces and truth only (faster)"
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=commands.simulate)
+
+    s = command(
+        "jamming",
+        "GNSS interference maps, events and emitters",
+        examples(
+            "skywitness jamming --from 2024-05-20 --to 2024-05-21 --out map.html --out map.csv",
+            "skywitness jamming --bbox 18,53,24,57 --window 1h --events-out events.geojson",
+        ),
+    )
+    s.add_argument("--store", help=STORE_HELP)
+    _window_options(s)
+    s.add_argument(
+        "--bbox",
+        metavar="W,S,E,N",
+        help="aircraft seen inside this box (all their reports are used): " + BBOX_HELP,
+    )
+    s.add_argument("--resolution", type=int, default=4, help="H3 resolution of map cells")
+    s.add_argument("--window", choices=("1h", "1d"), default="1d", help="map time window")
+    s.add_argument(
+        "--mode",
+        choices=("nacp", "nic"),
+        default="nacp",
+        help="quality field: nacp (GPSJam's counter) or nic (NIC < 6)",
+    )
+    s.add_argument(
+        "--out",
+        action="append",
+        metavar="FILE",
+        help="map: .csv (GPSJam), .geojson, .parquet, .png, .html; repeatable (default: none)",
+    )
+    s.add_argument(
+        "--events-out",
+        metavar="FILE",
+        help="events and emitters as GeoJSON (default: none)",
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=commands.jamming)
+
+    s = command(
+        "spoofing",
+        "GNSS spoofing: intervals, spoofed places, true paths",
+        examples(
+            "skywitness spoofing --from 2024-09-17 --to 2024-09-18 --out spoofing.geojson",
+            "skywitness spoofing --bbox 33,31,37,35 --json",
+        ),
+    )
+    s.add_argument("--store", help=STORE_HELP)
+    _window_options(s)
+    s.add_argument(
+        "--bbox",
+        metavar="W,S,E,N",
+        help="aircraft seen (at any reported position) inside this box: " + BBOX_HELP,
+    )
+    s.add_argument(
+        "--out",
+        action="append",
+        metavar="FILE",
+        help=".geojson (false positions, places, areas, estimated paths), .csv "
+        "(intervals), .parquet (per-report flags), .png; repeatable (default: none)",
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=commands.spoofing)
+
+    s = command(
+        "demo",
+        "simulate, ingest and analyse a jamming and a spoofing scenario (about a minute)",
+        examples("skywitness demo", "skywitness demo --store /tmp/demo/store"),
+    )
+    s.add_argument(
+        "--store",
+        help="store directory; the simulated records go to <store>-sample and the "
+        "results to <store>-out (default: $SKYWITNESS_STORE, else ./skywitness-data)",
+    )
+    s.set_defaults(func=demo.demo)
+
+    s = command(
+        "formats",
+        "list the input formats",
+        examples("skywitness formats", "skywitness ingest FILE --format readsb-trace"),
+    )
+    s.set_defaults(func=commands.formats)
+    return p
+
+
+def _window_options(s: argparse.ArgumentParser) -> None:
+    s.add_argument(
+        "--from",
+        dest="start",
+        metavar="T",
+        help=f"start of the window, inclusive: {TIME_FORMS} (default: the first report)",
+    )
+    s.add_argument(
+        "--to",
+        dest="end",
+        metavar="T",
+        help="end of the window, exclusive, same forms (default: after the last report)",
+    )
