@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,23 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+@contextlib.contextmanager
+def atomic_paths(*paths: str | Path) -> Iterator[tuple[Path, ...]]:
+    """:func:`atomic_path` for files written together (a CSV and its sidecar):
+    on any exception no temporary file is left and no target is touched."""
+    with contextlib.ExitStack() as stack:
+        yield tuple(stack.enter_context(atomic_path(p)) for p in paths)
+
+
+def write_files(files: Mapping[Path, bytes]) -> list[Path]:
+    """Write several files together, each atomically (see :func:`atomic_paths`)."""
+    targets = list(files)
+    with atomic_paths(*targets) as tmps:
+        for tmp, target in zip(tmps, targets, strict=True):
+            tmp.write_bytes(files[target])
+    return targets
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:

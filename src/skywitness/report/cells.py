@@ -1,4 +1,11 @@
-"""Interference maps (H3 cells) as files: GPSJam CSV, GeoJSON, Parquet, PNG, HTML."""
+"""Interference maps (H3 cells) as files: GPSJam CSV, GeoJSON, Parquet, PNG, HTML.
+
+Every file is written atomically (:mod:`skywitness.report.atomic`). Given a
+:class:`~skywitness.report.provenance.Provenance`, each records it: the
+GeoJSON as its ``skywitness`` member, Parquet in its schema metadata, PNG and
+HTML visibly and in their metadata, and a CSV in a sidecar
+``<file>.provenance.json`` (GPSJam's CSV layout stays exact).
+"""
 
 from __future__ import annotations
 
@@ -20,10 +27,17 @@ from skywitness.gnss.jamming.maps import (
     window_tag,
     windows,
 )
-from skywitness.report.atomic import atomic_path, write_bytes, write_json
+from skywitness.report.atomic import atomic_path, write_files, write_json
+from skywitness.report.provenance import Provenance, geojson_with, sidecar, tag_table
 
 
-def write_map(table: pa.Table, path: str | Path, **render: Any) -> list[dict[str, Any]]:
+def write_map(
+    table: pa.Table,
+    path: str | Path,
+    *,
+    provenance: Provenance | None = None,
+    **render: Any,
+) -> list[dict[str, Any]]:
     """Write a map in the format the extension names; one dict per file written.
 
     ``.csv``: GPSJam's layout, one file per window. With one window the file
@@ -31,46 +45,56 @@ def write_map(table: pa.Table, path: str | Path, **render: Any) -> list[dict[str
     ``<stem>-YYYY-MM-DDTHH.csv`` (hourly) beside it. A directory (existing,
     or a path without extension) gets GPSJam's own names, ``YYYY-MM-DD-h3_4.csv``
     (hourly: ``YYYY-MM-DDTHH-h3_4.csv``).
-    ``.png`` likewise writes one image per window; ``.geojson``, ``.parquet``
-    and ``.html`` hold every window in one file. ``render`` is passed to the
-    PNG/HTML renderers (:mod:`skywitness.report.jamming_map`).
+    ``.png`` likewise writes one image per window (with the events and
+    spoofing findings of that window); ``.geojson``, ``.parquet`` and
+    ``.html`` hold every window in one file. ``provenance`` is recorded in
+    every file (nothing when None); ``render`` is passed to the PNG/HTML
+    renderers (:func:`skywitness.report.jamming_map.render_png`,
+    :func:`~skywitness.report.jamming_map.render_html`: ``events``,
+    ``spoofing``, ``aircraft``, ``time_range``, ``callsigns``, ``levels``,
+    ``title``) and ignored by the other formats.
     """
     out = Path(path)
     if out.is_dir() or not out.suffix or str(path).endswith(("/", "\\")):
-        return write_gpsjam_dir(table, out)
+        return write_gpsjam_dir(table, out, provenance=provenance)
     fmt = MAP_FORMATS.get(out.suffix.lower())
     if fmt is None:
         known = ", ".join(MAP_FORMATS)
         raise UsageError(f"{out}: cannot tell the map format from the extension (use {known})")
     if fmt == "csv":
-        return [_write_gpsjam_csv(part, file) for part, file in _per_window(table, out)]
+        return [_write_gpsjam_csv(part, file, provenance) for part, file in _per_window(table, out)]
     if fmt == "png":
         from skywitness.report.jamming_map import render_png
 
         written = []
-        for part, file in _per_window(table, out):
-            render_png(part, file, **render)
+        parts = _per_window(table, out)
+        for part, file in parts:
+            kwargs = _window_render(part, render) if len(parts) > 1 else render
+            render_png(part, file, provenance=provenance, **kwargs)
             written.append({"file": str(file), "format": "png", "cells": part.num_rows})
         return written
     if fmt == "html":
         from skywitness.report.jamming_map import render_html
 
-        render_html(table, out, **render)
+        render_html(table, out, provenance=provenance, **render)
         return [{"file": str(out), "format": "html", "cells": table.num_rows}]
     if fmt == "parquet":
         with atomic_path(out) as tmp:
-            pq.write_table(table, tmp, compression="zstd")
+            pq.write_table(tag_table(table, provenance), tmp, compression="zstd")
     else:
-        write_json(out, to_geojson(table))
+        write_json(out, geojson_with(to_geojson(table), provenance))
     return [{"file": str(out), "format": fmt, "cells": table.num_rows}]
 
 
-def write_gpsjam_dir(table: pa.Table, directory: Path) -> list[dict[str, Any]]:
-    """One CSV per window named as GPSJam does: ``YYYY-MM-DD-h3_<res>.csv``."""
+def write_gpsjam_dir(
+    table: pa.Table, directory: Path, *, provenance: Provenance | None = None
+) -> list[dict[str, Any]]:
+    """One CSV per window named as GPSJam does: ``YYYY-MM-DD-h3_<res>.csv``
+    (each with its provenance sidecar when ``provenance`` is given)."""
     directory.mkdir(parents=True, exist_ok=True)
     res = map_metadata(table).get("resolution", DEFAULT_RESOLUTION)
     return [
-        _write_gpsjam_csv(part, directory / f"{window_tag(part)}-h3_{res}.csv")
+        _write_gpsjam_csv(part, directory / f"{window_tag(part)}-h3_{res}.csv", provenance)
         for part in windows(table)
     ]
 
@@ -118,10 +142,29 @@ def _per_window(table: pa.Table, out: Path) -> list[tuple[pa.Table, Path]]:
     return [(p, out.with_name(f"{out.stem}-{window_tag(p)}{out.suffix}")) for p in parts]
 
 
-def _write_gpsjam_csv(table: pa.Table, file: Path) -> dict[str, Any]:
+def _write_gpsjam_csv(
+    table: pa.Table, file: Path, provenance: Provenance | None = None
+) -> dict[str, Any]:
     data = gpsjam_csv(table)
-    write_bytes(file, data)
+    write_files({file: data, **sidecar(file, provenance)})
     return {"file": str(file), "format": "csv", "cells": data.count(b"\n") - 1}
+
+
+def _window_render(part: pa.Table, render: dict[str, Any]) -> dict[str, Any]:
+    """The render arguments of one window's PNG: its events and spoofing findings."""
+    from skywitness.report.summary import events_in, spoofing_in
+
+    lo = int(pc.min(part["window_start"].cast(pa.int64())).as_py())
+    hi = int(pc.max(part["window_end"].cast(pa.int64())).as_py())
+    out = dict(render)
+    if render.get("events"):
+        out["events"] = events_in(render["events"], lo, hi)
+    if render.get("spoofing") is not None:
+        out["spoofing"] = spoofing_in(render["spoofing"], lo, hi)
+    if render.get("time_range") is not None:
+        t0, t1 = render["time_range"]
+        out["time_range"] = (max(t0, lo), min(t1, hi))
+    return out
 
 
 def _iso(column: pa.ChunkedArray) -> list[str]:

@@ -4,6 +4,9 @@ The format comes from the file extension. Parquet keeps the canonical schema
 (pandas, Spark, DuckDB, QGIS); CSV writes times as ISO-8601 UTC (pandas,
 spreadsheets, kepler.gl); GeoJSON writes one Point per report that has a
 position (QGIS, kepler.gl, geojson.io), streamed so size is not a problem.
+Given a :class:`~skywitness.report.provenance.Provenance`, each file records
+it: Parquet schema metadata, the GeoJSON's ``skywitness`` member, a CSV's
+sidecar ``<file>.provenance.json``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from skywitness.errors import UsageError
-from skywitness.report.atomic import atomic_path
+from skywitness.report.atomic import atomic_path, atomic_paths
+from skywitness.report.provenance import KEY, Provenance, provenance_json, sidecar, tag_table
 
 EXPORT_FORMATS = {".parquet": "parquet", ".csv": "csv", ".geojson": "geojson", ".json": "geojson"}
 #: Properties written on each GeoJSON point (position is the geometry).
@@ -38,19 +42,27 @@ def export_format(path: Path) -> str:
     return fmt
 
 
-def write(table: pa.Table, path: str | Path) -> dict[str, Any]:
-    """Write ``table`` to ``path`` in the format its extension names; what was written."""
+def write(
+    table: pa.Table, path: str | Path, *, provenance: Provenance | None = None
+) -> dict[str, Any]:
+    """Write ``table`` to ``path`` in the format its extension names (atomically);
+    what was written. ``provenance`` is recorded in the file (nothing when None)."""
     out = Path(path)
     fmt = export_format(out)
-    with atomic_path(out) as tmp:
-        if fmt == "parquet":
-            pq.write_table(table, tmp, compression="zstd")
-            written = table.num_rows
-        elif fmt == "csv":
-            pacsv.write_csv(iso_times(table), tmp)
-            written = table.num_rows
-        else:
-            written = _write_geojson(table, tmp)
+    if fmt == "parquet":
+        with atomic_path(out) as tmp:
+            pq.write_table(tag_table(table, provenance), tmp, compression="zstd")
+        written = table.num_rows
+    elif fmt == "csv":
+        extra = sidecar(out, provenance)
+        with atomic_paths(out, *extra) as tmps:
+            pacsv.write_csv(iso_times(table), tmps[0])
+            for tmp, data in zip(tmps[1:], extra.values(), strict=True):
+                tmp.write_bytes(data)
+        written = table.num_rows
+    else:
+        with atomic_path(out) as tmp:
+            written = _write_geojson(table, tmp, provenance)
     return {"file": str(out), "format": fmt, "rows": written}
 
 
@@ -67,12 +79,15 @@ def iso_times(table: pa.Table) -> pa.Table:
     return table
 
 
-def _write_geojson(table: pa.Table, path: Path) -> int:
+def _write_geojson(table: pa.Table, path: Path, provenance: Provenance | None = None) -> int:
     with_pos = table.filter(pc.is_valid(table["lat"]))
     props = [c for c in GEOJSON_PROPERTIES if c in with_pos.column_names]
     n = 0
     with path.open("w") as fh:
-        fh.write('{"type": "FeatureCollection", "features": [\n')
+        fh.write('{"type": "FeatureCollection", ')
+        if provenance is not None:
+            fh.write(f"{json.dumps(KEY)}: {json.dumps(provenance_json(provenance))}, ")
+        fh.write('"features": [\n')
         for batch in iso_times(with_pos).to_batches(max_chunksize=50_000):
             rows = batch.to_pylist()
             lines: Iterable[str] = (_feature(r, props) for r in rows)

@@ -11,14 +11,19 @@
                           (``estimated_path``, ``estimated: true``);
 ``.csv``                  one row per interval (pandas, spreadsheets);
 ``.parquet``              the per-report flags of :func:`~skywitness.gnss.spoofing.spoof_states`;
-``.png``                  a map (needs the ``plot`` extra).
+``.png``                  a map (needs the ``plot`` extra);
+``.html``                 the interactive offline map (:mod:`skywitness.report.html`).
+
+Every file is written atomically; given a
+:class:`~skywitness.report.provenance.Provenance`, each records it (GeoJSON
+member, Parquet metadata, PNG text and caption, HTML footer, CSV sidecar).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,12 +31,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from skywitness.errors import UsageError
 from skywitness.gnss.spoofing.intervals import SpoofInterval
 from skywitness.gnss.spoofing.paths import EstimatedPath, path_feature
 from skywitness.gnss.spoofing.places import SpoofCluster
-from skywitness.model.geo import destination
 from skywitness.model.units import NS_PER_S
-from skywitness.report.atomic import atomic_path, write_json
+from skywitness.report.atomic import atomic_path, write_files, write_json
+from skywitness.report.basemap import circle_ring
+from skywitness.report.provenance import Provenance, geojson_with, sidecar, tag_table
 
 
 class SpoofingFindings(Protocol):
@@ -52,42 +59,62 @@ def spoof_flags(states: pa.Table) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return np.asarray(states["spoofed"].fill_null(False).to_numpy(), bool)
 
 
-#: False positions in the GeoJSON: one per aircraft per this many seconds
-#: (enough to see the pattern, small enough to load in a browser).
+#: False positions in the GeoJSON and the maps: one per aircraft per this many
+#: seconds (enough to see the pattern, small enough to load in a browser).
 POSITION_STEP_S = 10.0
 
 
-#: Vertices of a drawn circle (attractor circle, spoofer area).
-CIRCLE_VERTICES = 72
-
-
 #: Output extensions this job writes.
-EXTENSIONS = (".geojson", ".json", ".csv", ".parquet", ".png")
+EXTENSIONS = (".geojson", ".json", ".csv", ".parquet", ".png", ".html")
 
 
-def write_spoofing(result: SpoofingFindings, path: Path) -> dict[str, Any]:
-    """Write one output file (atomically, :mod:`skywitness.report.atomic`)."""
-    with atomic_path(path) as tmp:
-        fmt = _write(result, tmp, path.suffix.lower())
-    return {"file": str(path), "format": fmt}
+def write_spoofing(
+    result: SpoofingFindings,
+    path: Path,
+    *,
+    provenance: Provenance | None = None,
+    aircraft: int | None = None,
+    time_range: tuple[int, int] | None = None,
+    callsigns: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Write one output file, in the format its extension names, atomically.
 
-
-def _write(result: SpoofingFindings, tmp: Path, ext: str) -> str:
+    ``provenance`` is recorded in the file (nothing when None); ``aircraft``
+    (how many were analysed), ``time_range`` (UTC ns of the data) and
+    ``callsigns`` are for the maps (``.png``, ``.html``), which say "No
+    interference found among N aircraft" when there is nothing to show.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
     if ext in (".geojson", ".json"):
-        write_json(tmp, spoofing_geojson(result))
+        write_json(path, geojson_with(spoofing_geojson(result), provenance))
         fmt = "geojson"
     elif ext == ".csv":
-        tmp.write_text(intervals_csv(result.intervals, result.clusters))
+        text = intervals_csv(list(result.intervals), list(result.clusters))
+        write_files({path: text.encode("utf-8"), **sidecar(path, provenance)})
         fmt = "csv"
     elif ext == ".parquet":
-        pq.write_table(result.states, tmp)
+        with atomic_path(path) as tmp:
+            pq.write_table(tag_table(result.states, provenance), tmp)
         fmt = "parquet"
-    else:
+    elif ext == ".png":
         from skywitness.report.spoofing_map import render_spoofing_png
 
-        render_spoofing_png(result, tmp)
+        render_spoofing_png(
+            result, path, provenance=provenance, aircraft=aircraft, time_range=time_range
+        )
         fmt = "png"
-    return fmt
+    elif ext == ".html":
+        from skywitness.report.html import render_map_html
+
+        render_map_html(
+            None, path, spoofing=result, aircraft=aircraft, provenance=provenance,
+            time_range=time_range, callsigns=callsigns,
+        )  # fmt: skip
+        fmt = "html"
+    else:
+        raise UsageError(f"{path}: unknown output type (use {', '.join(EXTENSIONS)})")
+    return {"file": str(path), "format": fmt}
 
 
 def intervals_csv(intervals: list[SpoofInterval], clusters: list[SpoofCluster]) -> str:
@@ -124,13 +151,13 @@ def spoofing_geojson(result: SpoofingFindings) -> dict[str, Any]:
         props |= {"cluster": i, "aircraft": ",".join(c.aircraft)}
         features.append(_feature(_point(c.lat, c.lon), {**props, "kind": "attractor"}))
         if c.pattern == "circle":
-            ring = _circle(c.lat, c.lon, c.radius_km)
+            ring = circle_ring(c.lat, c.lon, c.radius_km)
             features.append(_feature({"type": "LineString", "coordinates": ring},
                                      {"cluster": i, "kind": "attractor_circle",
                                       "radius_km": round(c.radius_km, 2)}))  # fmt: skip
         if c.area is not None:
             a = c.area.as_json()
-            ring = _circle(c.area.lat, c.area.lon, c.area.range_km)
+            ring = circle_ring(c.area.lat, c.area.lon, c.area.range_km)
             features.append(_feature({"type": "Polygon", "coordinates": [ring]},
                                      {"cluster": i, "kind": "spoofer_area", **a}))  # fmt: skip
             features.append(_feature(_point(c.area.lat, c.area.lon),
@@ -147,17 +174,7 @@ def _point(lat: float, lon: float) -> dict[str, Any]:
     return {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}
 
 
-def _circle(lat: float, lon: float, radius_km: float) -> list[list[float]]:
-    """A closed ring around (lat, lon); longitudes kept continuous (may pass +/-180)."""
-    bearings = np.linspace(0.0, 360.0, CIRCLE_VERTICES, endpoint=False)
-    la, lo = destination(np.full(CIRCLE_VERTICES, lat), np.full(CIRCLE_VERTICES, lon),
-                         bearings, radius_km * 1000.0)  # fmt: skip
-    lo = lon + (np.asarray(lo) - lon + 180.0) % 360.0 - 180.0
-    ring = [[round(float(x), 5), round(float(y), 5)] for x, y in zip(lo, la, strict=True)]
-    return [*ring[::-1], ring[-1]]  # counter-clockwise (RFC 7946), closed
-
-
-def _false_positions(states: pa.Table, intervals: list[SpoofInterval]) -> list[dict[str, Any]]:
+def _false_positions(states: pa.Table, intervals: Sequence[SpoofInterval]) -> list[dict[str, Any]]:
     if not intervals:
         return []
     icao = np.asarray(states["icao24"].to_numpy(zero_copy_only=False)).astype(str)
