@@ -14,7 +14,7 @@ the first absolute and the others as deltas from the previous one; a
 ring is a list of arc indices, where ``~i`` (that is ``-i - 1``) means arc ``i``
 reversed; consecutive arcs share their joining point, which is kept once.
 
-Output format (read by :mod:`skywitness.report.jamming_map`)::
+Output format (read by :mod:`skywitness.report.basemap`)::
 
     {"name": ..., "source": ..., "licence": ..., "scale": 100,
      "rings": [[x0, y0, dx1, dy1, dx2, dy2, ...], ...]}
