@@ -1,52 +1,346 @@
-"""The jamming job: reports from the store -> states -> maps, events, emitters, files."""
+"""The jamming job: reports -> GNSS states -> map cells, interference events
+with their emitter and their kind -> files.
+
+Three steps, each usable alone, so that the CLI and the notebook API run the
+same code: :func:`compute_jamming` computes a :class:`JammingResult` from a
+table of reports (no file read or written); :func:`write_jamming_files`
+writes files from a result and returns what it wrote;
+:func:`jamming_analysis` (the CLI's) reads the store, computes and writes.
+
+Each event's kind comes from both detector families: a spoofer degrades
+integrity too (NIC/NACp drop while receivers are captured or jump), so the
+quality pipeline finds its area as an interference event. The job runs the
+spoofing detectors on the same reports and labels an event ``spoofing`` when
+more than :data:`SPOOFED_SHARE` of its aircraft were spoofed during their own
+stretch in it (:func:`event_kinds`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from skywitness.errors import UsageError
 from skywitness.gnss.jamming.events import Event, interference_events
-from skywitness.gnss.jamming.maps import interference_map
-from skywitness.gnss.jamming.state import gnss_state, state_metadata
-from skywitness.model.schema import REPORT_SCHEMA
-from skywitness.report.cells import write_map
-from skywitness.report.events import write_events
+from skywitness.gnss.jamming.maps import MAP_FORMATS, WINDOWS, interference_map
+from skywitness.gnss.jamming.state import DETECTORS, gnss_state, state_metadata
+from skywitness.gnss.spoofing.detectors import spoof_states
+from skywitness.gnss.spoofing.intervals import SpoofInterval, spoof_intervals
+from skywitness.jobs import tables
+from skywitness.jobs.reports import BBox, callsigns_of, data_window, reports_for
+from skywitness.progress import Progress, no_progress
+from skywitness.report.provenance import Provenance
 from skywitness.store import Store
 
+#: An interference event is a spoofer's when more than this share of its
+#: aircraft have a spoofed interval overlapping their own bad stretch in the
+#: event. A spoofer captures every receiver within its reach, a jammer
+#: captures none: measured on the simulated scenarios (seeds 0 and 1, jamming,
+#: two-jammers, spoofing, spoofing-circle, jamming-spoofing; 15 events) the
+#: share is 100 % for every spoofer's event and 0 % for every jammer's, also
+#: for aircraft spoofed elsewhere that later crossed the jammer's disc. "Most
+#: of its aircraft" (a majority) sits between, far from both.
+SPOOFED_SHARE = 0.5
 
-@dataclass
+__all__ = [
+    "SPOOFED_SHARE",
+    "JammingResult",
+    "JammingRun",
+    "check_jamming_parameters",
+    "compute_jamming",
+    "event_kinds",
+    "jamming_analysis",
+    "reports_for",
+    "write_jamming_files",
+]
+
+
+@dataclass(frozen=True, repr=False)
 class JammingResult:
-    events: list[Event]
-    cells: int
+    """What the jamming job found: events (with their emitter and kind) and the map.
+
+    ``map`` has one row per H3 cell and time window (``cells`` counts them);
+    ``start_ns`` / ``end_ns`` is the window analysed (as asked, else the first
+    and last report); ``callsigns`` labels the events' aircraft on the maps;
+    ``provenance`` is recorded in the files written (see :meth:`write`).
+    ``to_pandas`` / ``to_arrow`` give the ``events`` or ``cells`` table,
+    ``to_geojson`` the ``events`` or ``cells`` layer, ``write`` the files (a
+    separate step: the result is never changed). The events themselves are the
+    kernel's :class:`~skywitness.gnss.jamming.events.Event` (a mutable
+    dataclass): read them, do not change them.
+    """
+
+    events: tuple[Event, ...]
+    map: pa.Table
     reports: int
     aircraft: int
     unknown_aircraft: int
-    map: pa.Table
-    written: list[dict[str, Any]] = field(default_factory=list)
+    mode: str
+    resolution: int
+    window: str
+    start_ns: int | None
+    end_ns: int | None
+    provenance: Provenance | None = None
+    callsigns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    TABLES: ClassVar[tuple[str, ...]] = ("events", "cells")
+
+    @property
+    def cells(self) -> int:
+        """Cell-windows in the map."""
+        return int(self.map.num_rows)
+
+    def as_json(self) -> dict[str, Any]:
+        """What ``skywitness jamming --json`` prints."""
+        return {"events": [e.as_json() for e in self.events], "cells": self.cells}
+
+    def to_arrow(self, table: str | None = None) -> pa.Table:
+        """``events`` (default: one row per event, emitter columns null when not
+        located) or ``cells`` (the map: one row per H3 cell and window)."""
+        if tables.pick(table, self.TABLES) == "cells":
+            return self.map
+        return events_table(self.events)
+
+    def to_pandas(self, table: str | None = None) -> Any:
+        """:meth:`to_arrow` as a pandas DataFrame (needs the ``pandas`` extra)."""
+        return tables.to_pandas(self.to_arrow(table))
+
+    def to_geojson(self, layer: str | None = None) -> dict[str, Any]:
+        """``events`` (default: each event's area and its emitter) or ``cells``
+        (one polygon per cell and window) as a GeoJSON FeatureCollection."""
+        if tables.pick(layer, self.TABLES) == "cells":
+            from skywitness.report.cells import to_geojson
+
+            return to_geojson(self.map)
+        from skywitness.report.events import events_geojson
+
+        return events_geojson(self.events)
+
+    def write(
+        self,
+        *outputs: str | Path,
+        events: str | Path | None = None,
+        provenance: Provenance | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[dict[str, Any], ...]:
+        """Write the map to each of ``outputs`` (format by extension: .csv,
+        .geojson, .parquet, .png, .html; a directory gets GPSJam's daily CSVs)
+        and the events GeoJSON to ``events``; one dict per file written.
+        ``provenance`` (default: the result's) is recorded in every file."""
+        return write_jamming_files(
+            self,
+            [Path(o) for o in outputs],
+            events_out=None if events is None else Path(events),
+            provenance=provenance,
+            progress=progress,
+        )
+
+    def __repr__(self) -> str:
+        return "\n".join(
+            self._summary() + tables.shown([event_line(e) for e in self.events], len(self.events))
+        )
+
+    def _summary(self) -> list[str]:
+        kinds = sorted({e.kind for e in self.events})
+        split = ", ".join(f"{sum(e.kind == k for e in self.events)} {k}" for k in kinds)
+        return [
+            f"JammingResult: {tables.plural(len(self.events), 'interference event')}"
+            f"{f' ({split})' if split else ''}, {tables.plural(self.cells, 'cell-window')} "
+            f"(H3 resolution {self.resolution}, {self.window} windows)",
+            f"  window {tables.window_text(self.start_ns, self.end_ns)}",
+            f"  input  {tables.plural(self.reports, 'report')}, "
+            f"{tables.plural(self.aircraft, 'airborne aircraft', 'airborne aircraft')} "
+            f"({self.unknown_aircraft} without quality fields for mode {self.mode})",
+        ]
+
+    def _repr_html_(self) -> str:
+        header = ["event", "kind", "aircraft", "start", "end", "emitter lat", "emitter lon",
+                  "error km (95 %)", "range km"]  # fmt: skip
+        rows = []
+        for e in self.events:
+            j, em = e.as_json(), e.emitter
+            rows.append([e.id, e.kind, len(e.aircraft), j["start"], j["end"],
+                         None if em is None else em.lat, None if em is None else em.lon,
+                         None if em is None else em.error_km_95,
+                         None if em is None else em.range_km])  # fmt: skip
+        return tables.html_table(tables.caption(self._summary()), header, rows)
 
 
-def reports_for(
-    store: Store,
-    start_ns: int | None,
-    end_ns: int | None,
-    bbox: tuple[float, float, float, float] | None,
-) -> pa.Table:
-    """Reports in the window of every aircraft seen inside ``bbox``.
+@dataclass(frozen=True, repr=False)
+class JammingRun(JammingResult):
+    """A result and the files written from it (what :func:`jamming_analysis` returns)."""
 
-    The box selects aircraft, not reports: reports without a position (the
-    jamming signal itself) must stay with their aircraft.
-    """
-    if bbox is None:
-        return store.query(start=start_ns, end=end_ns)
-    inside = store.query(start=start_ns, end=end_ns, bbox=bbox, columns=["icao24"])
-    aircraft = pc.unique(inside["icao24"]).to_pylist()
-    if not aircraft:
-        return REPORT_SCHEMA.empty_table()
-    return store.query(start=start_ns, end=end_ns, icao24=aircraft)
+    written: tuple[dict[str, Any], ...] = ()
+
+
+def event_line(e: Event) -> str:
+    """One line for an event: id, kind, aircraft, time span, emitter."""
+    j, em = e.as_json(), e.emitter
+    where = ("emitter not located (too few aircraft entering the area)" if em is None else
+             f"emitter {em.lat:.3f}, {em.lon:.3f} +/- {em.error_km_95:.1f} km (95 %), "
+             f"range {em.range_km:.0f} km")  # fmt: skip
+    return f"  {e.id} {e.kind}: {len(e.aircraft)} aircraft, {j['start']} .. {j['end']}, {where}"
+
+
+def events_table(events: Sequence[Event]) -> pa.Table:
+    """One row per event; emitter columns are null where it was not located."""
+    ems = [e.emitter for e in events]
+
+    def emitter(attr: str) -> pa.Array:
+        return pa.array([None if m is None else getattr(m, attr) for m in ems], pa.float64())
+
+    return pa.table(
+        {
+            "id": pa.array([e.id for e in events], pa.string()),
+            "kind": pa.array([e.kind for e in events], pa.string()),
+            "start": tables.times([e.start_ns for e in events]),
+            "end": tables.times([e.end_ns for e in events]),
+            "n_aircraft": pa.array([len(e.aircraft) for e in events], pa.int32()),
+            "aircraft": pa.array([list(e.aircraft) for e in events], pa.list_(pa.string())),
+            "emitter_lat": emitter("lat"),
+            "emitter_lon": emitter("lon"),
+            "emitter_range_km": emitter("range_km"),
+            "emitter_error_km_95": emitter("error_km_95"),
+        }
+    )
+
+
+# -- steps -------------------------------------------------------------------------
+
+
+def check_jamming_parameters(
+    *, resolution: int, window: str, mode: str, outputs: Sequence[Path] = ()
+) -> None:
+    """Fail before any work on a parameter or output the job would reject later."""
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 0 <= resolution <= 15:
+        raise UsageError(f"bad H3 resolution {resolution!r}: want an integer 0-15")
+    if window not in WINDOWS:
+        raise UsageError(f"unknown map window {window!r} (use {', '.join(WINDOWS)})")
+    if mode not in DETECTORS:
+        raise UsageError(f"unknown GNSS quality mode {mode!r} (use {', '.join(DETECTORS)})")
+    for out in outputs:
+        suffix = Path(out).suffix.lower()
+        if suffix and not Path(out).is_dir() and suffix not in MAP_FORMATS:
+            raise UsageError(
+                f"{out}: cannot tell the map format from the extension "
+                f"(use {', '.join(MAP_FORMATS)}, or a directory)"
+            )
+
+
+def compute_jamming(
+    reports: pa.Table,
+    *,
+    resolution: int = 4,
+    window: str = "1d",
+    mode: str = "nacp",
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+    provenance: Provenance | None = None,
+    progress: Progress | None = None,
+) -> JammingResult:
+    """The jamming result of ``reports`` (canonical schema, already selected);
+    ``start_ns`` / ``end_ns`` are the window they were selected for (recorded
+    in the result; an open side is the data's first or last report)."""
+    check_jamming_parameters(resolution=resolution, window=window, mode=mode)
+    report = progress or no_progress
+    report("states", 0, 1)
+    states = gnss_state(reports, mode=mode)
+    meta = state_metadata(states)
+    report("states", 1, 1)
+    report("map", 0, 1)
+    cells = interference_map(states, resolution=resolution, window=window)
+    report("map", 1, 1)
+    report("events", 0, 1)
+    found = interference_events(states, reports)
+    report("events", 1, 1)
+    report("kinds", 0, 1)
+    spoofed = spoof_intervals(spoof_states(reports)) if found else []
+    events = event_kinds(found, spoofed)
+    report("kinds", 1, 1)
+    first, last = data_window(reports)
+    return JammingResult(
+        events=events,
+        map=cells,
+        reports=reports.num_rows,
+        aircraft=int(meta.get("aircraft", 0)),
+        unknown_aircraft=int(meta.get("aircraft_unknown_by_mode", {}).get(mode, 0)),
+        mode=mode,
+        resolution=resolution,
+        window=window,
+        start_ns=first if start_ns is None else start_ns,
+        end_ns=last if end_ns is None else end_ns,
+        provenance=provenance,
+        callsigns=callsigns_of(reports, (a for e in events for a in e.aircraft)),
+    )
+
+
+def event_kinds(events: Sequence[Event], spoofed: Sequence[SpoofInterval]) -> tuple[Event, ...]:
+    """``events`` with their kind: ``spoofing`` when more than
+    :data:`SPOOFED_SHARE` of an event's aircraft have a spoofed interval
+    overlapping one of their own stretches in the event, else ``jamming``.
+    New events; the given ones are not changed."""
+    by_aircraft: dict[str, list[SpoofInterval]] = {}
+    for iv in spoofed:
+        by_aircraft.setdefault(iv.icao24, []).append(iv)
+    out = []
+    for ev in events:
+        hit = {
+            s.icao24
+            for s in ev.intervals
+            if any(
+                iv.start_ns <= s.end_ns and iv.end_ns >= s.start_ns
+                for iv in by_aircraft.get(s.icao24, ())
+            )
+        }
+        share = len(hit) / len(set(ev.aircraft)) if ev.aircraft else 0.0
+        out.append(replace(ev, kind="spoofing" if share > SPOOFED_SHARE else "jamming"))
+    return tuple(out)
+
+
+def write_jamming_files(
+    result: JammingResult,
+    outputs: Sequence[Path] = (),
+    *,
+    events_out: Path | None = None,
+    provenance: Provenance | None = None,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Any], ...]:
+    """Write the map to each of ``outputs`` and the events to ``events_out``;
+    one dict per file written. ``provenance`` (default: the result's) is
+    recorded in every file; the PNG and HTML maps show the events (area,
+    emitter, kind) over the cells."""
+    from skywitness.report.cells import write_map
+    from skywitness.report.events import write_events
+
+    check_jamming_parameters(
+        resolution=result.resolution, window=result.window, mode=result.mode, outputs=outputs
+    )
+    report = progress or no_progress
+    made = provenance or result.provenance
+    span = None
+    if result.start_ns is not None and result.end_ns is not None:
+        span = (result.start_ns, result.end_ns)
+    layers: dict[str, Any] = {
+        "events": result.events,
+        "aircraft": result.aircraft,
+        "callsigns": result.callsigns,
+        "time_range": span,
+    }
+    total = len(outputs) + (events_out is not None)
+    written: list[dict[str, Any]] = []
+    report("write", 0, total)
+    for k, out in enumerate(outputs):
+        written.extend(write_map(result.map, out, provenance=made, **layers))
+        report("write", k + 1, total)
+    if events_out is not None:
+        written.append(write_events(result.events, events_out, provenance=made))
+        report("write", total, total)
+    return tuple(written)
 
 
 def jamming_analysis(
@@ -54,28 +348,27 @@ def jamming_analysis(
     *,
     start_ns: int | None = None,
     end_ns: int | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
+    bbox: BBox | None = None,
     resolution: int = 4,
     window: str = "1d",
     mode: str = "nacp",
     outputs: list[Path] | None = None,
     events_out: Path | None = None,
-) -> JammingResult:
+    provenance: Provenance | None = None,
+    progress: Progress | None = None,
+) -> JammingRun:
+    """Read the store's reports (:func:`~skywitness.jobs.reports.reports_for`),
+    compute (:func:`compute_jamming`) and write (:func:`write_jamming_files`)."""
+    outs = [Path(o) for o in outputs or []]
+    check_jamming_parameters(resolution=resolution, window=window, mode=mode, outputs=outs)
+    report = progress or no_progress
+    report("read", 0, 1)
     reports = reports_for(store, start_ns, end_ns, bbox)
-    states = gnss_state(reports, mode=mode)
-    meta = state_metadata(states)
-    cells = interference_map(states, resolution=resolution, window=window)
-    events = interference_events(states, reports)
-    result = JammingResult(
-        events=events,
-        cells=cells.num_rows,
-        reports=reports.num_rows,
-        aircraft=int(meta.get("aircraft", 0)),
-        unknown_aircraft=int(meta.get("aircraft_unknown_by_mode", {}).get(mode, 0)),
-        map=cells,
-    )
-    for out in outputs or []:
-        result.written.extend(write_map(cells, out))
-    if events_out is not None:
-        result.written.append(write_events(events, events_out))
-    return result
+    report("read", 1, 1)
+    result = compute_jamming(
+        reports, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
+        end_ns=end_ns, provenance=provenance, progress=progress,
+    )  # fmt: skip
+    written = write_jamming_files(result, outs, events_out=events_out, progress=progress)
+    values = {f.name: getattr(result, f.name) for f in fields(result)}
+    return JammingRun(**values, written=written)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -107,6 +107,10 @@ CIRCLE_VERTICES = 72
 NS = 1_000_000_000
 _KM_PER_DEG = EARTH_RADIUS_M / 1000 * np.pi / 180
 
+#: What caused an event: a jammer (GNSS lost) or a spoofer (GNSS captured;
+#: receivers' integrity drops too, so the quality detectors see its area).
+EventKind = Literal["jamming", "spoofing"]
+
 
 @dataclass
 class Event:
@@ -117,11 +121,15 @@ class Event:
     intervals: list[Interval] = field(repr=False)
     emitter: EmitterEstimate | None
     polygon: dict[str, Any]
+    #: Decided by the jamming job from the spoofing detectors
+    #: (:func:`skywitness.jobs.jamming.event_kinds`); quality alone cannot tell.
+    kind: EventKind = "jamming"
 
     def as_json(self) -> dict[str, Any]:
         e = self.emitter
         return {
             "id": self.id,
+            "kind": self.kind,
             "start": iso_utc(self.start_ns, "seconds"),
             "end": iso_utc(self.end_ns, "seconds"),
             "n_aircraft": len(self.aircraft),

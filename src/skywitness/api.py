@@ -1,0 +1,355 @@
+"""The notebook face: read files into a table, analyse a table or a store,
+get immutable results.
+
+    import skywitness
+
+    reports = skywitness.read("recordings/")                 # a pyarrow Table
+    jam = skywitness.jamming(reports, start="2024-04-12T14:00Z", end="2024-04-12T16:00Z")
+    jam                                                      # counts, window, one line per event
+    jam.to_pandas("events"), jam.to_geojson("cells")
+    jam.write("map.html", events="events.geojson")
+    spoof = skywitness.spoofing("skywitness-data")           # a store directory
+
+Times are ISO-8601 text, ``datetime`` or ``numpy.datetime64`` (one parser
+with the CLI, :func:`skywitness.model.time.parse_window`). The analyses run
+the same jobs as the CLI (:mod:`skywitness.jobs`). See ``docs/api.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+
+from skywitness.errors import InputError, StoreError, UsageError
+from skywitness.io.base import Issue
+from skywitness.jobs.jamming import JammingResult, check_jamming_parameters, compute_jamming
+from skywitness.jobs.reports import BBox, reports_for, select_reports
+from skywitness.jobs.spoofing import SpoofingResult, compute_spoofing
+from skywitness.model.schema import REPORT_SCHEMA
+from skywitness.model.time import parse_time, parse_window
+from skywitness.progress import Progress
+from skywitness.report.provenance import Provenance
+from skywitness.store import Store
+
+__all__ = [
+    "JammingResult",
+    "ReadWarning",
+    "SpoofingResult",
+    "jamming",
+    "query",
+    "read",
+    "spoofing",
+]
+
+#: Reasons a :class:`ReadWarning` quotes word for word (the count covers all).
+QUOTED_REASONS = 5
+
+PathLike = str | os.PathLike[str]
+#: What the analyses take: reports in the canonical schema as a pyarrow Table
+#: or a pandas DataFrame, a :class:`~skywitness.store.Store`, or a store directory.
+Source = Any
+
+
+class ReadWarning(UserWarning):
+    """What :func:`read` left out or assumed, in one warning per call.
+
+    ``files``: files left out (``errors="skip"``), as
+    :class:`~skywitness.io.base.Issue` (file, record, reason);
+    ``records``: how many records the readers and the validator rejected;
+    ``reasons``: the first of those rejections; ``notes``: facts about the read
+    that are not rejections (an assumed clock, positions left out of kept rows).
+    Catch it with ``warnings.catch_warnings(record=True)`` to read the counts.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        files: tuple[Issue, ...] = (),
+        records: int = 0,
+        reasons: tuple[Issue, ...] = (),
+        notes: tuple[Issue, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.files = files
+        self.records = records
+        self.reasons = reasons
+        self.notes = notes
+
+
+def read(
+    paths: PathLike | Iterable[PathLike],
+    *,
+    format: str | None = None,
+    reference: tuple[float, float] | None = None,
+    start_time: Any = None,
+    errors: Literal["skip", "raise"] = "skip",
+) -> pa.Table:
+    """Reports of files and directories (read recursively) as one table in the
+    canonical schema (:data:`~skywitness.model.schema.REPORT_SCHEMA`), in file order.
+
+    ``format`` forces a reader (see ``skywitness formats``; detected per file
+    otherwise); ``reference`` is the receiver's (lat, lon) for raw Mode S
+    surface positions; ``start_time`` the absolute start of files with a
+    relative clock (Beast), as ISO-8601 text or a datetime.
+
+    ``errors``: what to do with a file that cannot be read and with records
+    the readers or the validator reject (corrupt frames, impossible values).
+    ``"skip"`` (the default, as ``skywitness ingest`` does) leaves them out and
+    says how many in one :class:`ReadWarning`; when no file at all could be
+    read, the first file's error is raised. ``"raise"`` raises
+    :class:`~skywitness.errors.InputError` (file, record, reason) at the first
+    one. A path that does not exist is always an error.
+    """
+    if errors not in ("skip", "raise"):
+        raise UsageError(f"bad errors={errors!r}: use 'skip' or 'raise'")
+    from skywitness.io import expand, open_file, registry
+
+    given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not given:
+        raise UsageError("read() needs at least one file or directory")
+    if format is not None:
+        registry.get(format)  # an unknown name fails once, before any file
+    ref = _reference(reference)
+    start_ns = parse_time(start_time, what="start_time")
+    files = expand(given)
+    for f in files:
+        if not f.exists():
+            raise InputError(str(f), "no such file or directory")
+    batches: list[pa.RecordBatch] = []
+    failed: list[InputError] = []
+    records = 0
+    reasons: list[Issue] = []
+    notes: list[Issue] = []
+    for f in files:
+        try:
+            fr = open_file(f, format=format, reference=ref, start_time_ns=start_ns)
+            got = list(fr)
+        except InputError as exc:
+            if errors == "raise":
+                raise
+            failed.append(exc)
+            continue
+        notes.extend(fr.ctx.notes)
+        if fr.ctx.skipped and errors == "raise":
+            first = fr.ctx.issues[0] if fr.ctx.issues else Issue(str(f), None, "record rejected")
+            raise InputError(
+                first.file,
+                f"{first.reason} ({fr.ctx.skipped} records rejected in this file; "
+                "read(..., errors='skip') leaves them out)",
+                first.record,
+            )
+        records += fr.ctx.skipped
+        reasons.extend(fr.ctx.issues[: max(0, QUOTED_REASONS - len(reasons))])
+        batches.extend(got)
+    if failed and len(failed) == len(files):
+        first_error = failed[0]
+        if len(failed) > 1:
+            raise InputError(
+                first_error.file,
+                f"{first_error.reason} (and {len(failed) - 1} other files: none could be read)",
+                first_error.record,
+            )
+        raise first_error
+    if failed or records or notes:
+        _warn_read(tuple(Issue(e.file, e.record, e.reason) for e in failed), records,
+                   tuple(reasons), tuple(notes), len(files))  # fmt: skip
+    return pa.Table.from_batches(batches, schema=REPORT_SCHEMA)
+
+
+def _warn_read(
+    files: tuple[Issue, ...],
+    records: int,
+    reasons: tuple[Issue, ...],
+    notes: tuple[Issue, ...],
+    total: int,
+) -> None:
+    said = []
+    if files:
+        said.append(f"{len(files)} of {total} files left out (first: {files[0].one_line()})")
+    if records:
+        said.append(f"{records} records rejected (first: {reasons[0].one_line()})")
+    said.extend(f"note: {n.one_line()}" for n in notes[:QUOTED_REASONS])
+    warning = ReadWarning(
+        "skywitness.read: " + "; ".join(said),
+        files=files, records=records, reasons=reasons, notes=notes,
+    )  # fmt: skip
+    warnings.warn(warning, stacklevel=3)
+
+
+def query(
+    store: Store | PathLike,
+    *,
+    start: Any = None,
+    end: Any = None,
+    bbox: BBox | None = None,
+    icao24: str | Iterable[str] | None = None,
+    columns: list[str] | None = None,
+) -> pa.Table:
+    """Reports of a store (a :class:`~skywitness.store.Store` or its directory) in
+    ``[start, end)`` (ISO-8601 text, datetime or numpy.datetime64), with a
+    position inside ``bbox`` (W, S, E, N degrees), of the given aircraft."""
+    start_ns, end_ns = parse_window(start, end)
+    return _store(store).query(
+        start=start_ns, end=end_ns, bbox=_bbox(bbox), icao24=icao24, columns=columns
+    )
+
+
+def jamming(
+    source: Source,
+    *,
+    start: Any = None,
+    end: Any = None,
+    bbox: BBox | None = None,
+    resolution: int = 4,
+    window: str = "1d",
+    mode: str = "nacp",
+    progress: Progress | None = None,
+) -> JammingResult:
+    """GNSS interference: per-cell map, events with their emitter and kind.
+
+    ``source``: reports as a pyarrow Table or pandas DataFrame in the canonical
+    schema (what :func:`read` and :func:`query` return), a Store or a store
+    directory. ``start`` / ``end``: the window (ISO-8601 text, datetime,
+    numpy.datetime64); ``bbox``: (W, S, E, N) degrees, selecting the aircraft
+    seen inside it (with all their reports in the window); ``resolution``: H3
+    resolution of the map; ``window``: ``"1h"`` or ``"1d"`` map windows;
+    ``mode``: ``"nacp"`` or ``"nic"`` quality field. ``progress(stage, done,
+    total)`` is called at each stage.
+    """
+    start_ns, end_ns = parse_window(start, end)
+    box = _bbox(bbox)
+    check_jamming_parameters(resolution=resolution, window=window, mode=mode)
+    reports, described, inputs = _reports(source, start_ns, end_ns, box, progress)
+    call = _call("jamming", described, start=start, end=end, bbox=bbox,
+                 resolution=resolution, window=window, mode=mode)  # fmt: skip
+    return compute_jamming(
+        reports, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
+        end_ns=end_ns, provenance=Provenance(call, inputs, start_ns, end_ns), progress=progress,
+    )  # fmt: skip
+
+
+def spoofing(
+    source: Source,
+    *,
+    start: Any = None,
+    end: Any = None,
+    bbox: BBox | None = None,
+    progress: Progress | None = None,
+) -> SpoofingResult:
+    """GNSS spoofing: spoofed intervals, spoofed places with the spoofer's
+    area, estimated true paths. ``source``, ``start``, ``end``, ``bbox`` and
+    ``progress`` as for :func:`jamming` (the box selects aircraft seen inside
+    it at a true or a false position)."""
+    start_ns, end_ns = parse_window(start, end)
+    box = _bbox(bbox)
+    reports, described, inputs = _reports(source, start_ns, end_ns, box, progress)
+    call = _call("spoofing", described, start=start, end=end, bbox=bbox)
+    return compute_spoofing(
+        reports, start_ns=start_ns, end_ns=end_ns,
+        provenance=Provenance(call, inputs, start_ns, end_ns), progress=progress,
+    )  # fmt: skip
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _reports(
+    source: Source,
+    start_ns: int | None,
+    end_ns: int | None,
+    bbox: BBox | None,
+    progress: Progress | None,
+) -> tuple[pa.Table, str, tuple[str, ...]]:
+    """The selected reports of ``source``, how to name it in a call, its inputs."""
+    if progress is not None:
+        progress("read", 0, 1)
+    inputs: tuple[str, ...] = ()
+    if isinstance(source, pa.Table):
+        reports = select_reports(source, start_ns, end_ns, bbox)
+        described = f"<table of {source.num_rows:,} reports>"
+    elif _is_dataframe(source):
+        try:
+            table = pa.Table.from_pandas(source, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise UsageError(f"the DataFrame cannot be read as reports: {exc}") from None
+        reports = select_reports(table, start_ns, end_ns, bbox)
+        described = f"<DataFrame of {len(source):,} reports>"
+    elif isinstance(source, Store | str | os.PathLike):
+        store = _store(source)
+        reports = reports_for(store, start_ns, end_ns, bbox)
+        root = str(store.root.resolve())
+        described, inputs = repr(root), (root,)
+    else:
+        raise UsageError(
+            f"cannot analyse a {type(source).__name__}: give reports (a pyarrow Table or "
+            "pandas DataFrame from skywitness.read or skywitness.query), a Store or a store "
+            "directory"
+        )
+    if progress is not None:
+        progress("read", 1, 1)
+    return reports, described, inputs
+
+
+def _is_dataframe(value: Any) -> bool:
+    pandas = sys.modules.get("pandas")  # a DataFrame exists only once pandas is imported
+    return pandas is not None and isinstance(value, pandas.DataFrame)
+
+
+def _store(store: Store | PathLike) -> Store:
+    if isinstance(store, Store):
+        return store
+    if not isinstance(store, str | os.PathLike):
+        raise UsageError(f"not a store: {store!r} (give a Store or a store directory)")
+    try:
+        return Store(store, create=False)
+    except StoreError as exc:
+        hint = ""
+        if Path(store).exists():
+            hint = (
+                "; to analyse files without a store, read them first: "
+                "skywitness.jamming(skywitness.read(path))"
+            )
+        raise StoreError(f"{exc}{hint}") from None
+
+
+def _bbox(bbox: Any) -> BBox | None:
+    if bbox is None:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        raise UsageError(f"bad bbox {bbox!r}: want (west, south, east, north) in degrees") from None
+    if not all(math.isfinite(v) for v in (west, south, east, north)) or not (
+        -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90
+    ):
+        raise UsageError(
+            f"bbox {bbox!r} out of range: want (west, south, east, north) in degrees, "
+            "south <= north"
+        )
+    return west, south, east, north
+
+
+def _reference(reference: Any) -> tuple[float, float] | None:
+    if reference is None:
+        return None
+    try:
+        lat, lon = (float(v) for v in reference)
+    except (TypeError, ValueError):
+        raise UsageError(f"bad reference {reference!r}: want (lat, lon) in degrees") from None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise UsageError(f"reference {reference!r} out of range: want (lat, lon) in degrees")
+    return lat, lon
+
+
+def _call(name: str, source: str, **given: Any) -> str:
+    """The call as a person would type it (for the outputs' provenance)."""
+    args = [source, *(f"{k}={v!r}" for k, v in given.items() if v is not None)]
+    return f"skywitness.{name}({', '.join(args)})"
