@@ -1,37 +1,60 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-# Each creates .venv on first use and installs everything from this repository.
+# Both use one .venv, created on first use; each installs what it needs from
+# this repository, once (a stamp file per set), so either can come first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The demo: the package and its plotting extra (PNG maps), nothing else.
+DEMO_STAMP := $(VENV)/.installed-demo
+# The tests: the test extra, plotting and pandas (the PNG and DataFrame tests
+# run rather than skip), and the real recordings.
+TEST_STAMP := $(VENV)/.installed-test
+# Lint: ruff and mypy, checking against the packages the tests install.
+LINT_STAMP := $(VENV)/.installed-lint
 # Real recordings used by the tests (read as files, never imported).
 TRAFFIC := traffic==2.13
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test test-slow lint bench fuzz clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lint,plot]"
-	$(BIN)/python -m pip install --quiet --no-deps $(TRAFFIC)
-	touch $(STAMP)
 
-demo: $(STAMP)
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[plot]"
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,plot,pandas]"
+	$(BIN)/python -m pip install --quiet --no-deps $(TRAFFIC)
+	touch $@
+
+$(LINT_STAMP): pyproject.toml $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,plot,pandas,lint]"
+	touch $@
+
+demo: $(DEMO_STAMP)
 	$(BIN)/skywitness demo
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# The suite without the tests marked slow (end-to-end runs of whole scenarios);
+# `make test-slow` runs those, and CI (.ci/run) runs both.
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
-lint: $(STAMP)
+test-slow: $(TEST_STAMP)
+	$(BIN)/python -m pytest -m slow
+
+lint: $(LINT_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/ingest.py
 
-fuzz: $(STAMP)
+fuzz: $(TEST_STAMP)
 	$(BIN)/python bench/fuzz.py
 
 clean:
-	rm -rf $(VENV) skywitness-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) skywitness-data skywitness-data-sample skywitness-data-out \
+		.pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pytest
@@ -15,23 +16,23 @@ import pytest
 from skywitness.cli import main
 from skywitness.gnss.jamming.events import interference_events
 from skywitness.gnss.jamming.state import gnss_state
-from skywitness.io import expand, read_table
-from skywitness.sim import simulate
+from skywitness.io import read_table
 from skywitness.sim.score import emitter_scores, minute_scores
+
+if TYPE_CHECKING:
+    from conftest import Simulations
 
 F1_TARGET = 0.98  # issue 3: per aircraft-minute F1 of the affected state
 EMITTER_P95_TARGET_KM = 10.0  # issue 3: 95th percentile of the emitter error
 
 
-def _snapshots(out: Path) -> pa.Table:
-    return pa.concat_tables([read_table(p) for p in expand([out / "readsb-hist"])])
-
-
 @pytest.fixture(scope="module")
-def jamming(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pa.Table, dict]:
-    out = tmp_path_factory.mktemp("jamming") / "sim"
-    simulate("jamming", out, seed=3)
-    return out, _snapshots(out), json.loads((out / "truth.json").read_text())
+def jamming(simulation: Simulations) -> tuple[Path, pa.Table, dict]:
+    return (
+        simulation("jamming", 3),
+        simulation.reports("jamming", 3),
+        simulation.truth("jamming", 3),
+    )
 
 
 def _f1(c: dict[str, int]) -> float:
@@ -63,10 +64,10 @@ def test_one_event_per_emitter_located(jamming: tuple[Path, pa.Table, dict]) -> 
     assert row["error_km"] <= EMITTER_P95_TARGET_KM, row
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_clean_scenario_has_no_event(tmp_path: Path, seed: int) -> None:
-    simulate("clean", tmp_path / "sim", seed=seed)
-    reports = _snapshots(tmp_path / "sim")
+# A second seed of the full clean scenario in the slow run; one is enough every time.
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow)])
+def test_clean_scenario_has_no_event(simulation: Simulations, seed: int) -> None:
+    reports = simulation.reports("clean", seed)
     assert interference_events(gnss_state(reports), reports) == []
 
 
@@ -102,7 +103,17 @@ def test_cli_simulate_ingest_jamming(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert set(result) == {"events", "cells"} and result["cells"] > 0
     assert result["events"], "the sparse scenario's jammer is found"
     for ev in result["events"]:
-        assert set(ev) == {"id", "start", "end", "n_aircraft", "aircraft", "emitter", "polygon"}
+        assert set(ev) == {
+            "id",
+            "kind",
+            "start",
+            "end",
+            "n_aircraft",
+            "aircraft",
+            "emitter",
+            "polygon",
+        }
+        assert ev["kind"] == "jamming"  # the sparse scenario has a jammer and no spoofer
         assert ev["start"].endswith("Z") and ev["end"] > ev["start"]
         assert ev["n_aircraft"] == len(ev["aircraft"]) >= 2
         ring = ev["polygon"]["coordinates"][0]
@@ -115,10 +126,9 @@ def test_cli_simulate_ingest_jamming(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_jamming_bbox_keeps_positionless_reports(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    simulation: Simulations, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sim, store = tmp_path / "sim", tmp_path / "store"
-    simulate("sparse", sim, seed=1)
+    sim, store = simulation("sparse", 1), tmp_path / "store"
     main(["ingest", str(sim / "readsb-hist"), "--store", str(store)])
     capsys.readouterr()
     truth = json.loads((sim / "truth.json").read_text())
@@ -131,6 +141,7 @@ def test_jamming_bbox_keeps_positionless_reports(
     assert json.loads(capsys.readouterr().out) == {"events": [], "cells": 0}
 
 
+@pytest.mark.slow  # two full scenarios simulated, ingested and analysed, twice
 def test_demo_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = tmp_path / "skywitness-data"
     assert main(["demo", "--store", str(store)]) == 0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -28,6 +29,10 @@ from skywitness.sim import jammer, scenario_names, simulate
 from skywitness.sim.performance import TYPES
 from skywitness.sim.scenario import load
 
+if TYPE_CHECKING:
+    from conftest import Simulations
+
+SEED = 7
 #: Small sizes: every scenario simulates in a second or two. global-day runs
 #: without snapshots (17,280 files a day); jamming is big enough for the
 #: line-of-sight check to have aircraft at every altitude.
@@ -52,13 +57,11 @@ RATE_ROUNDING_FPM = 64.0
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = {}
-    for name, (size, snapshots) in SIZES.items():
-        path = tmp_path_factory.mktemp(name)
-        simulate(name, path, seed=7, size=size, snapshots=snapshots)
-        out[name] = path
-    return out
+def runs(simulation: Simulations) -> dict[str, Path]:
+    return {
+        name: simulation(name, SEED, size=size, snapshots=snapshots)
+        for name, (size, snapshots) in SIZES.items()
+    }
 
 
 _READS: dict[Path, tuple[pa.Table, set[str], int]] = {}
@@ -200,6 +203,61 @@ def _sim(folder: Path, seed: int) -> Path:
 def test_refuses_to_overwrite(runs: dict[str, Path]) -> None:
     with pytest.raises(UsageError, match="already exists"):
         simulate("sparse", runs["sparse"])
+
+
+def test_progress_by_stage_changes_nothing(runs: dict[str, Path], tmp_path: Path) -> None:
+    """Every aircraft, then the snapshot files, counted up to their totals; same bytes."""
+    calls: list[tuple[str, int, int | None]] = []
+    size, snapshots = SIZES["sparse"]
+    summary = simulate(
+        "sparse", tmp_path / "sim", seed=SEED, size=size, snapshots=snapshots,
+        progress=lambda stage, done, total: calls.append((stage, done, total)),
+    )  # fmt: skip
+    stages = [c[0] for c in calls]
+    first_snapshot = stages.index("snapshots")
+    assert set(stages[:first_snapshot]) == {"aircraft"}
+    assert set(stages[first_snapshot:]) == {"snapshots"}
+    aircraft = [c for c in calls if c[0] == "aircraft"]
+    n = aircraft[0][2]
+    assert n is not None and n >= summary["aircraft"] > 0
+    assert aircraft == [("aircraft", done, n) for done in range(n + 1)]
+    written = [c for c in calls if c[0] == "snapshots"]
+    total = summary["snapshot_files"]
+    assert written[0] == ("snapshots", 0, total) and written[-1] == ("snapshots", total, total)
+    assert [c[1] for c in written] == sorted({c[1] for c in written})
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in expand([folder])}
+
+    assert files(tmp_path / "sim") == files(runs["sparse"])
+
+
+def test_no_import_cycle_in_the_simulator() -> None:
+    """The simulator's modules import each other in one direction only (type-checking
+    imports included): the scenario's dataclasses live in skywitness.sim.model."""
+    import skywitness.sim
+
+    package = Path(skywitness.sim.__file__).parent
+    imports: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        found = imports.setdefault(path.stem, set())
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module == "skywitness.sim":
+                found.update(a.name for a in node.names)  # from skywitness.sim import jammer
+            elif module is not None and module.startswith("skywitness.sim."):
+                found.add(module.split(".")[2])
+    assert imports["model"] == set()
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in imports.get(start, set()) - seen:
+            seen.add(nxt)
+            if nxt == goal or reaches(nxt, goal, seen):
+                return True
+        return False
+
+    cycles = sorted(m for m in imports if m != "__init__" and reaches(m, m, set()))
+    assert cycles == []
 
 
 # -- physics on the read-back reports ------------------------------------------------------

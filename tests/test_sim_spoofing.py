@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +26,9 @@ from skywitness.model.geo import distance_m
 from skywitness.model.schema import REPORT_SCHEMA
 from skywitness.sim import scenario_names, simulate, spoofer
 from skywitness.sim.scenario import load
+
+if TYPE_CHECKING:
+    from conftest import Simulations
 
 SEED = 7
 #: Small sizes: each scenario simulates in one to two seconds and reads back in two or three.
@@ -77,14 +80,13 @@ def _read(folder: Path) -> tuple[pa.Table, int]:
 class Run:
     """One simulated scenario, its reports, and the same reports without its spoofers."""
 
-    def __init__(self, name: str, root: Path) -> None:
+    def __init__(self, name: str, root: Path, simulation: Simulations) -> None:
         self.name = name
-        self.out = root / "sim"
-        self.summary = simulate(name, self.out, seed=SEED, size=SIZES[name])
+        self.out = simulation(name, SEED, size=SIZES[name])
+        self.summary = simulation.summary(name, SEED, size=SIZES[name])
         self.truth: dict[str, Any] = json.loads((self.out / "truth.json").read_text())
         self.table, self.skipped = _read(self.out)
-        base = root / "base"
-        simulate(_without_spoofers(name, root), base, seed=SEED, size=SIZES[name])
+        base = simulation(_without_spoofers(name, root), SEED, size=SIZES[name])
         self.base_truth: dict[str, Any] = json.loads((base / "truth.json").read_text())
         base_table, _ = _read(base)
         self.cols = _columns(self.table)
@@ -156,8 +158,8 @@ def _in_affected(truth: dict[str, Any], c: dict[str, np.ndarray], kind: str | No
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    return {name: Run(name, tmp_path_factory.mktemp(name)) for name in SIZES}
+def runs(simulation: Simulations, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    return {name: Run(name, tmp_path_factory.mktemp(name), simulation) for name in SIZES}
 
 
 # -- scenarios -------------------------------------------------------------------------

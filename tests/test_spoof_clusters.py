@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -16,10 +16,12 @@ from skywitness.gnss.spoofing.places import (
     at_places,
     spoof_clusters,
 )
-from skywitness.io import expand, read_table
+from skywitness.io import read_table
 from skywitness.model.geo import destination, distance_m
-from skywitness.sim.run import simulate
 from skywitness.sim.score import cluster_scores
+
+if TYPE_CHECKING:
+    from conftest import Simulations
 
 T0 = 1_700_000_000 * 10**9
 S = 10**9
@@ -119,16 +121,17 @@ def test_empty_and_unflagged() -> None:
 
 
 @pytest.fixture(scope="module")
-def simulated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[pa.Table, dict[str, object]]]:  # fmt: skip
+def simulated(simulation: Simulations) -> dict[str, tuple[pa.Table, dict[str, object]]]:
     out = {}
-    for scenario, seed in (("spoofing", 5), ("spoofing-circle", 5)):
-        d = tmp_path_factory.mktemp(scenario)
-        simulate(scenario, d, seed=seed)
-        reports = pa.concat_tables([read_table(p) for p in expand([d / "readsb-hist"])])
-        out[scenario] = (spoof_states(reports), json.loads((d / "truth.json").read_text()))
+    for name, seed in (("spoofing", 5), ("spoofing-circle", 5)):
+        reports = simulation.reports(name, seed)
+        out[name] = (spoof_states(reports), simulation.truth(name, seed))
     return out
 
 
+# Two full scenarios simulated and read; tests/test_spoofing_cli.py checks the
+# attractor on a simulated scenario in the everyday run.
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["spoofing", "spoofing-circle"])
 def test_simulated_attractor_and_area(
     simulated: dict[str, tuple[pa.Table, dict[str, object]]], scenario: str

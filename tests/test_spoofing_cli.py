@@ -5,22 +5,26 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 import pytest
 
 from skywitness.cli import main
 from skywitness.model.geo import distance_m
-from skywitness.sim.run import simulate
+
+if TYPE_CHECKING:
+    from conftest import Simulations
 
 
 @pytest.fixture(scope="module")
-def spoofed_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
-    d = tmp_path_factory.mktemp("spoofing")
-    simulate("spoofing", d / "sample", seed=3)
-    store = d / "store"
-    assert main(["ingest", "--store", str(store), str(d / "sample" / "readsb-hist")]) == 0
-    return store, json.loads((d / "sample" / "truth.json").read_text())
+def spoofed_store(
+    simulation: Simulations, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, object]]:
+    sample = simulation("spoofing", 3)
+    store = tmp_path_factory.mktemp("spoofing") / "store"
+    assert main(["ingest", "--store", str(store), str(sample / "readsb-hist")]) == 0
+    return store, simulation.truth("spoofing", 3)
 
 
 def test_json_shape_and_truth(
@@ -94,7 +98,7 @@ def test_unknown_output_type_is_a_usage_error(
     store, _ = spoofed_store
     assert main(["spoofing", "--store", str(store), "--out", str(tmp_path / "x.docx")]) == 2
     err = capsys.readouterr().err
-    assert "x.docx" in err and "unknown output type" in err
+    assert "x.docx" in err and "cannot tell the format from the extension" in err
 
 
 def test_real_spoofed_flight_end_to_end(

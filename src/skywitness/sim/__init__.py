@@ -9,7 +9,10 @@ a TOML file); see :mod:`skywitness.sim.run`. Imports are deferred so that
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from skywitness.progress import Progress
 
 
 def scenario_names() -> list[str]:
@@ -20,12 +23,22 @@ def scenario_names() -> list[str]:
 
 
 def simulate(
-    scenario: str | Path, out: Path, *, seed: int = 0, size: float = 1.0, snapshots: bool = True
+    scenario: str | Path,
+    out: Path,
+    *,
+    seed: int = 0,
+    size: float = 1.0,
+    snapshots: bool = True,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Simulate ``scenario`` into ``out``; see :func:`skywitness.sim.run.simulate`."""
+    """Simulate ``scenario`` into ``out``; see :func:`skywitness.sim.run.simulate`.
+
+    ``progress(stage, done, total)`` is told of the aircraft simulated and the
+    snapshot files written (see :mod:`skywitness.progress`).
+    """
     from skywitness.sim.run import simulate as run
 
-    return run(scenario, out, seed=seed, size=size, snapshots=snapshots)
+    return run(scenario, out, seed=seed, size=size, snapshots=snapshots, progress=progress)
 
 
 __all__ = ["scenario_names", "simulate"]

@@ -43,6 +43,7 @@ from skywitness.model.atmosphere import (
 )
 from skywitness.model.geo import bearing_deg, destination, distance_m
 from skywitness.model.units import KT_PER_MPS, M_PER_FT, MPS_PER_KT
+from skywitness.sim.model import Airport
 from skywitness.sim.performance import (
     BAND_FL100_FT,
     BAND_FL150_FT,
@@ -51,7 +52,6 @@ from skywitness.sim.performance import (
     SPEED_LIMIT_BELOW_FL100_KT,
     Performance,
 )
-from skywitness.sim.scenario import Airport
 
 Float = NDArray[np.float64]
 

@@ -33,15 +33,12 @@ with a small jitter per episode. See the constants for the reasoning.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from skywitness.model.geo import distance_m
-
-if TYPE_CHECKING:
-    from skywitness.sim.scenario import Emitter
+from skywitness.sim.model import Emitter
 
 Float = NDArray[np.float64]
 

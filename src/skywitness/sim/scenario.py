@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -29,6 +28,16 @@ from typing import Any, TypeVar
 from skywitness.errors import UsageError
 from skywitness.sim import spoofer as spoofing
 from skywitness.sim.jammer import DEFAULT_FRINGE_DB, effective_range_km, fringe_width_km
+from skywitness.sim.model import (
+    Airport,
+    CoverageHole,
+    Emitter,
+    Nuisance,
+    Scenario,
+    Spoofer,
+    Traffic,
+    Weather,
+)
 from skywitness.sim.performance import TYPES
 
 #: Snapshots are written every 5 s on the UTC clock (ADS-B Exchange
@@ -40,129 +49,6 @@ MAX_DURATION_S = 2 * 86_400
 MAX_AIRCRAFT = 100_000
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Airport:
-    icao: str
-    lat: float
-    lon: float
-    elevation_ft: float
-    #: Relative traffic weight when choosing destinations.
-    weight: float = 1.0
-
-
-@dataclass(frozen=True)
-class Emitter:
-    """A ground emitter that denies GNSS to aircraft within range and line of sight."""
-
-    id: str
-    lat: float
-    lon: float
-    #: Antenna height above the ground, m (the ground taken at sea level).
-    height_m: float
-    #: Ground distance within which aircraft lose GNSS (power-limited), km.
-    range_km: float
-    #: Width of the band beyond ``range_km`` where accuracy degrades, km.
-    fringe_km: float
-    #: Transmit power (W) when the file gave one; ``range_km`` is derived from it.
-    power_w: float | None
-    #: Active windows, unix seconds, half-open [start, end).
-    active: tuple[tuple[int, int], ...]
-
-
-@dataclass(frozen=True)
-class Spoofer:
-    """A ground emitter whose signals capture receivers and make them report false
-    positions (see :mod:`skywitness.sim.spoofer`)."""
-
-    id: str
-    lat: float
-    lon: float
-    #: Antenna height above the ground, m (the ground taken at sea level).
-    height_m: float
-    #: Ground distance within which receivers are captured (power-limited), km.
-    range_km: float
-    #: Transmit power (W) when the file gave one; ``range_km`` is derived from it.
-    power_w: float | None
-    #: Active windows, unix seconds, half-open [start, end).
-    active: tuple[tuple[int, int], ...]
-    #: "attractor": false positions near (target_lat, target_lon); "circle":
-    #: on a circle of ``radius_km`` around it.
-    pattern: str
-    target_lat: float
-    target_lon: float
-    radius_km: float
-    #: Geometric altitude of the false positions, ft.
-    alt_ft: float
-    #: Radius of the false positions' wander, km.
-    spread_km: float
-    #: Share of captured aircraft that keep healthy NIC/NACp, and of those that freeze first.
-    trusted_share: float
-    freeze_share: float
-    #: Ranges (s) of the frozen phase, the onset delay and the recovery delay.
-    freeze_s: tuple[float, float]
-    onset_s: tuple[float, float]
-    recovery_s: tuple[float, float]
-
-
-@dataclass(frozen=True)
-class CoverageHole:
-    """Where receivers do not hear aircraft below ``below_ft`` (terrain, no stations)."""
-
-    lat: float
-    lon: float
-    radius_km: float
-    below_ft: float
-
-
-@dataclass(frozen=True)
-class Traffic:
-    aircraft: int  # fleet size at size 1
-    airports: tuple[Airport, ...]
-    types: tuple[tuple[str, float], ...]  # ICAO type, share
-    airlines: tuple[str, ...]  # ICAO airline designators for callsigns
-    min_route_km: float
-    max_route_km: float
-    #: First departure of each aircraft, minutes relative to the start.
-    first_departure_min: tuple[float, float]
-    turnaround_min: tuple[float, float]
-
-
-@dataclass(frozen=True)
-class Weather:
-    wind_from_deg: float
-    wind_kt: float
-    #: Bound on |geometric - barometric altitude|, ft.
-    geom_offset_max_ft: float
-
-
-@dataclass(frozen=True)
-class Nuisance:
-    mlat_share: float  # aircraft seen by multilateration only (no quality fields)
-    adsb_v0_share: float  # ADS-B version 0 (no NIC/NACp fields)
-    faulty_nac_p_aircraft: int  # at size 1: transponders stuck at a low NACp
-    dropouts_per_hour: float  # per aircraft: no message at all for a while
-    dropout_s: tuple[float, float]
-    coverage_holes: tuple[CoverageHole, ...]
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    description: str
-    source: str  # the file it was read from
-    start_s: int  # unix seconds
-    duration_s: int
-    traffic: Traffic
-    weather: Weather
-    emitters: tuple[Emitter, ...]
-    nuisance: Nuisance
-    spoofers: tuple[Spoofer, ...] = ()
-
-    @property
-    def end_s(self) -> int:
-        return self.start_s + self.duration_s
 
 
 # -- finding scenario files ---------------------------------------------------------
@@ -584,3 +470,18 @@ def _nuisance(n: _Keys) -> Nuisance:
         dropout_s=n.pair("dropout_s", [5.0, 60.0], lo=1),
         coverage_holes=tuple(holes),
     )
+
+
+__all__ = [
+    "Airport",
+    "CoverageHole",
+    "Emitter",
+    "Nuisance",
+    "Scenario",
+    "Spoofer",
+    "Traffic",
+    "Weather",
+    "load",
+    "resolve",
+    "scenario_names",
+]

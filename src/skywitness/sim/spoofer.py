@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -59,10 +58,8 @@ from numpy.typing import NDArray
 from skywitness.model.geo import destination, distance_m
 from skywitness.model.units import KT_PER_MPS
 from skywitness.sim import jammer
-
-if TYPE_CHECKING:
-    from skywitness.sim.flight import Trajectory
-    from skywitness.sim.scenario import Spoofer
+from skywitness.sim.flight import Trajectory
+from skywitness.sim.model import Spoofer
 
 Float = NDArray[np.float64]
 
