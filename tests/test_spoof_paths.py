@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,12 +25,13 @@ from skywitness.gnss.spoofing.paths import (
     path_feature,
     true_airspeed_kt,
 )
-from skywitness.io import expand, read_table
 from skywitness.model.atmosphere import cas_to_tas_kt, mach_to_tas_kt
 from skywitness.model.geo import destination, distance_m
 from skywitness.model.units import MPS_PER_KT, NS_PER_S
-from skywitness.sim import simulate
 from skywitness.sim.score_paths import path_errors
+
+if TYPE_CHECKING:
+    from conftest import Simulations
 
 T0 = 1_716_200_000  # 2024-05-20T10:13:20Z
 #: Report spacing of the synthetic flights, s (readsb-hist snapshots).
@@ -402,13 +402,11 @@ def test_path_errors_scores_matched_and_unmatched_intervals() -> None:
 # -- a simulated scenario ----------------------------------------------------------------
 
 
-def test_simulated_spoofing_paths(tmp_path: Path) -> None:
-    out = tmp_path / "sim"
-    simulate("spoofing", out, seed=3, size=0.4)
-    table = pa.concat_tables([read_table(p) for p in expand([out / "readsb-hist"])])
+def test_simulated_spoofing_paths(simulation: Simulations) -> None:
+    table = simulation.reports("spoofing", 3, size=0.4)
     states = spoof_states(table)
     paths = estimate_true_paths(table, states)
-    rows = path_errors(paths, json.loads((out / "truth.json").read_text()))
+    rows = path_errors(paths, simulation.truth("spoofing", 3, size=0.4))
     matched = [r for r in rows if r["matched"]]
     assert len(matched) == len(rows) > 0
     air = [r for r in matched if r["method"] == AIR_DATA]

@@ -31,6 +31,7 @@ boundary to fit: the estimate is None and the event says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -108,6 +109,10 @@ class Observations:
 
 @dataclass(frozen=True)
 class EmitterEstimate:
+    """Where an emitter is, for a jammer and a spoofer alike (:func:`locate_emitter`):
+    ground position (degrees), effective range (km), 95 % error of the position (km),
+    the entry and exit points the fit used, and the fitted antenna height (m)."""
+
     lat: float
     lon: float
     range_km: float
@@ -115,6 +120,20 @@ class EmitterEstimate:
     n_entries: int
     n_exits: int
     antenna_m: float = ANTENNA_HEIGHT_M
+
+    def as_json(self, *, km_digits: int = 1, counts: bool = True) -> dict[str, Any]:
+        """lat/lon to 5 decimals (~1 m), range and error to ``km_digits``; with ``counts``,
+        the numbers of entries and exits (the spoofer area's shape by default; a jamming
+        event prints ``km_digits=2, counts=False``)."""
+        out: dict[str, Any] = {
+            "lat": round(self.lat, 5),
+            "lon": round(self.lon, 5),
+            "range_km": round(self.range_km, km_digits),
+            "error_km_95": round(self.error_km_95, km_digits),
+        }
+        if counts:
+            out |= {"n_entries": self.n_entries, "n_exits": self.n_exits}
+        return out
 
 
 def horizon_km(alt_ft: Float, antenna_m: float = ANTENNA_HEIGHT_M) -> Float:

@@ -1,1 +1,2 @@
-"""One aircraft: dead reckoning, and (next) flights, phases, gaps, events, end of flight."""
+"""One aircraft: dead reckoning (:mod:`skywitness.track.reckon`), and (next) flights,
+phases, gaps, events, end of flight."""

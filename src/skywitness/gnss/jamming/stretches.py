@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from skywitness.gnss.jamming.state import BAD, GOOD
-from skywitness.model.geo import destination, distance_m
+from skywitness.model.geo import distance_m
+from skywitness.track.reckon import ground_velocity, reckon
 
 NS = 1_000_000_000
 
@@ -174,47 +175,46 @@ def _first_trusted(state: Any, real: Any, lat: Any, lon: Any, alt: Any, gs: Any,
 def _path(t: Any, lat: Any, lon: Any, alt: Any, real: Any, gs: Any, track: Any,
           entry: tuple[float, float, float] | None,
           after: tuple[float, float, int] | None = None) -> tuple[NDArray[np.float64], float]:  # fmt: skip
-    """Positions through the stretch: reported ones, else dead reckoning from the last one.
+    """Positions through the stretch: reported ones, else dead reckoning from the last one
+    (:func:`skywitness.track.reckon.reckon`), each row's ground velocity standing for
+    the time since the row before it; the entry counts as the position at the
+    stretch's first row.
 
     Before any known position (no entry: the aircraft took off, or came into
     coverage, already affected) positions are dead-reckoned backwards from
     the first one known after (a reported one, or ``after``: the exit's
-    lat, lon and time in ns). Also returns the time (s) before which the path
-    was reckoned backwards (-inf when none was).
+    lat, lon and time in ns), each velocity held until the next row, as far
+    back as velocities run unbroken. Rows without a velocity get no estimate.
+    Also returns the time (s) before which the path was reckoned backwards
+    (-inf when none was).
     """
     n = len(t)
-    plat, plon = lat.copy(), lon.copy()
+    t = np.asarray(t, np.int64)
     ok_v = np.isfinite(gs) & np.isfinite(track)
-    last: tuple[float, float] | None = (entry[0], entry[1]) if entry else None
-    last_t = t[0]
-    for k in range(n):
-        if real[k]:
-            last, last_t = (float(lat[k]), float(lon[k])), t[k]
-            continue
-        if last is None or not ok_v[k]:
-            plat[k] = plon[k] = np.nan
-            continue
-        step_m = gs[k] * 1852 / 3600 * (t[k] - last_t) / NS
-        nl, no = destination(last[0], last[1], track[k], step_m)
-        plat[k], plon[k] = float(nl), float(no)
-        last, last_t = (plat[k], plon[k]), t[k]
+    north, east = ground_velocity(gs, track)
+    north, east = np.where(ok_v, north, np.nan), np.where(ok_v, east, np.nan)
+    a_lat = np.where(real, lat, np.nan)
+    a_lon = np.where(real, lon, np.nan)
+    if entry and n and not real[0]:
+        a_lat[0], a_lon[0] = entry[0], entry[1]
+    fwd = reckon(t, north, east, a_lat, a_lon, hold="next", max_s=np.inf)
+    usable = real | ok_v
+    plat = np.where(real, lat, np.where(usable & fwd.reached, fwd.lat, np.nan))
+    plon = np.where(real, lon, np.where(usable & fwd.reached, fwd.lon, np.nan))
     known = np.flatnonzero(np.isfinite(plat))
     first = int(known[0]) if len(known) else n
-    nxt: tuple[float, float] | None = None
-    nxt_t = 0
-    if first < n:
-        nxt, nxt_t = (float(plat[first]), float(plon[first])), int(t[first])
-    elif after is not None:
-        nxt, nxt_t = (after[0], after[1]), after[2]
     back = float("-inf")
-    for k in range(first - 1, -1, -1):
-        if nxt is None or not ok_v[k]:
-            break
-        back = nxt_t / NS if back == float("-inf") else back
-        step_m = gs[k] * 1852 / 3600 * (nxt_t - t[k]) / NS
-        nl, no = destination(nxt[0], nxt[1], (track[k] + 180.0) % 360.0, step_m)
-        plat[k], plon[k] = float(nl), float(no)
-        nxt, nxt_t = (plat[k], plon[k]), int(t[k])
+    nxt = (float(plat[first]), float(plon[first]), int(t[first])) if first < n else after
+    broken = np.flatnonzero(~ok_v[:first])
+    stop = int(broken[-1]) + 1 if len(broken) else 0  # rows stop..first-1 have velocities
+    if nxt is not None and stop < first:
+        rows = np.r_[t[stop:first], nxt[2]]
+        b_lat = np.r_[np.full(first - stop, np.nan), nxt[0]]
+        b_lon = np.r_[np.full(first - stop, np.nan), nxt[1]]
+        vn, ve = np.r_[north[stop:first], np.nan], np.r_[east[stop:first], np.nan]
+        bwd = reckon(rows, vn, ve, b_lat, b_lon, direction="backward", max_s=np.inf)
+        plat[stop:first], plon[stop:first] = bwd.lat[:-1], bwd.lon[:-1]
+        back = nxt[2] / NS
     keep = np.isfinite(plat)
     if not keep.any():
         return np.zeros((0, 4)), back

@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 
 from skywitness.gnss.jamming.state import last_index
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
-from skywitness.model.units import MPS_PER_KT, NS_PER_S
+from skywitness.model.units import NS_PER_S
+from skywitness.track.reckon import REACH_S, displacement, ground_velocity
 
 Bool = NDArray[np.bool_]
 Int = NDArray[np.int64]
@@ -51,9 +52,9 @@ VELOCITY_MAX_AGE_S = 15.0
 #: while a pipeline that repeats the last velocity (after landing, through a
 #: turn without velocity messages) keeps it exactly.
 VELOCITY_HOLD_S = 60.0
-#: Dead reckoning is trusted over at most this span: the jamming state uses
-#: the same limit (``skywitness.gnss.jamming.state.DEAD_RECKONING_MAX_S``, 15 min).
-DEAD_RECKONING_MAX_S = 900.0
+#: Dead reckoning is trusted over at most this span: the reach of
+#: :mod:`skywitness.track.reckon` (15 min), as in the jamming state.
+DEAD_RECKONING_MAX_S = REACH_S
 #: Dead reckoning with reported ground velocity may be off by this fraction
 #: of the distance flown: traffic's FilterConsistency uses the same 10 %
 #: relative error on distance; it covers a 10 % speed error, far beyond ADS-B
@@ -156,13 +157,15 @@ def dead_reckoning(
     time_ns: Int, segment_start: Bool, gs_kt: Float, track_deg: Float, observed: Bool
 ) -> tuple[Float, Float, Float, Float]:
     """Cumulative north, east and path (m) flown on the reported ground velocity,
-    and the cumulative time (s) not covered by a fresh velocity.
+    and the cumulative time (s) not covered by a fresh velocity
+    (:func:`skywitness.track.reckon.displacement`, trapezoid rule).
 
     Each step between consecutive rows of a segment uses the mean of the
     velocity vectors known at its two ends; it is covered when the velocity
     known at its start is at most :data:`VELOCITY_MAX_AGE_S` old at its end
     and last changed at most :data:`VELOCITY_HOLD_S` before. Uncovered steps
-    add nothing to the sums. The displacement between rows ``j < i`` is ``north[i] - north[j]`` (likewise east, path), valid when
+    add nothing to the sums. The displacement between rows ``j < i`` is
+    ``north[i] - north[j]`` (likewise east, path), valid when
     ``uncovered[i] == uncovered[j]``. Ground speed and track are referenced
     to the ground, so no wind enters. A velocity is dated by the last
     ``observed`` row that carried it: rows a pipeline repeated or
@@ -173,8 +176,6 @@ def dead_reckoning(
         z = np.zeros(0)
         return z, z, z, z
     has_v = np.isfinite(gs_kt) & np.isfinite(track_deg) & observed
-    last = last_index(has_v, segment_start)
-    src = np.maximum(last, 0)
     rows = np.flatnonzero(has_v)
     changed = np.zeros(n, dtype=bool)
     if rows.size:
@@ -183,33 +184,18 @@ def dead_reckoning(
         new_value[1:] = (g[1:] != g[:-1]) | (k[1:] != k[:-1])
         changed[rows[new_value]] = True
     since = last_index(changed | segment_start, segment_start)
-    speed = np.where(last >= 0, gs_kt[src] * MPS_PER_KT, 0.0)
-    trk = np.where(last >= 0, track_deg[src] * _RAD, 0.0)
-    vn, ve = speed * np.cos(trk), speed * np.sin(trk)
-    t = time_ns
-    dt = np.zeros(n)
-    dt[1:] = (t[1:] - t[:-1]) / NS_PER_S
-    dt[segment_start] = 0.0
-    covered = np.zeros(n, dtype=bool)
-    prev_last = np.empty_like(last)
-    prev_last[0] = -1
-    prev_last[1:] = last[:-1]
-    age_end = (t - t[np.maximum(prev_last, 0)]) / NS_PER_S
-    held_s = (t - t[np.maximum(since, 0)]) / NS_PER_S
-    covered[1:] = (
-        (prev_last[1:] >= 0) & (age_end[1:] <= VELOCITY_MAX_AGE_S) & (held_s[1:] <= VELOCITY_HOLD_S)
+    held = (time_ns - time_ns[np.maximum(since, 0)]) / NS_PER_S > VELOCITY_HOLD_S
+    north, east = ground_velocity(gs_kt, track_deg)
+    d = displacement(
+        time_ns,
+        np.where(has_v, north, np.nan),
+        np.where(has_v, east, np.nan),
+        segment_start,
+        hold="mean",
+        max_age_s=VELOCITY_MAX_AGE_S,
+        uncovered=held,
     )
-    covered &= ~segment_start
-    sn = np.zeros(n)
-    se = np.zeros(n)
-    sn[1:] = 0.5 * (vn[1:] + vn[:-1]) * dt[1:]
-    se[1:] = 0.5 * (ve[1:] + ve[:-1]) * dt[1:]
-    sn = np.where(covered, sn, 0.0)
-    se = np.where(covered, se, 0.0)
-    path = np.where(covered, np.hypot(sn, se), 0.0)
-    gap = np.where(covered | segment_start, 0.0, dt)
-    gap[0] = 0.0
-    return np.cumsum(sn), np.cumsum(se), np.cumsum(path), np.cumsum(gap)
+    return d.north_m, d.east_m, d.path_m, d.uncovered_s
 
 
 def displacement_m(lat1: Float, lon1: Float, lat2: Float, lon2: Float) -> tuple[Float, Float]:

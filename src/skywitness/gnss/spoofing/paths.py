@@ -30,7 +30,9 @@ seconds stale (in snapshots, by up to the 5 s between them).
 into several):
 
 ``air-data``      the air vector (true airspeed along heading) is integrated
-                  from the first anchor. What it misses is the wind; assumed
+                  from the first anchor (dead reckoning,
+                  :func:`skywitness.track.reckon.reckon`, blended onto the
+                  second anchor). What it misses is the wind; assumed
                   constant over the bridge, it is the residual between the
                   integrated position and the second anchor divided by the
                   time, so the path ends exactly on the second anchor. True
@@ -101,9 +103,10 @@ from skywitness.errors import UsageError
 from skywitness.gnss.spoofing.detectors import INDEPENDENT_SOURCES
 from skywitness.gnss.spoofing.intervals import SpoofInterval, spoof_intervals
 from skywitness.model.atmosphere import cas_to_tas_kt, mach_to_tas_kt
-from skywitness.model.geo import EARTH_RADIUS_M, distance_m
+from skywitness.model.geo import distance_m
 from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import MPS_PER_KT, NS_PER_S
+from skywitness.track.reckon import ErrorModel, air_velocity, ground_velocity, reckon
 
 Float = NDArray[np.float64]
 Int = NDArray[np.int64]
@@ -152,8 +155,6 @@ SPEED_MARGIN = 1.2
 #: Ground speed assumed when no anchor has one, kt: above any airliner's
 #: cruise TAS plus a strong tail wind.
 FALLBACK_GROUND_SPEED_KT = 650.0
-#: Latitude bound for the 1/cos(latitude) of longitude integration, degrees.
-MAX_ABS_LAT_DEG = 89.9
 
 _TWO, _EXTRA = 0, 1  # bridge kinds: between two anchors, from one anchor
 #: Report columns read (any may be missing except icao24 and time).
@@ -281,11 +282,6 @@ def _spoof_flags(reports: pa.Table, states: pa.Table) -> tuple[Bool, Bool]:
     return judged, spoofed
 
 
-def _unit(deg: Float) -> tuple[Float, Float]:
-    r = np.radians(deg)
-    return np.sin(r), np.cos(r)
-
-
 def _rows(reports: pa.Table, states: pa.Table, names: list[str]) -> _Rows:
     value_set = pa.array(names, pa.string())
     # Only the columns used, in one chunk: filtering a table of many chunks (one per
@@ -330,12 +326,12 @@ def _rows(reports: pa.Table, states: pa.Table, names: list[str]) -> _Rows:
     held[own[1:][same]] = True
     held[own[:-1][same]] = True
     anchor = has_pos & trusted & ~held
-    gs, track = col("gs_kt") * MPS_PER_KT, col("track_deg")
-    east, north = _unit(track)
+    gs, track = col("gs_kt"), col("track_deg")
+    vel_n, vel_e = ground_velocity(gs, track)
     vel_ok = trusted & np.isfinite(gs) & np.isfinite(track)
-    tas = true_airspeed_kt(col("tas_kt"), col("mach"), col("ias_kt"), alt) * MPS_PER_KT
+    tas = true_airspeed_kt(col("tas_kt"), col("mach"), col("ias_kt"), alt)
     heading = col("heading_deg")
-    he, hn = _unit(heading)
+    air_n, air_e = air_velocity(tas, heading)
     air_ok = ~ground & np.isfinite(tas) & np.isfinite(heading)
     codes = np.arange(len(names))
     return _Rows(
@@ -347,10 +343,10 @@ def _rows(reports: pa.Table, states: pa.Table, names: list[str]) -> _Rows:
         ground=ground,
         independent=independent,
         anchor=anchor,
-        vel_e=np.where(vel_ok, gs * east, np.nan),
-        vel_n=np.where(vel_ok, gs * north, np.nan),
-        air_e=np.where(air_ok, tas * he, np.nan),
-        air_n=np.where(air_ok, tas * hn, np.nan),
+        vel_e=np.where(vel_ok, vel_e, np.nan),
+        vel_n=np.where(vel_ok, vel_n, np.nan),
+        air_e=np.where(air_ok, air_e, np.nan),
+        air_n=np.where(air_ok, air_n, np.nan),
         lo=np.searchsorted(code, codes, "left").astype(np.int64),
         hi=np.searchsorted(code, codes, "right").astype(np.int64),
     )
@@ -565,36 +561,46 @@ class _Grid:
     ends: Int  # each bridge's last point
     t: Int  # time, ns
     f: Float  # fraction of the bridge's time elapsed from its first anchor
-    dt: Float  # s since the previous point of the bridge (signed; 0 on the first)
-
-    def integral(self, v: Float) -> Float:
-        """Trapezoid integral of ``v`` over each bridge from its first point."""
-        d = 0.5 * (v + np.roll(v, 1)) * self.dt
-        total = np.cumsum(d)
-        return np.asarray(total - total[self.starts][self.bi])
 
 
-def _integrate(
-    br: dict[str, NDArray[Any]], g: _Grid, ve: Float, vn: Float, fit: Bool
-) -> tuple[Float, Float, Float]:
-    """Latitude and longitude integrated from each bridge's first anchor at velocity
-    (ve, vn) m/s; on ``fit`` bridges the residual to the second anchor is spread as a
-    constant wind. Also the wind each bridge implies, m/s."""
-    fit_p = fit[g.bi]
-    lat_air = br["lat_from"][g.bi] + np.degrees(g.integral(vn) / EARTH_RADIUS_M)
-    dlat = br["lat_to"] - lat_air[g.ends]
-    lat = lat_air + np.where(fit_p, dlat[g.bi] * g.f, 0.0)
-    inv_cos = 1.0 / np.cos(np.radians(np.clip(lat, -MAX_ABS_LAT_DEG, MAX_ABS_LAT_DEG)))
-    lon_air = br["lon_from"][g.bi] + np.degrees(g.integral(ve * inv_cos) / EARTH_RADIUS_M)
-    stretch = g.integral(inv_cos)  # seconds weighted by 1/cos(lat): a constant east wind's lon
-    dlon = _wrap(br["lon_to"] - lon_air[g.ends])
-    stretch_end = np.where(stretch[g.ends] > 0, stretch[g.ends], 1.0)
-    lon = lon_air + np.where(fit_p, dlon[g.bi] * stretch / stretch_end[g.bi], 0.0)
-    span_s = np.abs(br["t_to"] - br["t_from"]) / NS_PER_S
-    wind = np.hypot(
-        np.radians(dlat) * EARTH_RADIUS_M / span_s, np.radians(dlon) * EARTH_RADIUS_M / stretch_end
+def _reckon(
+    br: dict[str, NDArray[Any]],
+    g: _Grid,
+    ve: Float,
+    vn: Float,
+    fit: Bool,
+    speed_error_mps: Float,
+    track_error_deg: Float,
+) -> tuple[Float, Float, Float, Float]:
+    """Every bridge dead-reckoned from its first anchor at velocity (ve, vn) m/s
+    (:func:`skywitness.track.reckon.reckon`, trapezoid rule on the grid); ``fit``
+    bridges bent onto their second anchor by a constant wind. Latitude and longitude,
+    the error bound (km) of each point under the given per-point error model, and the
+    wind each bridge implies (m/s, 0 when not fitted)."""
+    n = g.t.shape[0]
+    j = np.arange(n) - g.starts[g.bi]
+    # The kernel wants each bridge in time order: bridges reckoned backwards are reversed.
+    backward = (br["t_to"] < br["t_from"])[g.bi]
+    pos = np.where(backward, g.ends[g.bi] - j, np.arange(n))
+    ordered = np.empty(n, np.int64)
+    ordered[pos] = np.arange(n)
+
+    lat, lon, err = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
+    first = pos[g.starts]
+    lat[first], lon[first], err[first] = br["lat_from"], br["lon_from"], br["err_from"] * 1000.0
+    end = g.ends[fit]
+    lat[end], lon[end], err[end] = br["lat_to"][fit], br["lon_to"][fit], br["err_to"][fit] * 1000.0
+    starts = np.zeros(n, dtype=bool)
+    starts[g.starts] = True
+    out = reckon(
+        g.t[ordered], vn[ordered], ve[ordered], lat, lon, starts=starts,
+        anchor_error_m=err, direction="blend", hold="mean", max_s=math.inf,
+        errors=ErrorModel(speed_error_mps[ordered], track_error_deg[ordered]),
+    )  # fmt: skip
+    wind = np.where(
+        fit, np.hypot(out.correction_north_mps[g.ends], out.correction_east_mps[g.ends]), 0.0
     )
-    return lat, lon, wind
+    return out.lat[pos], out.lon[pos], out.error_m[pos] / 1000.0, wind
 
 
 def _trace(rows: _Rows, br: dict[str, NDArray[Any]], step_s: float) -> dict[str, NDArray[Any]]:
@@ -615,9 +621,7 @@ def _trace(rows: _Rows, br: dict[str, NDArray[Any]], step_s: float) -> dict[str,
     j = np.arange(int(counts.sum()), dtype=np.int64) - starts[bi]
     offset = np.minimum(np.round(j * (step_ns / m)).astype(np.int64), span_ns[bi])
     tq = t_from[bi] + sign[bi] * offset
-    dt = np.diff(tq, prepend=tq[:1]) / NS_PER_S
-    dt[starts] = 0.0
-    g = _Grid(bi=bi, starts=starts, ends=starts + last_j, t=tq, f=offset / span_ns[bi], dt=dt)
+    g = _Grid(bi=bi, starts=starts, ends=starts + last_j, t=tq, f=offset / span_ns[bi])
 
     air = np.isfinite(rows.air_e)
     (ae, an), gap = _grouped_interp(
@@ -627,15 +631,23 @@ def _trace(rows: _Rows, br: dict[str, NDArray[Any]], step_s: float) -> dict[str,
     by_air = two & covered
     air_wind = ~two & covered & np.isfinite(br["wind_e"])
     held = ~two & ~air_wind & np.isfinite(br["vel_e"])
+    v_err = VELOCITY_ERROR_KT * MPS_PER_KT
 
-    def velocity() -> tuple[Float, Float]:
+    def reckoned() -> tuple[Float, Float, Float, Float]:
         aw, hp = air_wind[bi], held[bi]
         moving = (by_air | air_wind | held)[bi]
         ve = np.where(hp, br["vel_e"][bi], ae + np.where(aw, br["wind_e"][bi], 0.0))
         vn = np.where(hp, br["vel_n"][bi], an + np.where(aw, br["wind_n"][bi], 0.0))
-        return np.where(moving, ve, 0.0), np.where(moving, vn, 0.0)
+        # Error (module docstring): air data departs from its mean by up to v_err; a
+        # held ground velocity may have turned, so its whole speed is the error rate.
+        speed_error = np.where(hp, 0.0, v_err)
+        track_error = np.where(hp, 90.0, 0.0)
+        return _reckon(
+            br, g, np.where(moving, ve, 0.0), np.where(moving, vn, 0.0), by_air,
+            speed_error, track_error,
+        )  # fmt: skip
 
-    lat, lon, wind = _integrate(br, g, *velocity(), by_air)
+    lat, lon, err, wind = reckoned()
     slack = (br["err_from"] + br["err_to"]) * 1000.0 / span_s
     impossible = by_air & (wind > MAX_WIND_KT * MPS_PER_KT + slack)
     if impossible.any():
@@ -644,7 +656,7 @@ def _trace(rows: _Rows, br: dict[str, NDArray[Any]], step_s: float) -> dict[str,
         by_air &= ~impossible
         air_wind |= impossible & np.isfinite(br["wind_e"])
         held |= impossible & ~air_wind & np.isfinite(br["vel_e"])
-        lat, lon, _ = _integrate(br, g, *velocity(), by_air)
+        lat, lon, err, _ = reckoned()
     extrapolated = air_wind | held
     interpolated = two & ~by_air & ~extrapolated
     gc, bj = interpolated[bi], bi[interpolated[bi]]
@@ -655,9 +667,6 @@ def _trace(rows: _Rows, br: dict[str, NDArray[Any]], step_s: float) -> dict[str,
 
     f = g.f
     elapsed = f * span_s[bi]
-    v_err = VELOCITY_ERROR_KT * MPS_PER_KT
-    err = br["err_from"][bi] * (1 - f) + br["err_to"][bi] * f
-    err = err + np.where(by_air[bi], 2 * v_err * span_s[bi] * f * (1 - f) / 1000.0, 0.0)
     chord = distance_m(br["lat_from"], br["lon_from"], br["lat_to"], br["lon_to"])
     speed = np.where(np.isfinite(br["speed"]), br["speed"], FALLBACK_GROUND_SPEED_KT * MPS_PER_KT)
     speed = SPEED_MARGIN * np.maximum(speed, chord / span_s)
@@ -670,9 +679,6 @@ def _trace(rows: _Rows, br: dict[str, NDArray[Any]], step_s: float) -> dict[str,
         )
         / 1000.0
     )
-    err = np.where(air_wind[bi], br["err_from"][bi] + v_err * elapsed / 1000.0, err)
-    held_speed = np.hypot(br["vel_e"], br["vel_n"])
-    err = np.where(held[bi], br["err_from"][bi] + held_speed[bi] * elapsed / 1000.0, err)
 
     method = np.full(kind.shape[0], -1, np.int64)
     method[by_air] = METHODS.index(AIR_DATA)

@@ -124,26 +124,9 @@ SPEED_BASE_S = (20.0, 180.0)
 OUTSIDE_STEP_S = 120.0
 
 
-@dataclass(frozen=True)
-class SpooferArea:
-    """Where the spoofer's reach was: centre, effective range and 95 % error of the centre."""
-
-    lat: float
-    lon: float
-    range_km: float
-    error_km_95: float
-    n_entries: int
-    n_exits: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "lat": round(self.lat, 5),
-            "lon": round(self.lon, 5),
-            "range_km": round(self.range_km, 1),
-            "error_km_95": round(self.error_km_95, 1),
-            "n_entries": self.n_entries,
-            "n_exits": self.n_exits,
-        }
+#: The spoofer's area is an emitter estimate like a jammer's (one record, in
+#: :mod:`skywitness.gnss.locate`); this name remains for callers written before.
+SpooferArea = EmitterEstimate
 
 
 @dataclass(frozen=True)
@@ -159,7 +142,8 @@ class SpoofCluster:
     error_km_95: float
     aircraft: tuple[str, ...]
     held_s: float  # aircraft-seconds held at the place
-    area: SpooferArea | None = None
+    #: Where the spoofer reached (:func:`spoofer_area`): centre, effective range, 95 % error.
+    area: EmitterEstimate | None = None
 
     @property
     def n_aircraft(self) -> int:
@@ -538,7 +522,7 @@ def area_observations(states: pa.Table, cluster: SpoofCluster) -> Observations:
     exits: list[tuple[int, list[float]]] = []
     lag_ns = int(EXIT_MAX_LAG_S * NS_PER_S)
     member_rows = np.flatnonzero(np.isin(icao, list(members)))
-    for a in members:
+    for a in sorted(members):  # a fixed order: the fit and its bootstrap depend on it
         r = member_rows[icao[member_rows] == a]
         s = spoofed[r]
         starts = np.flatnonzero(s & ~np.r_[False, s[:-1]])
@@ -588,22 +572,14 @@ def area_observations(states: pa.Table, cluster: SpoofCluster) -> Observations:
     )
 
 
-def spoofer_area(states: pa.Table, cluster: SpoofCluster, *, seed: int = 0) -> SpooferArea | None:
+def spoofer_area(
+    states: pa.Table, cluster: SpoofCluster, *, seed: int = 0
+) -> EmitterEstimate | None:
     """The spoofer's reach from where the cluster's aircraft were captured and released.
 
     See the module docstring. None when too few captures were seen to fit.
     """
-    est: EmitterEstimate | None = locate_emitter(area_observations(states, cluster), seed=seed)
-    if est is None:
-        return None
-    return SpooferArea(
-        lat=est.lat,
-        lon=est.lon,
-        range_km=est.range_km,
-        error_km_95=est.error_km_95,
-        n_entries=est.n_entries,
-        n_exits=est.n_exits,
-    )
+    return locate_emitter(area_observations(states, cluster), seed=seed)
 
 
 def _speed_kt(rows: NDArray[np.int64], j: int, t: NDArray[np.int64], lat: Float, lon: Float,
