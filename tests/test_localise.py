@@ -92,11 +92,14 @@ def test_one_estimate_record_for_jammers_and_spoofers() -> None:
     """The spoofer's area is the jammer's record; the JSON each prints is unchanged."""
     from skywitness.gnss.jamming.events import Event
     from skywitness.gnss.locate import EmitterEstimate
-    from skywitness.gnss.spoofing.places import SpoofCluster, SpooferArea
+    from skywitness.gnss.spoofing.places import SpoofCluster, spoofer_area
 
-    assert SpooferArea is EmitterEstimate
+    assert spoofer_area.__annotations__["return"] in (
+        "EmitterEstimate | None",
+        EmitterEstimate | None,
+    )
     est = EmitterEstimate(58.123456, 20.987654, 160.04, 15.05, 4, 3, antenna_m=25.0)
-    # A spoofed place's area (as SpooferArea printed it): range and error to 0.1 km.
+    # A spoofed place's area (as the spoofing JSON prints it): range and error to 0.1 km.
     assert est.as_json() == {
         "lat": 58.12346, "lon": 20.98765, "range_km": 160.0, "error_km_95": 15.1,
         "n_entries": 4, "n_exits": 3,

@@ -26,7 +26,7 @@ from skywitness.gnss.jamming import interference_map
 from skywitness.gnss.jamming.events import Event
 from skywitness.gnss.locate import EmitterEstimate
 from skywitness.gnss.spoofing.intervals import SpoofInterval
-from skywitness.gnss.spoofing.places import SpoofCluster, SpooferArea
+from skywitness.gnss.spoofing.places import SpoofCluster
 from skywitness.report import atomic
 from skywitness.report.cells import gpsjam_csv, write_map
 from skywitness.report.events import write_events
@@ -90,7 +90,7 @@ class Findings:
 def findings() -> Findings:
     iv = SpoofInterval("d00001", "SPF1", T0 + 10 * MIN, T0 + 20 * MIN, ("frozen",), None)
     place = SpoofCluster(T0 + 10 * MIN, T0 + 20 * MIN, 57.75, 22.0, "point", 0.5, 0.05,
-                         ("d00001", "d00002"), 1200.0, SpooferArea(58.4, 20.4, 160, 15, 3, 3))  # fmt: skip
+                         ("d00001", "d00002"), 1200.0, EmitterEstimate(58.4, 20.4, 160, 15, 3, 3))  # fmt: skip
     n = 12
     states = pa.table({
         "icao24": ["d00001"] * n,

@@ -22,7 +22,7 @@ from skywitness.gnss.jamming.stretches import Interval
 from skywitness.gnss.locate import EmitterEstimate
 from skywitness.gnss.spoofing.intervals import SpoofInterval
 from skywitness.gnss.spoofing.paths import EstimatedPath
-from skywitness.gnss.spoofing.places import SpoofCluster, SpooferArea
+from skywitness.gnss.spoofing.places import SpoofCluster
 from skywitness.model.geo import distance_m
 from skywitness.report.basemap import KM_PER_DEG
 from skywitness.report.cells import write_map
@@ -104,7 +104,7 @@ def spoofing_findings(n: int = 3) -> Findings:
     ids = [f"d{k:05d}" for k in range(n)]
     intervals = [SpoofInterval(a, f"SPF{k}", T0 + 10 * MIN, T0 + 30 * MIN, ("frozen", "jump"),
                                bool(k % 2)) for k, a in enumerate(ids)]  # fmt: skip
-    area = SpooferArea(58.4, 20.4, 160.0, 15.0, 4, 4)
+    area = EmitterEstimate(58.4, 20.4, 160.0, 15.0, 4, 4)
     clusters = [SpoofCluster(T0 + 10 * MIN, T0 + 30 * MIN, PLACE[0], PLACE[1], "point", 0.5,
                              0.05, tuple(ids), 3600.0, area)] if n else []  # fmt: skip
     paths = [

@@ -134,12 +134,9 @@ class Event:
             "end": iso_utc(self.end_ns, "seconds"),
             "n_aircraft": len(self.aircraft),
             "aircraft": self.aircraft,
-            "emitter": None if e is None else {
-                "lat": round(e.lat, 5), "lon": round(e.lon, 5),
-                "range_km": round(e.range_km, 2), "error_km_95": round(e.error_km_95, 2),
-            },
+            "emitter": None if e is None else e.as_json(km_digits=2, counts=False),
             "polygon": self.polygon,
-        }  # fmt: skip
+        }
 
 
 # -- intervals -------------------------------------------------------------------

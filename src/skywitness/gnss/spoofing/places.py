@@ -124,11 +124,6 @@ SPEED_BASE_S = (20.0, 180.0)
 OUTSIDE_STEP_S = 120.0
 
 
-#: The spoofer's area is an emitter estimate like a jammer's (one record, in
-#: :mod:`skywitness.gnss.locate`); this name remains for callers written before.
-SpooferArea = EmitterEstimate
-
-
 @dataclass(frozen=True)
 class SpoofCluster:
     """One spoofed place: false positions of several aircraft held together."""
