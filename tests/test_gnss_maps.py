@@ -14,23 +14,26 @@ from typing import Any
 import h3
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
 from skywitness.errors import UsageError
 from skywitness.gnss.jamming import gnss_state, interference_map
 from skywitness.gnss.jamming.maps import (
+    MapGrid,
     _closed_ccw,
     cell_geometry,
     gpsjam_levels,
     gpsjam_score,
-    map_metadata,
+    map_grid,
     our_levels,
     split_antimeridian,
     wilson_bounds,
 )
+from skywitness.gnss.jamming.state import StateSummary, state_summary
 from skywitness.io import read_table
-from skywitness.report.cells import gpsjam_csv, write_map
+from skywitness.report.cells import PARQUET_SUMMARY_KEY, gpsjam_csv, write_map
 
 DAY = datetime(2024, 3, 1, tzinfo=UTC).timestamp()
 HOUR = 3600.0
@@ -121,7 +124,8 @@ def test_windows_are_utc_aligned_hours_or_days() -> None:
 def test_resolution_parameter() -> None:
     table = interference_map(mixed(), resolution=6)
     assert {h3.get_resolution(c) for c in table["h3"].to_pylist()} == {6}
-    assert map_metadata(table)["resolution"] == 6
+    assert map_grid(table) == MapGrid(resolution=6, window="1d")
+    assert table.schema.metadata is None  # nothing passed beside the columns
     with pytest.raises(UsageError):
         interference_map(mixed(), resolution=16)
     with pytest.raises(UsageError):
@@ -274,13 +278,91 @@ def test_geojson_across_the_antimeridian_and_at_a_pole() -> None:
     ]
 
 
+def flights(aircraft: Sequence[tuple[str, int | None, tuple[float, float]]]) -> pa.Table:
+    """Reports of aircraft sending a position and one NACp (None: none) every 10 s
+    for two hours, flying east from a start point."""
+    rows = [
+        (icao24, t, (p[0], p[1] + t * 2e-4), nac_p)
+        for icao24, nac_p, p in aircraft
+        for t in range(0, 2 * 3600, 10)
+    ]
+    return pa.table(
+        {
+            "icao24": [r[0] for r in rows],
+            "time": pa.array([int((DAY + r[1]) * 1e9) for r in rows], pa.int64()).cast(
+                pa.timestamp("ns", tz="UTC")
+            ),
+            "lat": [r[2][0] for r in rows],
+            "lon": [r[2][1] for r in rows],
+            "alt_baro_ft": pa.array([35000.0] * len(rows), pa.float32()),
+            "nac_p": pa.array([r[3] for r in rows], pa.int8()),
+            "source": ["adsb"] * len(rows),
+        }
+    )
+
+
+def test_concatenated_states_give_the_same_map_and_summary() -> None:
+    # What an engine running the state kernel per partition does: concatenate the
+    # results. Nothing may ride in schema metadata, which a concat keeps from the
+    # first table only (and a Parquet round trip through other tools drops).
+    reports = flights(
+        [("a00001", 9, RIGA), ("a00002", 0, RIGA), ("a00003", None, OSLO), ("a00004", 9, OSLO)]
+    )
+    whole = gnss_state(reports)
+    hour = pa.scalar(int((DAY + HOUR) * 1e9), pa.int64()).cast(pa.timestamp("ns", tz="UTC"))
+    first = pc.or_(
+        pc.equal(reports["icao24"], "a00002"),
+        pc.and_(pc.equal(reports["icao24"], "a00001"), pc.less(reports["time"], hour)),
+    )
+    # a00001 (good all along) is in both parts: its first hour in one, its second
+    # in the other; the rest of the aircraft are split between the parts.
+    parts = [gnss_state(reports.filter(first)), gnss_state(reports.filter(pc.invert(first)))]
+    joined = pa.concat_tables(parts[::-1])
+    assert whole.schema.metadata is None and joined.num_rows == whole.num_rows
+
+    expected = StateSummary(
+        rows=reports.num_rows,
+        aircraft=4,
+        aircraft_bad=1,
+        aircraft_unknown=1,
+        aircraft_unknown_by_mode={"nacp": 1, "nic": 4, "loss": 0},
+    )
+    assert state_summary(whole) == expected
+    assert state_summary(joined) == expected  # a00001 counted once
+    assert [state_summary(p).aircraft for p in parts] == [2, 3]
+
+    hourly = interference_map(whole, window="1h")
+    assert hourly.num_rows > 4 and set(hourly["count_bad_aircraft"].to_pylist()) >= {1}
+    assert interference_map(joined, window="1h").equals(hourly)
+    assert map_grid(interference_map(joined, resolution=5)) == MapGrid(5, "1d")
+
+
 def test_parquet_round_trip(tmp_path: Path) -> None:
     table = interference_map(mixed(), window="1h")
     out = tmp_path / "map.parquet"
     write_map(table, out)
     back = pq.read_table(out)
     assert back.equals(table)
-    assert map_metadata(back)["window"] == "1h"
+    assert map_grid(back) == MapGrid(resolution=4, window="1h")
+    # Read by a tool that keeps no metadata: the grid is in the columns.
+    assert map_grid(back.replace_schema_metadata(None)) == MapGrid(resolution=4, window="1h")
+
+
+def test_map_grid_of_an_empty_or_mixed_map() -> None:
+    empty = interference_map(state_rows([("a00001", 10, None, 1)]))
+    assert empty.num_rows == 0 and map_grid(empty) == MapGrid(resolution=None, window=None)
+    mixed_res = pa.concat_tables(
+        [interference_map(mixed()), interference_map(mixed(), resolution=5)]
+    )
+    with pytest.raises(UsageError, match="mixes H3 resolutions"):
+        map_grid(mixed_res)
+    mixed_win = pa.concat_tables(
+        [interference_map(mixed()), interference_map(mixed(), window="1h")]
+    )
+    with pytest.raises(UsageError, match="map windows last"):
+        map_grid(mixed_win)
+    with pytest.raises(UsageError, match="no 'h3' column"):
+        map_grid(mixed())
 
 
 def jammed_area() -> pa.Table:
@@ -308,6 +390,20 @@ def test_html_is_self_contained(tmp_path: Path) -> None:
     assert coast is not None and coast.group(1).count("M") > 5  # Baltic shores
     assert page.count('class="cell ') == table.num_rows
     assert "o-red" in page and 'id="scheme"' in page
+
+
+def test_mode_and_resolution_are_said_from_arguments_and_columns(tmp_path: Path) -> None:
+    # The quality mode comes from the caller (the job), the resolution from the
+    # cells themselves: the map table carries no metadata for either.
+    table = interference_map(jammed_area(), resolution=5)
+    write_map(table, tmp_path / "nic.html", mode="nic")
+    assert "mode nic, H3 res 5" in (tmp_path / "nic.html").read_text()
+    write_map(table, tmp_path / "bare.html")
+    assert "UTC · H3 res 5</div>" in (tmp_path / "bare.html").read_text()  # no mode said
+    write_map(table, tmp_path / "map.parquet", mode="nic")
+    meta = pq.read_schema(tmp_path / "map.parquet").metadata
+    summary = {"resolution": 5, "window": "1d", "mode": "nic"}
+    assert json.loads(meta[PARQUET_SUMMARY_KEY]) == summary
 
 
 def test_png_is_written(tmp_path: Path) -> None:
@@ -341,7 +437,8 @@ def test_clean_trace_maps_to_no_bad_cell(samples: Path) -> None:
 
 
 def test_raw_flight_is_unknown_on_the_map(samples: Path) -> None:
-    table = interference_map(gnss_state(read_table(samples / "rs1090/full_flight_short.jsonl")))
+    states = gnss_state(read_table(samples / "rs1090/full_flight_short.jsonl"))
+    table = interference_map(states)
     assert set(table["count_unknown_aircraft"].to_pylist()) == {1}
     assert set(table["level"].to_pylist()) == {"no data"}
-    assert map_metadata(table)["aircraft_unknown"] == 1
+    assert state_summary(states).aircraft_unknown == 1

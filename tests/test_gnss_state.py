@@ -13,13 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skywitness.errors import UsageError
-from skywitness.gnss.jamming import DETECTORS, QualityDetector, detector, gnss_state, state_metadata
+from skywitness.gnss.jamming import DETECTORS, QualityDetector, detector, gnss_state
 from skywitness.gnss.jamming.state import (
     COUNTER_BAD_AT,
     NacpCounter,
     PositionLoss,
     clamped_walk,
     prepare,
+    state_summary,
 )
 from skywitness.io import read_table
 
@@ -260,7 +261,7 @@ def test_loss_is_unknown_without_own_positions() -> None:
     rows = _flight(0, 100, 1.0, position=False)  # Mode S only: never a position
     out = gnss_state(reports(rows))
     assert set(out["state_loss"].to_pylist()) == {-1}
-    assert state_metadata(out)["aircraft_unknown_by_mode"]["loss"] == 1
+    assert state_summary(out).aircraft_unknown_by_mode["loss"] == 1
 
 
 def test_loss_makes_an_unknown_quality_aircraft_bad() -> None:
@@ -282,9 +283,10 @@ def test_on_ground_rows_are_excluded() -> None:
         {"t": 1.0, "lat": 50.0, "lon": 10.0, "nac_p": 9, "on_ground": None},
         {"t": 2.0, "lat": 50.0, "lon": 10.0, "nac_p": 9, "on_ground": False},
     ]
-    out = gnss_state(reports(rows))
+    table = reports(rows)
+    out = gnss_state(table)
     assert out["record_id"].to_pylist() == [1, 2]
-    assert state_metadata(out)["rows_on_ground_excluded"] == 1
+    assert table.num_rows - state_summary(out).rows == 1
 
 
 def test_position_is_estimated_within_its_age_bound() -> None:
@@ -305,8 +307,9 @@ def test_output_sorted_and_independent_of_input_order() -> None:
     shuffled = gnss_state(reports([rows[i] for i in np.random.default_rng(3).permutation(80)]))
     assert straight.equals(shuffled)
     assert straight["icao24"].to_pylist() == ["aaaaaa"] * 40 + ["bbbbbb"] * 40
-    meta = state_metadata(straight)
-    assert (meta["aircraft"], meta["aircraft_bad"], meta["aircraft_unknown"]) == (2, 1, 0)
+    summary = state_summary(straight)
+    assert (summary.aircraft, summary.aircraft_bad, summary.aircraft_unknown) == (2, 1, 0)
+    assert straight.schema.metadata is None  # the counts are read from the columns
 
 
 def test_detectors_by_name() -> None:
@@ -323,11 +326,14 @@ def test_detectors_by_name() -> None:
         gnss_state(nacp_sequence([9]), mode="nope")
     with pytest.raises(UsageError):
         gnss_state(nacp_sequence([9]).drop_columns(["icao24"]))
+    with pytest.raises(UsageError, match="no 'state' column"):
+        state_summary(nacp_sequence([9]))
 
 
 def test_empty_input() -> None:
     out = gnss_state(reports([]))
-    assert out.num_rows == 0 and state_metadata(out)["aircraft"] == 0
+    assert out.num_rows == 0 and state_summary(out).aircraft == 0
+    assert state_summary(out).aircraft_unknown_by_mode == {"nacp": 0, "nic": 0, "loss": 0}
 
 
 # -- real recordings -----------------------------------------------------------------
@@ -337,8 +343,8 @@ def test_clean_readsb_trace_has_no_bad_aircraft(samples: Path) -> None:
     table = read_table(samples / TRACE)
     for mode in ("nacp", "nic"):
         out = gnss_state(table, mode=mode)
-        meta = state_metadata(out)
-        assert meta["aircraft_bad"] == 0 and meta["aircraft_unknown"] == 0
+        summary = state_summary(out)
+        assert summary.aircraft_bad == 0 and summary.aircraft_unknown == 0
         assert 1 not in out["state"].to_pylist()
         assert 0 in out[f"state_{mode}"].to_pylist()
     assert out.num_rows == 2106  # 394 ground rows left out
@@ -346,8 +352,7 @@ def test_clean_readsb_trace_has_no_bad_aircraft(samples: Path) -> None:
 
 def test_raw_frames_v0_flight_is_unknown_for_nacp_and_never_lost(samples: Path) -> None:
     out = gnss_state(read_table(samples / RAW))
-    meta = state_metadata(out)
-    assert meta["aircraft_unknown_by_mode"]["nacp"] == 1  # NUCp only: no NACp at all
+    assert state_summary(out).aircraft_unknown_by_mode["nacp"] == 1  # NUCp only: no NACp
     assert set(out["state_nacp"].to_pylist()) == {-1}
     assert 1 not in out["state_loss"].to_pylist()
     assert 0 in out["state_loss"].to_pylist()

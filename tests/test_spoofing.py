@@ -17,12 +17,14 @@ from skywitness.errors import UsageError
 from skywitness.gnss.spoofing.chain import heaviest_chain
 from skywitness.gnss.spoofing.detectors import (
     DETECTORS,
+    SpoofSummary,
     Vote,
+    detector_columns,
     prepare,
     spoof_detector,
     spoof_intervals,
-    spoof_metadata,
     spoof_states,
+    spoof_summary,
 )
 from skywitness.gnss.spoofing.kernels import EPU_BY_NACP_M, SpoofBatch
 from skywitness.gnss.spoofing.motion import (
@@ -158,8 +160,10 @@ def test_clean_flight_output_columns() -> None:
     assert out.num_rows == t.num_rows
     assert not any(flags(t, name).any() for name in (*NAMES, "spoofed"))
     assert out["trusted_quality"].null_count == out.num_rows  # no quality fields at all
-    meta = spoof_metadata(out)
-    assert meta["detectors"] == list(NAMES) and meta["rows_spoofed"] == 0
+    assert out.schema.metadata is None  # the counts are read from the columns
+    summary = spoof_summary(out)
+    assert summary.detectors == NAMES and summary.rows_spoofed == 0
+    assert (summary.rows, summary.aircraft, summary.aircraft_spoofed) == (t.num_rows, 1, 0)
     assert spoof_intervals(out) == []
 
 
@@ -525,6 +529,36 @@ def test_intervals_are_per_aircraft() -> None:
     c = table(displaced_flight(300.0, 180.0), icao24="cccccc")
     ivs = spoof_intervals(spoof_states(pa.concat_tables([c, b, a])))
     assert [i.icao24 for i in ivs] == ["aaaaaa", "cccccc"]
+
+
+def test_concatenated_states_give_the_same_intervals_and_summary() -> None:
+    # An engine runs the kernel per partition and concatenates the results; a
+    # Parquet round trip through other tools drops schema metadata. Neither may
+    # change what the states say: which columns are detectors, and the counts.
+    a = table(displaced_flight(300.0, 180.0), icao24="aaaaaa")
+    b = table(flight(600), icao24="bbbbbb")
+    c = table(displaced_flight(300.0, 180.0), icao24="cccccc")
+    whole = spoof_states(pa.concat_tables([a, b, c]))
+    parts = [spoof_states(pa.concat_tables([b, c])), spoof_states(a)]
+    joined = pa.concat_tables(parts)
+    bare = joined.replace_schema_metadata(None)
+    assert detector_columns(bare) == list(NAMES)  # not "own_position", another bool
+    summary = spoof_summary(whole)
+    assert summary.aircraft == 3 and summary.aircraft_spoofed == 2 and summary.rows_spoofed > 0
+    assert (
+        spoof_summary(bare)
+        == summary
+        == SpoofSummary(
+            rows=whole.num_rows,
+            rows_spoofed=summary.rows_spoofed,
+            aircraft=3,
+            aircraft_spoofed=2,
+            detectors=NAMES,
+        )
+    )
+    in_order = sorted(spoof_intervals(bare), key=lambda iv: (iv.icao24, iv.start_ns))
+    assert in_order == spoof_intervals(whole)
+    assert all(set(iv.kinds) <= set(NAMES) for iv in spoof_intervals(bare))
 
 
 # -- property: a clean flight is never flagged --------------------------------------

@@ -28,7 +28,7 @@ import pyarrow as pa
 from skywitness.errors import UsageError
 from skywitness.gnss.jamming.events import Event, interference_events
 from skywitness.gnss.jamming.maps import MAP_FORMATS, WINDOWS, interference_map
-from skywitness.gnss.jamming.state import DETECTORS, gnss_state, state_metadata
+from skywitness.gnss.jamming.state import DETECTORS, gnss_state, state_summary
 from skywitness.gnss.spoofing.detectors import spoof_states
 from skywitness.gnss.spoofing.intervals import SpoofInterval, spoof_intervals
 from skywitness.jobs import tables
@@ -250,7 +250,7 @@ def compute_jamming(
     report = progress or no_progress
     report("states", 0, 1)
     states = gnss_state(reports, mode=mode)
-    meta = state_metadata(states)
+    summary = state_summary(states)
     report("states", 1, 1)
     report("map", 0, 1)
     cells = interference_map(states, resolution=resolution, window=window)
@@ -267,8 +267,8 @@ def compute_jamming(
         events=events,
         map=cells,
         reports=reports.num_rows,
-        aircraft=int(meta.get("aircraft", 0)),
-        unknown_aircraft=int(meta.get("aircraft_unknown_by_mode", {}).get(mode, 0)),
+        aircraft=summary.aircraft,
+        unknown_aircraft=summary.aircraft_unknown_by_mode.get(mode, 0),
         mode=mode,
         resolution=resolution,
         window=window,
@@ -326,6 +326,7 @@ def write_jamming_files(
     if result.start_ns is not None and result.end_ns is not None:
         span = (result.start_ns, result.end_ns)
     layers: dict[str, Any] = {
+        "mode": result.mode,
         "events": result.events,
         "aircraft": result.aircraft,
         "callsigns": result.callsigns,

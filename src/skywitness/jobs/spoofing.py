@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from skywitness.errors import UsageError
-from skywitness.gnss.spoofing.detectors import spoof_metadata, spoof_states
+from skywitness.gnss.spoofing.detectors import spoof_states, spoof_summary
 from skywitness.gnss.spoofing.intervals import SpoofInterval, spoof_intervals
 from skywitness.gnss.spoofing.paths import EstimatedPath, estimate_true_paths
 from skywitness.gnss.spoofing.places import SpoofCluster, at_places, spoof_clusters
@@ -270,7 +270,7 @@ def compute_spoofing(
         paths=tuple(paths),
         states=states,
         reports=reports.num_rows,
-        aircraft=int(spoof_metadata(states).get("aircraft", 0)),
+        aircraft=spoof_summary(states).aircraft,
         start_ns=first if start_ns is None else start_ns,
         end_ns=last if end_ns is None else end_ns,
         provenance=provenance,

@@ -4,11 +4,15 @@ Every file is written atomically (:mod:`skywitness.report.atomic`). Given a
 :class:`~skywitness.report.provenance.Provenance`, each records it: the
 GeoJSON as its ``skywitness`` member, Parquet in its schema metadata, PNG and
 HTML visibly and in their metadata, and a CSV in a sidecar
-``<file>.provenance.json`` (GPSJam's CSV layout stays exact).
+``<file>.provenance.json`` (GPSJam's CSV layout stays exact). A Parquet file
+also says, under :data:`PARQUET_SUMMARY_KEY`, the map's H3 resolution, window
+and quality mode: a note for its readers (the first two are in its columns
+too, :func:`~skywitness.gnss.jamming.maps.map_grid`); nothing here reads it back.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -19,16 +23,18 @@ import pyarrow.parquet as pq
 
 from skywitness.errors import UsageError
 from skywitness.gnss.jamming.maps import (
-    DEFAULT_RESOLUTION,
     GPSJAM_CSV_COLUMNS,
     MAP_FORMATS,
     cell_geometry,
-    map_metadata,
+    map_grid,
     window_tag,
     windows,
 )
 from skywitness.report.atomic import atomic_path, write_files, write_json
 from skywitness.report.provenance import Provenance, geojson_with, sidecar, tag_table
+
+#: Key of the map summary in a Parquet file's key-value metadata.
+PARQUET_SUMMARY_KEY = b"skywitness.gnss_map"
 
 
 def write_map(
@@ -51,8 +57,9 @@ def write_map(
     every file (nothing when None); ``render`` is passed to the PNG/HTML
     renderers (:func:`skywitness.report.jamming_map.render_png`,
     :func:`~skywitness.report.jamming_map.render_html`: ``events``,
-    ``spoofing``, ``aircraft``, ``time_range``, ``callsigns``, ``levels``,
-    ``title``) and ignored by the other formats.
+    ``spoofing``, ``aircraft``, ``time_range``, ``callsigns``, ``mode``,
+    ``levels``, ``title``) and ignored by the other formats, but for ``mode``,
+    which a Parquet file notes in its summary (:func:`with_summary`).
     """
     out = Path(path)
     if out.is_dir() or not out.suffix or str(path).endswith(("/", "\\")):
@@ -80,7 +87,8 @@ def write_map(
         return [{"file": str(out), "format": "html", "cells": table.num_rows}]
     if fmt == "parquet":
         with atomic_path(out) as tmp:
-            pq.write_table(tag_table(table, provenance), tmp, compression="zstd")
+            tagged = tag_table(with_summary(table, render.get("mode")), provenance)
+            pq.write_table(tagged, tmp, compression="zstd")
     else:
         write_json(out, geojson_with(to_geojson(table), provenance))
     return [{"file": str(out), "format": fmt, "cells": table.num_rows}]
@@ -92,11 +100,21 @@ def write_gpsjam_dir(
     """One CSV per window named as GPSJam does: ``YYYY-MM-DD-h3_<res>.csv``
     (each with its provenance sidecar when ``provenance`` is given)."""
     directory.mkdir(parents=True, exist_ok=True)
-    res = map_metadata(table).get("resolution", DEFAULT_RESOLUTION)
+    res = map_grid(table).resolution  # None only for an empty map: no window, no file
     return [
         _write_gpsjam_csv(part, directory / f"{window_tag(part)}-h3_{res}.csv", provenance)
         for part in windows(table)
     ]
+
+
+def with_summary(table: pa.Table, mode: str | None = None) -> pa.Table:
+    """``table`` with its summary (H3 resolution, window, the quality ``mode``
+    when known) under :data:`PARQUET_SUMMARY_KEY`, for the Parquet file."""
+    grid = map_grid(table)
+    summary = {"resolution": grid.resolution, "window": grid.window, "mode": mode}
+    meta = dict(table.schema.metadata or {})
+    meta[PARQUET_SUMMARY_KEY] = json.dumps(summary).encode()
+    return table.replace_schema_metadata(meta)
 
 
 def gpsjam_csv(table: pa.Table) -> bytes:

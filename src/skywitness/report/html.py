@@ -107,6 +107,7 @@ def render_map_html(
     callsigns: Mapping[str, str] | None = None,
     levels: str = "ours",
     title: str | None = None,
+    mode: str | None = None,
 ) -> Path:
     """Write the map page at ``path`` (atomically); see the module docstring.
 
@@ -115,11 +116,12 @@ def render_map_html(
     many aircraft were analysed (for "nothing found among N aircraft");
     ``time_range``: the data's UTC range in ns (else taken from the data);
     ``callsigns``: icao24 -> callsign for the aircraft lists (completed from
-    the spoofing states); ``levels``: the scheme shown first.
+    the spoofing states); ``levels``: the scheme shown first; ``mode``: the
+    GNSS quality mode the cells were computed with (named among the facts).
     """
     page = map_html(
         cells, events=events, spoofing=spoofing, aircraft=aircraft, provenance=provenance,
-        time_range=time_range, callsigns=callsigns, levels=levels, title=title,
+        time_range=time_range, callsigns=callsigns, levels=levels, title=title, mode=mode,
     )  # fmt: skip
     return write_text(path, page)
 
@@ -135,6 +137,7 @@ def map_html(
     callsigns: Mapping[str, str] | None = None,
     levels: str = "ours",
     title: str | None = None,
+    mode: str | None = None,
 ) -> str:
     """The page of :func:`render_map_html` as text."""
     from skywitness.report.jamming_map import mode_label, scheme_column
@@ -175,7 +178,7 @@ def map_html(
     if n_aircraft is not None:
         facts.append(f"{n_aircraft} aircraft analysed")
     if table is not None:
-        facts.append(mode_label(table))
+        facts.append(mode_label(table, mode))
     prov_block = meta = prov_footer = ""
     if provenance is not None:
         text = json.dumps(provenance_json(provenance), ensure_ascii=False)

@@ -88,14 +88,14 @@ def window_label(table: pa.Table) -> str:
     return f"{tags[0]} to {tags[-1]} ({len(tags)} windows, {kind}s)"
 
 
-def mode_label(table: pa.Table) -> str:
-    """``mode nacp, H3 res 4`` from the map's metadata."""
-    from skywitness.gnss.jamming.maps import map_metadata
+def mode_label(table: pa.Table, mode: str | None = None) -> str:
+    """``mode nacp, H3 res 4``: the quality mode the cells were computed with
+    (left out when not given) and the resolution of the map's cells."""
+    from skywitness.gnss.jamming.maps import map_grid
 
-    meta = map_metadata(table)
-    mode = meta.get("mode") or "?"
-    res = meta.get("resolution", "?")
-    return f"mode {mode}, H3 res {res}"
+    res = map_grid(table).resolution
+    grid = f"H3 res {'?' if res is None else res}"
+    return grid if mode is None else f"mode {mode}, {grid}"
 
 
 def scheme_column(levels: str) -> str:
@@ -119,6 +119,7 @@ def jamming_figure(
     aircraft: int | None = None,
     provenance: Provenance | None = None,
     time_range: TimeRange | None = None,
+    mode: str | None = None,
 ) -> tuple[Any, Any]:
     """The figure and axes of :func:`render_png` (for tests and notebooks)."""
     need_matplotlib()
@@ -188,7 +189,7 @@ def jamming_figure(
         legend(fig, handles, None if cells is None else "cells: share of aircraft\nthat lost GNSS")
     when = human_range(*span) if span is not None else "no data"
     fig.suptitle(title or f"GNSS interference, {when}", fontsize=14, weight="bold")
-    sub = f"{mode_label(cells)}; {SCHEME_TITLES[levels]}" if cells is not None else ""
+    sub = f"{mode_label(cells, mode)}; {SCHEME_TITLES[levels]}" if cells is not None else ""
     ax.set_title(sentence if what.anything else sub, fontsize=9)
     caption(fig, provenance, extra=sub if what.anything else "")
     return fig, ax
@@ -207,6 +208,7 @@ def render_png(
     provenance: Provenance | None = None,
     time_range: TimeRange | None = None,
     callsigns: Mapping[str, str] | None = None,
+    mode: str | None = None,
 ) -> Path:
     """Draw the map's cells coloured by level over land outlines, the events
     (area, emitter, 95 % circle, effective range, labelled with their kind)
@@ -215,13 +217,14 @@ def render_png(
 
     Needs matplotlib (the ``plot`` extra). With several windows in ``table``,
     a cell's worst level over them is drawn (``write_map`` calls this once per
-    window). ``callsigns`` is accepted for symmetry with :func:`render_html`
+    window). ``mode`` (the GNSS quality mode of the cells) is named in the
+    caption. ``callsigns`` is accepted for symmetry with :func:`render_html`
     (a PNG has no hover).
     """
     del callsigns
     fig, ax = jamming_figure(
         table, levels=levels, title=title, dpi=dpi, events=events, spoofing=spoofing,
-        aircraft=aircraft, provenance=provenance, time_range=time_range,
+        aircraft=aircraft, provenance=provenance, time_range=time_range, mode=mode,
     )  # fmt: skip
     return save_png(fig, ax, path, provenance=provenance)
 
@@ -241,6 +244,7 @@ def render_html(
     provenance: Provenance | None = None,
     time_range: TimeRange | None = None,
     callsigns: Mapping[str, str] | None = None,
+    mode: str | None = None,
 ) -> Path:
     """A single HTML file with the map as inline SVG, working offline
     (:func:`skywitness.report.html.render_map_html`)."""
@@ -249,4 +253,5 @@ def render_html(
     return render_map_html(
         table, path, levels=levels, title=title, events=events, spoofing=spoofing,
         aircraft=aircraft, provenance=provenance, time_range=time_range, callsigns=callsigns,
+        mode=mode,
     )  # fmt: skip

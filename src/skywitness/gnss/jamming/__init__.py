@@ -9,29 +9,32 @@ stretches into events and locates their emitter.
 """
 
 from skywitness.gnss.jamming.events import Event, interference_events
-from skywitness.gnss.jamming.maps import interference_map, map_metadata
+from skywitness.gnss.jamming.maps import MapGrid, interference_map, map_grid
 from skywitness.gnss.jamming.state import (
     DETECTORS,
     NacpCounter,
     NicCounter,
     PositionLoss,
     QualityDetector,
+    StateSummary,
     detector,
     gnss_state,
-    state_metadata,
+    state_summary,
 )
 
 __all__ = [
     "DETECTORS",
     "Event",
+    "MapGrid",
     "NacpCounter",
     "NicCounter",
     "PositionLoss",
     "QualityDetector",
+    "StateSummary",
     "detector",
     "gnss_state",
     "interference_events",
     "interference_map",
-    "map_metadata",
-    "state_metadata",
+    "map_grid",
+    "state_summary",
 ]

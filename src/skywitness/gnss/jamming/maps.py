@@ -35,12 +35,16 @@ Writers choose the format from the file extension (:func:`write_map`):
 ``.geojson``/``.json`` cell polygons, ``.parquet`` every column, ``.png`` and
 ``.html`` rendered maps (:mod:`skywitness.report.jamming_map`). A directory gets one
 GPSJam-named CSV per window, ``YYYY-MM-DD-h3_4.csv``.
+
+A map carries nothing in its schema metadata: its H3 resolution and window
+length are read back from its columns (:func:`map_grid`), so a map read from
+Parquet by any tool, or several concatenated, is understood alike.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,7 +54,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from skywitness.errors import UsageError
-from skywitness.gnss.jamming.state import BAD, GOOD, UNKNOWN, state_metadata
+from skywitness.gnss.jamming.state import BAD, GOOD, UNKNOWN
 
 #: GPSJam maps on H3 resolution 4 (about 1,770 km2, 22.6 km edge).
 DEFAULT_RESOLUTION = 4
@@ -82,7 +86,6 @@ LEVEL_COLOURS: dict[str, str] = {
 LEVELS_OURS = ("green", "yellow", "red", "uncertain", "no data")
 LEVELS_GPSJAM = ("green", "yellow", "red", "low traffic", "no data")
 GPSJAM_CSV_COLUMNS = ("hex", "count_good_aircraft", "count_bad_aircraft")
-METADATA_KEY = b"skywitness.gnss_map"
 MAP_FORMATS = {
     ".csv": "csv",
     ".geojson": "geojson",
@@ -163,23 +166,40 @@ def interference_map(
         .aggregate([("good", "sum"), ("bad", "sum"), ("unknown", "sum")])
         .sort_by([("start", "ascending"), ("cell", "ascending")])
     )
-    table = _scored(counted, width, min_bad_aircraft, z)
-    meta = {
-        "resolution": resolution,
-        "window": window,
-        "mode": state_metadata(states).get("mode"),
-        "wilson_z": z,
-        "min_bad_aircraft": min_bad_aircraft,
-        "aircraft_unknown": state_metadata(states).get("aircraft_unknown"),
-        "rows_without_position": states.num_rows - placed.num_rows,
-    }
-    return table.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
+    return _scored(counted, width, min_bad_aircraft, z)
 
 
-def map_metadata(table: pa.Table) -> dict[str, Any]:
-    """The metadata :func:`interference_map` stored on its result."""
-    raw = (table.schema.metadata or {}).get(METADATA_KEY)
-    return dict(json.loads(raw)) if raw else {}
+@dataclass(frozen=True)
+class MapGrid:
+    """The H3 resolution and window length (a key of :data:`WINDOWS`) of a map;
+    None for an empty map, which shows neither."""
+
+    resolution: int | None
+    window: str | None
+
+
+def map_grid(table: pa.Table) -> MapGrid:
+    """The :class:`MapGrid` of an :func:`interference_map` result, read from its
+    ``h3``, ``window_start`` and ``window_end`` columns."""
+    import h3
+
+    for name in ("h3", "window_start", "window_end"):
+        if name not in table.column_names:
+            raise UsageError(f"map has no {name!r} column (use interference_map)")
+    cells = pc.unique(table["h3"].combine_chunks().drop_null()).to_pylist()
+    resolutions = sorted({h3.get_resolution(c) for c in cells})
+    ns = pc.subtract(table["window_end"].cast(pa.int64()), table["window_start"].cast(pa.int64()))
+    lengths = sorted(int(v) for v in pc.unique(ns.combine_chunks().drop_null()).to_pylist())
+    names = {s * NS_PER_S: name for name, s in WINDOWS.items()}
+    if len(resolutions) > 1:
+        raise UsageError(f"map mixes H3 resolutions {resolutions}: one map has one")
+    if len(lengths) > 1 or (lengths and lengths[0] not in names):
+        seconds = [v / NS_PER_S for v in lengths]
+        raise UsageError(f"map windows last {seconds} s: want one of {', '.join(WINDOWS)}")
+    return MapGrid(
+        resolution=resolutions[0] if resolutions else None,
+        window=names[lengths[0]] if lengths else None,
+    )
 
 
 def cells_of(lat: NDArray[np.float64], lon: NDArray[np.float64], resolution: int) -> NDArray[Any]:

@@ -29,8 +29,9 @@ The combined ``state`` is bad when the chosen quality mode or the position
 loss says bad, good when the quality mode says good, and unknown otherwise.
 Aircraft that never send the quality field (MLAT and TIS-B targets, ADS-B
 version 0 transponders with NUCp only) stay unknown for that mode; they are
-counted in the result's metadata (:func:`state_metadata`) and left out of map
-denominators.
+counted by :func:`state_summary` (from the state columns, so a concatenation
+of results or one read back from Parquet is summarised alike) and left out of
+map denominators.
 
 What counts as one *message* for a counter: a row from the aircraft's own
 ADS-B (``source == "adsb"``) that carries the field. Raw-frame readers repeat
@@ -48,9 +49,9 @@ collapsed, and the remaining scan composes clamp maps in blocks.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -59,6 +60,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from skywitness.errors import UsageError
+from skywitness.track.reckon import REACH_S, ground_velocity, reckon
 
 Bool = NDArray[np.bool_]
 Int = NDArray[np.int64]
@@ -100,14 +102,13 @@ LOSS_MIN_RATE_FRACTION = 0.25
 #: position if that is at most this old. At 480 kt an aircraft covers 30 km
 #: in 2 min, about the size of one H3 resolution-4 cell (22.6 km edge).
 POSITION_MAX_AGE_S = 120.0
-#: Longest dead reckoning through a position gap: at 0.5 deg of track error
-#: an aircraft at 450 kt drifts ~2 km in 15 min (a tenth of an H3 res-4 cell).
-DEAD_RECKONING_MAX_S = 900.0
+#: Longest dead reckoning through a position gap: the reach of
+#: :mod:`skywitness.track.reckon` (15 min; at 0.5 deg of track error an
+#: aircraft at 450 kt drifts ~2 km in that time, a tenth of an H3 res-4 cell).
+DEAD_RECKONING_MAX_S = REACH_S
 #: Columns whose presence on a report without position shows the aircraft is
 #: still heard (altitude, speeds, heading): "the other fields keep coming".
 OTHER_FIELDS = ("alt_baro_ft", "gs_kt", "ias_kt", "tas_kt", "mach", "heading_deg", "vrate_fpm")
-#: Key of the result's schema metadata (JSON, see :func:`state_metadata`).
-METADATA_KEY = b"skywitness.gnss_state"
 
 STATE_TYPE = pa.int8()
 TIME_NS = pa.timestamp("ns", tz="UTC")
@@ -634,15 +635,13 @@ def gnss_state(
     report (the published counters exactly).
 
     Columns: icao24, time, lat, lon, position_estimated, alt_baro_ft, state,
-    state_nacp, state_nic, state_loss (and record_id when the input has it).
-    Metadata (:func:`state_metadata`): mode, row and aircraft counts, the
-    aircraft unknown for each mode, and the parameters used.
+    state_nacp, state_nic, state_loss (and record_id when the input has it);
+    nothing in the schema metadata. Counts: :func:`state_summary`.
     """
     chosen = {name: factory(backdate=backdate) for name, factory in DETECTORS.items()}
     chosen.update(detectors or {})
     if mode not in chosen:
         raise UsageError(f"unknown GNSS quality mode {mode!r} (use {', '.join(chosen)})")
-    rows_in = reports.num_rows
     table, batch = prepare(reports)
     states = {name: det.states(batch) for name, det in chosen.items()}
     loss = states.get("loss") if use_loss and mode != "loss" else None
@@ -661,64 +660,53 @@ def gnss_state(
         columns[f"state_{name}"] = pa.array(values, type=STATE_TYPE)
     if "record_id" in table.column_names:
         columns["record_id"] = table["record_id"]
-    out = pa.table(columns)
-    meta = _metadata(batch, states, combined, mode, use_loss, chosen, rows_in, position_max_age_s)
-    return out.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
+    return pa.table(columns)
 
 
-def state_metadata(table: pa.Table) -> dict[str, Any]:
-    """The metadata :func:`gnss_state` stored on its result (empty dict if none)."""
-    raw = (table.schema.metadata or {}).get(METADATA_KEY)
-    return dict(json.loads(raw)) if raw else {}
+@dataclass(frozen=True)
+class StateSummary:
+    """Counts over a :func:`gnss_state` result, computed from its columns.
+
+    ``rows``: airborne reports; ``aircraft``: distinct icao24; an aircraft is
+    *bad* if its combined ``state`` was ever bad, *unknown* if it was never
+    known. ``aircraft_unknown_by_mode`` counts, for each ``state_<mode>``
+    column, the aircraft that never had a known state in it: for ``nacp`` and
+    ``nic`` those that never sent the field (MLAT, TIS-B, ADS-B v0 / NUCp
+    only), which maps leave out of their denominators.
+    """
+
+    rows: int
+    aircraft: int
+    aircraft_bad: int
+    aircraft_unknown: int
+    aircraft_unknown_by_mode: Mapping[str, int]
 
 
-def aircraft_states(states: NDArray[np.int8], aircraft_start: Bool) -> NDArray[np.int8]:
-    """Worst state of each aircraft over its rows: 1 if ever bad, else 0 if ever good, else -1."""
-    if states.shape[0] == 0:
-        return np.zeros(0, dtype=np.int8)
-    starts = np.flatnonzero(aircraft_start)
-    return np.asarray(np.maximum.reduceat(states, starts), dtype=np.int8)
+def state_summary(states: pa.Table) -> StateSummary:
+    """The :class:`StateSummary` of ``states`` (a :func:`gnss_state` result, or
+    several concatenated: an aircraft is counted once, with its worst state
+    over all its rows)."""
+    for name in ("icao24", "state"):
+        if name not in states.column_names:
+            raise UsageError(f"GNSS states have no {name!r} column (use gnss_state)")
+    modes = [c for c in states.column_names if c.startswith("state_")]
+    worst = states.group_by("icao24").aggregate([(c, "max") for c in ("state", *modes)])
+
+    def count(column: str, value: int) -> int:
+        return int(pc.sum(pc.equal(worst[f"{column}_max"], value)).as_py() or 0)
+
+    return StateSummary(
+        rows=states.num_rows,
+        aircraft=worst.num_rows,
+        aircraft_bad=count("state", BAD),
+        aircraft_unknown=count("state", UNKNOWN),
+        aircraft_unknown_by_mode=MappingProxyType(
+            {c.removeprefix("state_"): count(c, UNKNOWN) for c in modes}
+        ),
+    )
 
 
 # -- helpers --------------------------------------------------------------------
-
-
-def _metadata(
-    batch: Batch,
-    states: Mapping[str, State],
-    combined: State,
-    mode: str,
-    use_loss: bool,
-    chosen: Mapping[str, QualityDetector],
-    rows_in: int,
-    position_max_age_s: float,
-) -> dict[str, Any]:
-    def unknown(values: State) -> int:
-        return int(np.sum(aircraft_states(values, batch.aircraft_start) == UNKNOWN))
-
-    return {
-        "mode": mode,
-        "use_loss": use_loss,
-        "rows_in": rows_in,
-        "rows_airborne": len(batch),
-        "rows_on_ground_excluded": rows_in - len(batch),
-        "aircraft": int(batch.aircraft_start.sum()),
-        "aircraft_bad": int(np.sum(aircraft_states(combined, batch.aircraft_start) == BAD)),
-        "aircraft_unknown": unknown(combined),
-        "aircraft_unknown_by_mode": {name: unknown(v) for name, v in states.items()},
-        "note": "aircraft unknown for the chosen mode never sent its quality field "
-        "(MLAT, TIS-B, ADS-B v0 / NUCp only); maps leave them out of the denominator",
-        "parameters": {
-            "position_max_age_s": position_max_age_s,
-            **{name: _params(det) for name, det in chosen.items()},
-        },
-    }
-
-
-def _params(det: QualityDetector) -> dict[str, Any]:
-    if is_dataclass(det) and not isinstance(det, type):
-        return asdict(det)
-    return {"class": type(det).__name__}
 
 
 def _best_position(
@@ -741,26 +729,24 @@ def _best_position(
         # Dead reckoning: the ground speed and track the aircraft keeps sending
         # carry it on from its last position (exact in still air for ground-
         # referenced velocity; drift grows with time, hence DEAD_RECKONING_MAX_S).
-        gs = column_np(table["gs_kt"].cast(pa.float64()), np.float64, np.nan)
-        trk = np.radians(column_np(table["track_deg"].cast(pa.float64()), np.float64, np.nan))
-        dt = np.diff(batch.time_ns, prepend=batch.time_ns[:1]) / NS_PER_S
-        dt[batch.aircraft_start] = 0.0
-        ok = np.isfinite(gs) & np.isfinite(trk) & ~batch.has_position
-        step_km = np.where(ok, gs * 1.852 / 3600 * dt, 0.0)
-        north = np.cumsum(step_km * np.where(ok, np.cos(trk), 0.0))
-        east = np.cumsum(step_km * np.where(ok, np.sin(trk), 0.0))
-        dn, de = north - north[source], east - east[source]
-        km_per_deg = 111.195
-        est_lat = lat[source] + dn / km_per_deg
-        est_lon = lon[source] + de / (
-            km_per_deg * np.maximum(np.cos(np.radians(lat[source])), 0.01)
+        # Each report's velocity stands for the time since the report before it.
+        north, east = ground_velocity(
+            column_np(table["gs_kt"].cast(pa.float64()), np.float64, np.nan),
+            column_np(table["track_deg"].cast(pa.float64()), np.float64, np.nan),
         )
-        est_lon = (est_lon + 180.0) % 360.0 - 180.0
-        reckoned = (
-            (last >= 0)
-            & (age <= int(DEAD_RECKONING_MAX_S * NS_PER_S))
-            & (np.abs(dn) + np.abs(de) > 0)
+        dr = reckon(
+            batch.time_ns,
+            north,
+            east,
+            np.where(batch.has_position, lat, np.nan),
+            np.where(batch.has_position, lon, np.nan),
+            starts=batch.aircraft_start,
+            hold="next",
+            max_s=DEAD_RECKONING_MAX_S,
         )
+        reckoned = dr.reached & ~batch.has_position & (dr.path_m > 0)
+        est_lat = np.where(reckoned, dr.lat, est_lat)
+        est_lon = np.where(reckoned, dr.lon, est_lon)
         fresh = fresh | reckoned
     estimated = ~batch.has_position & fresh
     use = batch.has_position | estimated

@@ -10,13 +10,15 @@ from skywitness.gnss.spoofing.detectors import (
     SpoofCombiner,
     SpoofDetector,
     SpoofInterval,
+    SpoofSummary,
     Vote,
+    detector_columns,
     prepare,
     spoof_combiner,
     spoof_detector,
     spoof_intervals,
-    spoof_metadata,
     spoof_states,
+    spoof_summary,
 )
 
 __all__ = [
@@ -27,11 +29,13 @@ __all__ = [
     "SpoofCombiner",
     "SpoofDetector",
     "SpoofInterval",
+    "SpoofSummary",
     "Vote",
+    "detector_columns",
     "prepare",
     "spoof_combiner",
     "spoof_detector",
     "spoof_intervals",
-    "spoof_metadata",
     "spoof_states",
+    "spoof_summary",
 ]

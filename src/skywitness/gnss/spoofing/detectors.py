@@ -40,7 +40,6 @@ airborne) sorted by icao24 and time, as in :func:`skywitness.gnss.jamming.state.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -62,18 +61,19 @@ from skywitness.gnss.jamming.state import (
 )
 from skywitness.gnss.spoofing.chain import altitude_consistent
 from skywitness.gnss.spoofing.intervals import (
+    FLAG_COLUMNS,
     INTERVAL_MERGE_S,
-    METADATA_KEY,
     SpoofInterval,
+    SpoofSummary,
+    detector_columns,
     spoof_intervals,
-    spoof_metadata,
+    spoof_summary,
 )
 from skywitness.gnss.spoofing.kernels import (
     Bool,
     SpoofBatch,
     dead_reckoning,
     observed_rows,
-    params,
 )
 from skywitness.gnss.spoofing.motion import AltitudeDivergence, Kinematic
 from skywitness.gnss.spoofing.position import FrozenPosition, PositionJump
@@ -90,7 +90,7 @@ TIME_NS = pa.timestamp("ns", tz="UTC")
 T = TypeVar("T")
 _MEASURED = ("lat", "lon", "alt_baro_ft", "alt_geom_ft", "gs_kt", "track_deg", "tas_kt")
 _PASSED = ("icao24", "callsign", "time", "lat", "lon", "alt_baro_ft")
-_OUTPUT_COLUMNS = (*_PASSED, "spoofed", "trusted_quality", "own_position", "record_id")
+_OUTPUT_COLUMNS = (*_PASSED, *FLAG_COLUMNS, "record_id")
 
 
 @runtime_checkable
@@ -313,8 +313,8 @@ def spoof_states(
     they said it was degraded; null elsewhere or when the aircraft sent
     neither), ``own_position`` (the row has a position from the aircraft's own
     GNSS receiver: not MLAT or TIS-B, which spoofing cannot touch), and
-    record_id when the input has it. Metadata: see
-    :func:`spoof_metadata`.
+    record_id when the input has it; nothing in the schema metadata. Counts:
+    :func:`spoof_summary`.
     """
     chosen = [
         spoof_detector(d) if isinstance(d, str) else d
@@ -343,16 +343,7 @@ def spoof_states(
     columns["own_position"] = pa.array(np.isfinite(batch.lat) & np.isfinite(batch.lon), pa.bool_())
     if "record_id" in table.column_names:
         columns["record_id"] = table["record_id"]
-    meta = {
-        "detectors": names,
-        "combine": combiner.name,
-        "rows_in": reports.num_rows,
-        "rows_airborne": n,
-        "aircraft": int(batch.aircraft_start.sum()),
-        "rows_spoofed": int(spoofed.sum()),
-        "parameters": {d.name: params(d) for d in chosen} | {"combine": params(combiner)},
-    }
-    return pa.table(columns).replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
+    return pa.table(columns)
 
 
 __all__ = [
@@ -363,11 +354,13 @@ __all__ = [
     "SpoofCombiner",
     "SpoofDetector",
     "SpoofInterval",
+    "SpoofSummary",
     "Vote",
+    "detector_columns",
     "prepare",
     "spoof_combiner",
     "spoof_detector",
     "spoof_intervals",
-    "spoof_metadata",
     "spoof_states",
+    "spoof_summary",
 ]

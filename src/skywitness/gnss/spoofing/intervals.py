@@ -3,11 +3,15 @@
 Stretches of one aircraft closer than :data:`INTERVAL_MERGE_S` are one
 interval; each names the detectors that fired in it and whether the
 aircraft's NIC/NACp kept saying its position was good.
+
+The states carry nothing in their schema metadata: which columns are
+detector flags, and every count (:func:`spoof_summary`), is read from the
+columns, so a concatenation of results or one read back from Parquet is
+understood alike.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from skywitness.errors import UsageError
 from skywitness.gnss.jamming.state import column_np
 from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import NS_PER_S
@@ -22,14 +27,54 @@ from skywitness.model.units import NS_PER_S
 #: Flagged stretches of one aircraft closer than this are one interval (the
 #: jamming intervals of ``skywitness.gnss.jamming.events`` merge gaps up to 120 s too).
 INTERVAL_MERGE_S = 120.0
-#: Key of the states' schema metadata (JSON, see :func:`spoof_metadata`).
-METADATA_KEY = b"skywitness.gnss_spoof"
+#: The boolean columns of :func:`spoof_states` that are not a detector's flags;
+#: every other boolean column is one (named after its detector).
+FLAG_COLUMNS = ("spoofed", "trusted_quality", "own_position")
 
 
-def spoof_metadata(table: pa.Table) -> dict[str, Any]:
-    """The metadata :func:`spoof_states` stored on its result (empty dict if none)."""
-    raw = (table.schema.metadata or {}).get(METADATA_KEY)
-    return dict(json.loads(raw)) if raw else {}
+def detector_columns(states: pa.Table) -> list[str]:
+    """The detectors' flag columns of a :func:`spoof_states` result, in order."""
+    return [
+        field.name
+        for field in states.schema
+        if pa.types.is_boolean(field.type) and field.name not in FLAG_COLUMNS
+    ]
+
+
+@dataclass(frozen=True)
+class SpoofSummary:
+    """Counts over a :func:`spoof_states` result, computed from its columns.
+
+    ``rows``: airborne reports; ``aircraft``: distinct icao24;
+    ``aircraft_spoofed``: those with at least one spoofed report;
+    ``detectors``: the detectors' flag columns (:func:`detector_columns`).
+    """
+
+    rows: int
+    rows_spoofed: int
+    aircraft: int
+    aircraft_spoofed: int
+    detectors: tuple[str, ...]
+
+
+def spoof_summary(states: pa.Table) -> SpoofSummary:
+    """The :class:`SpoofSummary` of ``states`` (a :func:`spoof_states` result, or
+    several concatenated: an aircraft is counted once)."""
+    for name in ("icao24", "spoofed"):
+        if name not in states.column_names:
+            raise UsageError(f"spoofing states have no {name!r} column (use spoof_states)")
+    spoofed = pc.fill_null(states["spoofed"], False)
+    return SpoofSummary(
+        rows=states.num_rows,
+        rows_spoofed=int(pc.sum(spoofed).as_py() or 0),
+        aircraft=_distinct(states["icao24"]),
+        aircraft_spoofed=_distinct(states["icao24"].filter(spoofed)),
+        detectors=tuple(detector_columns(states)),
+    )
+
+
+def _distinct(column: pa.ChunkedArray) -> int:
+    return int(pc.count_distinct(column).as_py())
 
 
 @dataclass(frozen=True)
@@ -69,12 +114,7 @@ def spoof_intervals(
     spoofed = column_np(states["spoofed"], np.bool_, False)
     if not spoofed.any():
         return []
-    kinds = spoof_metadata(states).get("detectors") or [
-        name
-        for name in states.column_names
-        if pa.types.is_boolean(states.schema.field(name).type)
-        and name not in ("spoofed", "trusted_quality")
-    ]
+    kinds = detector_columns(states)
     code = column_np(pc.dictionary_encode(states["icao24"]).combine_chunks().indices, np.int64, 0)
     t = column_np(states["time"].cast(pa.int64()), np.int64, 0)
     aircraft_start = np.ones(n, dtype=bool)
@@ -91,11 +131,7 @@ def spoof_intervals(
     keep_first = np.r_[True, ~joined]
     keep_last = np.r_[~joined, True]
     first, last = first[keep_first], last[keep_last]
-    fired = {
-        k: np.cumsum(column_np(states[k], np.bool_, False))
-        for k in kinds
-        if k in states.column_names
-    }
+    fired = {k: np.cumsum(column_np(states[k], np.bool_, False)) for k in kinds}
     trusted = states["trusted_quality"] if "trusted_quality" in states.column_names else None
     good = np.cumsum(column_np(trusted, np.bool_, False)) if trusted is not None else None
     bad = np.cumsum(~column_np(trusted, np.bool_, True)) if trusted is not None else None

@@ -17,8 +17,7 @@ never becomes an interval.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, is_dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -438,10 +437,3 @@ def worst(*parts: Verdict) -> Verdict:
     for part in parts:
         out = np.maximum(out, part)
     return out
-
-
-def params(obj: Any) -> dict[str, Any]:
-    """A detector's parameters for the result's metadata."""
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return asdict(obj)
-    return {"class": type(obj).__name__}
