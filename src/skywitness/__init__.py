@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 
 from skywitness.errors import SkywitnessError
+from skywitness.version import __version__
 
 #: typing.TYPE_CHECKING without importing typing (tens of ms at startup).
 TYPE_CHECKING = False
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     )
     from skywitness.store import Store
 
-__version__ = "0.1.0"
 
 #: Names loaded from :mod:`skywitness.api` on first access.
 _API = ("read", "query", "jamming", "spoofing", "JammingResult", "SpoofingResult", "ReadWarning")

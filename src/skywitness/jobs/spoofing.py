@@ -26,8 +26,9 @@ from skywitness.jobs import tables
 from skywitness.jobs.reports import BBox, data_window, reports_for
 from skywitness.model.schema import TIME_TYPE
 from skywitness.progress import Progress, no_progress
+from skywitness.report.findings import spoof_flags
 from skywitness.report.provenance import Provenance
-from skywitness.report.spoofing import EXTENSIONS, spoof_flags
+from skywitness.report.spoofing import EXTENSIONS
 from skywitness.store import Store
 
 __all__ = [
@@ -91,7 +92,7 @@ class SpoofingResult:
     def to_geojson(self) -> dict[str, Any]:
         """False positions, spoofed places, spoofer areas and estimated true
         paths as one FeatureCollection (the ``.geojson`` output)."""
-        from skywitness.report.spoofing import spoofing_geojson
+        from skywitness.report.findings import spoofing_geojson
 
         return spoofing_geojson(self)
 

@@ -79,7 +79,7 @@ from skywitness.report.summary import (
 
 if TYPE_CHECKING:
     from skywitness.gnss.jamming.events import Event
-    from skywitness.report.spoofing import SpoofingFindings
+    from skywitness.report.findings import SpoofingFindings
     from skywitness.report.summary import TimeRange
 
 #: Width in pixels the map is laid out for before its script runs; markers
@@ -140,8 +140,8 @@ def map_html(
     mode: str | None = None,
 ) -> str:
     """The page of :func:`render_map_html` as text."""
-    from skywitness.report.jamming_map import mode_label, scheme_column
-    from skywitness.report.spoofing import spoofing_geojson
+    from skywitness.report.findings import spoofing_geojson
+    from skywitness.report.summary import mode_label, scheme_column
 
     scheme_column(levels)
     table = cells if cells is not None and cells.num_rows else None

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from skywitness.errors import UsageError
 from skywitness.report.basemap import (
     COAST,
     FINE_COASTLINE_SPAN_DEG,
@@ -41,13 +40,15 @@ from skywitness.report.summary import (
     found,
     headline,
     human_range,
+    mode_label,
+    scheme_column,
     worst_levels,
 )
 
 if TYPE_CHECKING:
     from skywitness.gnss.jamming.events import Event
+    from skywitness.report.findings import SpoofingFindings
     from skywitness.report.provenance import Provenance
-    from skywitness.report.spoofing import SpoofingFindings
     from skywitness.report.summary import TimeRange
 
 __all__ = [
@@ -88,23 +89,6 @@ def window_label(table: pa.Table) -> str:
     return f"{tags[0]} to {tags[-1]} ({len(tags)} windows, {kind}s)"
 
 
-def mode_label(table: pa.Table, mode: str | None = None) -> str:
-    """``mode nacp, H3 res 4``: the quality mode the cells were computed with
-    (left out when not given) and the resolution of the map's cells."""
-    from skywitness.gnss.jamming.maps import map_grid
-
-    res = map_grid(table).resolution
-    grid = f"H3 res {'?' if res is None else res}"
-    return grid if mode is None else f"mode {mode}, {grid}"
-
-
-def scheme_column(levels: str) -> str:
-    try:
-        return SCHEMES[levels]
-    except KeyError:
-        raise UsageError(f"levels must be one of {', '.join(SCHEMES)}, not {levels!r}") from None
-
-
 # -- PNG ------------------------------------------------------------------------
 
 
@@ -128,6 +112,7 @@ def jamming_figure(
     from matplotlib.patches import Patch
 
     from skywitness.gnss.jamming.maps import LEVEL_COLOURS
+    from skywitness.report.findings import spoofing_geojson
     from skywitness.report.png import (
         caption,
         draw_coast,
@@ -138,7 +123,6 @@ def jamming_figure(
         legend,
         spoofing_handles,
     )
-    from skywitness.report.spoofing import spoofing_geojson
     from skywitness.report.style import LEVEL_WORDS, SCHEME_LEVELS
 
     column = scheme_column(levels)

@@ -33,7 +33,7 @@ SIDECAR_SUFFIX = ".provenance.json"
 
 
 def _version() -> str:
-    from skywitness import __version__
+    from skywitness.version import __version__
 
     return __version__
 

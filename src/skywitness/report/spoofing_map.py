@@ -28,8 +28,8 @@ from skywitness.report.png import (
 from skywitness.report.summary import aircraft_count, data_range, found, headline, human_range
 
 if TYPE_CHECKING:
+    from skywitness.report.findings import SpoofingFindings
     from skywitness.report.provenance import Provenance
-    from skywitness.report.spoofing import SpoofingFindings
     from skywitness.report.summary import TimeRange
 
 #: Margin round the findings, as a fraction of their extent (and at least
@@ -48,7 +48,7 @@ def spoofing_figure(
 ) -> tuple[Any, Any]:
     """The figure and axes of :func:`render_spoofing_png` (for tests and notebooks)."""
     need_matplotlib()
-    from skywitness.report.spoofing import spoofing_geojson
+    from skywitness.report.findings import spoofing_geojson
 
     features = spoofing_geojson(result)["features"]
     pts = [p for f in features for p in geometry_points(f["geometry"])]

@@ -16,16 +16,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from skywitness.errors import UsageError
 from skywitness.model.units import NS_PER_S
-from skywitness.report.style import LEVEL_RANK
+from skywitness.report.style import LEVEL_RANK, SCHEMES
 
 if TYPE_CHECKING:
     from skywitness.gnss.jamming.events import Event
     from skywitness.gnss.spoofing.intervals import SpoofInterval
     from skywitness.gnss.spoofing.paths import EstimatedPath
     from skywitness.gnss.spoofing.places import SpoofCluster
+    from skywitness.report.findings import SpoofingFindings
     from skywitness.report.provenance import Provenance
-    from skywitness.report.spoofing import SpoofingFindings
 
 TimeRange = tuple[int, int]
 #: Between the ends of a time range (an en dash).
@@ -256,3 +257,20 @@ def spoofing_in(spoofing: SpoofingFindings, lo: int, hi: int) -> Findings:
         paths=[p for p in spoofing.paths if p.start_ns < hi and p.end_ns >= lo],
         states=spoofing.states.filter(keep),
     )
+
+
+def mode_label(table: pa.Table, mode: str | None = None) -> str:
+    """``mode nacp, H3 res 4``: the quality mode the cells were computed with
+    (left out when not given) and the resolution of the map's cells."""
+    from skywitness.gnss.jamming.maps import map_grid
+
+    res = map_grid(table).resolution
+    grid = f"H3 res {'?' if res is None else res}"
+    return grid if mode is None else f"mode {mode}, {grid}"
+
+
+def scheme_column(levels: str) -> str:
+    try:
+        return SCHEMES[levels]
+    except KeyError:
+        raise UsageError(f"levels must be one of {', '.join(SCHEMES)}, not {levels!r}") from None
