@@ -24,6 +24,7 @@ from skywitness.sim import jammer, spoofer
 from skywitness.sim.flight import GeomOffset, Trajectory, Wind, fly
 from skywitness.sim.model import Airport, Scenario
 from skywitness.sim.performance import TYPES, Performance
+from skywitness.sim.status import Status
 
 #: Normal accuracy of an ADS-B v2 airliner: NIC 8 (Rc < 0.1 NM) and NACp 8-11
 #: (EPU < 0.05 NM down to < 3 m), the values that dominate real traffic.
@@ -88,6 +89,8 @@ class Leg:
     )  # message time in its second
     zones: list[dict[str, Any]] = field(default_factory=list)
     spoof: spoofer.Capture | None = None
+    #: Emergency, autopilot modes and corrupted values (None: none of them, the usual case).
+    status: Status | None = None
 
     @property
     def reported(self) -> spoofer.Reported:

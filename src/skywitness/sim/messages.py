@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from skywitness.sim import jammer, spoofer
 from skywitness.sim.fleet import NORMAL_SIL, Leg
 from skywitness.sim.flight import DESCENT
+from skywitness.sim.status import EMERGENCY_SQUAWK, EMERGENCY_STATUS, NOT_SENT, mode_names
 
 #: Altitude cleared for the approach: 3,000 ft above the field, rounded up to 1,000 ft
 #: (the usual final approach fix height).
@@ -98,7 +99,7 @@ def columns(leg: Leg, idx: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
         return np.asarray(np.where(true_now, lin(true), lin(reported, g)))
 
     track = np.where(true_now, angle(tr.track_deg), angle(rep.track_deg, g))
-    return {
+    out = {
         "t": tr.start_s + idx + f,
         "lat": np.round(gnss(tr.lat, rep.lat), 6), "lon": np.round(gnss(tr.lon, rep.lon), 6),
         "alt_baro": step(lin(tr.alt_baro_ft), ALT_STEP_FT), "alt_geom": step(gnss(tr.alt_geom_ft, rep.alt_geom_ft), ALT_STEP_FT),
@@ -112,6 +113,17 @@ def columns(leg: Leg, idx: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
         "nic": leg.nic[idx], "nac_p": leg.nac_p[idx], "nac_v": leg.nac_v[idx],
         "messages": MESSAGES_PER_S * (idx - leg.window.start + 1),
     }  # fmt: skip
+    st = leg.status
+    out["emergency"] = st.emergency[idx] if st is not None else np.zeros(len(idx), dtype=bool)
+    out["nav_modes"] = st.nav_modes[idx] if st is not None else np.full(len(idx), NOT_SENT, np.int8)
+    if st is not None:  # corrupted values replace the true ones, quantised alike, not interpolated
+        bad = st.bad_alt_ft[idx]
+        out["alt_baro"] = np.where(
+            np.isnan(bad), out["alt_baro"], step(np.nan_to_num(bad), ALT_STEP_FT)
+        )
+        bad = st.bad_gs_kt[idx]
+        out["gs"] = np.where(np.isnan(bad), out["gs"], step(np.nan_to_num(bad) * 10, 1))
+    return out
 
 
 def decoded(cols: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
@@ -151,11 +163,13 @@ def aircraft_dict(info: LegInfo, r: dict[str, Any], trace: bool) -> dict[str, An
         d["baro_rate"] = r["baro_rate"]
         if not mlat and not lost:
             d["geom_rate"] = r["geom_rate"]
-    d["squawk"] = info.squawk
-    d["emergency"] = "none"
+    d["squawk"] = EMERGENCY_SQUAWK if r["emergency"] else info.squawk
+    d["emergency"] = EMERGENCY_STATUS if r["emergency"] else "none"
     d["category"] = info.category
     if air:
         d["nav_altitude_mcp"] = info.approach_ft if r["descending"] else info.cruise_ft
+        if r["nav_modes"] != NOT_SENT:
+            d["nav_modes"] = mode_names(r["nav_modes"])
     if not trace and r["pos"]:
         d["lat"] = r["lat"]
         d["lon"] = r["lon"]

@@ -118,6 +118,65 @@ class Nuisance:
 
 
 @dataclass(frozen=True)
+class IncidentRoute:
+    """One candidate geography of the incident flight: where it goes, where it diverts."""
+
+    origin: Airport
+    destination: Airport
+    #: Across a sea from the destination: where the crew diverts to.
+    diversion: Airport
+
+
+@dataclass(frozen=True)
+class IncidentJammer:
+    """The emitter placed near the incident flight's destination (per seed)."""
+
+    height_m: float
+    range_km: float
+    fringe_km: float
+    power_w: float | None
+    #: Distance from the destination, km, and the spread (deg) of its bearing
+    #: around the direction of the origin.
+    distance_km: tuple[float, float]
+    bearing_spread_deg: float
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One flight through jamming, two go-arounds, a failure, a diversion and a crash
+    (see :mod:`skywitness.sim.incident`). Pairs are ranges drawn per seed."""
+
+    type: str  # ICAO type designator (a key of the performance table)
+    airlines: tuple[str, ...]
+    routes: tuple[IncidentRoute, ...]
+    jammer: IncidentJammer
+    #: Background traffic uses the scenario's airports within this distance of the destination.
+    background_radius_km: float
+    #: When the flight loses GNSS, minutes after the scenario start.
+    entry_after_min: tuple[float, float]
+    #: Lowest height of each approach above the threshold elevation, ft.
+    go_around_height_ft: tuple[float, float]
+    #: Height above the threshold elevation in the climb after the second go-around
+    #: where the failure happens, ft.
+    failure_height_ft: tuple[float, float]
+    squawk_after_s: tuple[float, float]
+    phugoid_period_s: tuple[float, float]
+    phugoid_amplitude_ft: tuple[float, float]
+    hold_min: tuple[float, float]
+    diversion_alt_ft: tuple[float, float]
+    #: Length of each interval of corrupted speed and altitude values, s.
+    corrupted_s: tuple[float, float]
+    #: Positions come back this long before the crash, min.
+    positions_back_min: tuple[float, float]
+    #: Distance of the impact short of the diversion runway's threshold, km.
+    crash_short_km: tuple[float, float]
+    #: The records end this long before the impact, s.
+    records_end_s: tuple[float, float]
+    #: The scenario window ends this long after the crash, min (at most its duration).
+    after_crash_min: float
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
@@ -129,6 +188,7 @@ class Scenario:
     emitters: tuple[Emitter, ...]
     nuisance: Nuisance
     spoofers: tuple[Spoofer, ...] = ()
+    incident: Incident | None = None
 
     @property
     def end_s(self) -> int:
@@ -139,6 +199,9 @@ __all__ = [
     "Airport",
     "CoverageHole",
     "Emitter",
+    "Incident",
+    "IncidentJammer",
+    "IncidentRoute",
     "Nuisance",
     "Scenario",
     "Spoofer",

@@ -11,7 +11,10 @@
 - ``readsb-hist/YYYY/MM/DD/HHMMSSZ.json.gz``: a snapshot every 5 s, as
   ADS-B Exchange archives them (``now``, ``aircraft`` with ``seen`` and
   ``seen_pos``), when ``snapshots`` is true;
-- ``truth.json``: what was simulated (below).
+- ``truth.json``: what was simulated (below), with an ``incident`` object in
+  scenarios with an ``[incident]`` table (:mod:`skywitness.sim.incident`: one
+  flight through jamming, two go-arounds, a failure, a diversion and a crash,
+  added to the background traffic and written in both formats like it).
 
 Same scenario, seed and size: the same bytes. The simulator writes data
 records only; it decides which records are degraded and never models a
@@ -39,7 +42,7 @@ import numpy as np
 
 from skywitness.errors import UsageError
 from skywitness.progress import Progress, no_progress
-from skywitness.sim import spoofer
+from skywitness.sim import incident, spoofer
 from skywitness.sim.fleet import draw_fleet, fly_legs
 from skywitness.sim.flight import GeomOffset, Wind
 from skywitness.sim.scenario import load
@@ -85,6 +88,13 @@ def simulate(
     world_rng = np.random.default_rng(world)
     offset = GeomOffset.draw(world_rng, sc.weather.geom_offset_max_ft, float(sc.start_s))
     wind = Wind(sc.weather.wind_from_deg, sc.weather.wind_kt)
+    plan = None
+    if sc.incident is not None:
+        # The incident flight draws from its own streams (spawned only in incident
+        # scenarios), and fits the scenario to itself before the fleet is drawn.
+        plan_seq, leg_seq = root.spawn(1)[0].spawn(2)
+        plan = incident.plan(sc, np.random.default_rng(plan_seq), wind, offset)
+        sc = plan.scenario
     fleet = draw_fleet(sc, size, np.random.default_rng(fleet_seq))
     per_aircraft = fleet_seq.spawn(len(fleet))
     # Spoofing draws come from their own stream: scenarios without spoofers
@@ -96,7 +106,8 @@ def simulate(
     truth_aircraft: list[dict[str, Any]] = []
     flights: list[dict[str, Any]] = []
     trace_count = 0
-    report("aircraft", 0, len(fleet))
+    total = len(fleet) + (plan is not None)
+    report("aircraft", 0, total)
     for done, (ac, seq, spoof_seq) in enumerate(
         zip(fleet, per_aircraft, spoof_seqs, strict=True), start=1
     ):
@@ -117,11 +128,29 @@ def simulate(
                 trace_count += len(points)
                 write_trace(out / "traces", ac, points)
             truth_aircraft.append(aircraft_truth(sc, ac, legs, bool(points)))
-        report("aircraft", done, len(fleet))
+        report("aircraft", done, total)
+    incident_truth = None
+    if plan is not None:
+        taken = {a.icao24 for a in fleet}
+        ac, leg, gnss = incident.fly_leg(
+            plan, len(fleet), taken, len(flights), np.random.default_rng(leg_seq)
+        )
+        flights.append(incident.flight_record(plan, leg))
+        if snaps is not None:
+            snaps.add(sc, leg)
+        points = trace_points(leg)
+        trace_count += len(points)
+        write_trace(out / "traces", ac, points)
+        truth_aircraft.append(aircraft_truth(sc, ac, [leg], True))
+        incident_truth = incident.truth(plan, leg, gnss)
+        report("aircraft", total, total)
     n_snapshots = write_snapshots(out, sc, snaps, report) if snaps is not None else 0
     truth = truth_document(sc, seed, size, wind, flights, truth_aircraft)
+    if incident_truth is not None:
+        truth["definitions"]["incident"] = incident.DEFINITION
+        truth["incident"] = incident_truth
     (out / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
-    return {
+    summary: dict[str, Any] = {
         "scenario": sc.name,
         "seed": seed,
         "size": size,
@@ -134,8 +163,14 @@ def simulate(
         "snapshot_rows": snaps.rows if snaps is not None else 0,
         "affected_aircraft": sum(1 for a in truth_aircraft if a["affected"]),
         "spoofed_aircraft": sum(1 for a in truth_aircraft if a.get("spoofed")),
-        "elapsed_s": round(time.perf_counter() - began, 3),
     }
+    if incident_truth is not None:
+        summary["incident"] = {
+            k: incident_truth[k]
+            for k in ("icao24", "callsign", "origin", "destination", "diversion")
+        }
+    summary["elapsed_s"] = round(time.perf_counter() - began, 3)
+    return summary
 
 
 __all__ = ["simulate"]

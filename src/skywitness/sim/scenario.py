@@ -8,8 +8,10 @@ active windows), the spoofers (the same geometry, plus where the false
 positions go: an attractor or a circle, and how receivers react) and the
 nuisances of real data (MLAT and ADS-B version 0
 aircraft without quality fields, faulty transponders, message dropouts,
-receiver coverage holes). Nothing here is a code path: a new scenario is a
-new file. The shipped ones live in ``skywitness/sim/scenarios/*.toml``.
+receiver coverage holes), and optionally one incident flight (candidate
+routes, the jammer near its destination, the ranges its events are drawn
+from; see :mod:`skywitness.sim.incident`). Nothing here is a code path: a new
+scenario is a new file. The shipped ones live in ``skywitness/sim/scenarios/*.toml``.
 
 Every problem raises :class:`~skywitness.errors.UsageError` naming the file
 and the key, e.g. ``jamming.toml: traffic.airports[3]: unknown airport 'XXXX'``.
@@ -25,13 +27,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+
 from skywitness.errors import UsageError
+from skywitness.model.geo import bearing_deg, destination, distance_m
 from skywitness.sim import spoofer as spoofing
 from skywitness.sim.jammer import DEFAULT_FRINGE_DB, effective_range_km, fringe_width_km
 from skywitness.sim.model import (
     Airport,
     CoverageHole,
     Emitter,
+    Incident,
+    IncidentJammer,
+    IncidentRoute,
     Nuisance,
     Scenario,
     Spoofer,
@@ -47,6 +55,30 @@ START_GRID_S = 5
 MAX_DURATION_S = 2 * 86_400
 #: Largest fleet accepted at size 1 (keeps a typo from asking for a week of CPU).
 MAX_AIRCRAFT = 100_000
+#: Incident routes: the origin at least this far from the destination, km, so
+#: that the flight has a stretch with GNSS before the jammed area (modelling choice).
+INCIDENT_MIN_ROUTE_KM = 150.0
+#: The diversion across a sea: this far from the destination, km (modelling
+#: choice: a crossing of tens of minutes, within an airliner's fuel reserve).
+INCIDENT_DIVERSION_KM = (100.0, 1000.0)
+#: The jammer must leave the origin this far outside its reach (range and
+#: fringe), km: GNSS is normal at departure (modelling choice).
+INCIDENT_ORIGIN_MARGIN_KM = 20.0
+#: The jammer must leave the diversion airport this far outside its reach,
+#: km: positions can come back before the arrival (the arrival fix lies 20 km
+#: out, its circle a few km wide; modelling choice).
+INCIDENT_DIVERSION_MARGIN_KM = 40.0
+#: The destination's approaches, go-arounds and hold lie within this distance
+#: of it, km: they must be inside the jammer's range (modelling choice, see
+#: :mod:`skywitness.sim.incident_flight`).
+INCIDENT_AREA_KM = 40.0
+#: Steepest vertical rate the incident's phugoid may reach, ft/min (2 pi x
+#: amplitude / period; modelling choice, half the ADS-B vertical-rate limit
+#: of 32,608 ft/min).
+PHUGOID_MAX_RATE_FPM = 16_000.0
+#: Points of the jammer's placement sector checked against the margins above
+#: (bearings x distances): the sector's edges and middle.
+SECTOR_GRID = (9, 3)
 
 T = TypeVar("T")
 
@@ -226,7 +258,7 @@ def _time_s(keys: _Keys, key: str, v: Any) -> int:
 
 def _parse(doc: dict[str, Any], path: Path) -> Scenario:
     root = _Keys(doc, path, "")
-    root.unknown({"scenario", "traffic", "weather", "emitters", "spoofers", "nuisance"})
+    root.unknown({"scenario", "traffic", "weather", "emitters", "spoofers", "nuisance", "incident"})
     sc = root.table("scenario")
     sc.unknown({"name", "description", "start", "duration_min"})
     name = sc.string("name", _REQUIRED)
@@ -247,6 +279,7 @@ def _parse(doc: dict[str, Any], path: Path) -> Scenario:
         if e in ids[:i]:
             where = f"emitters[{i}]" if i < len(emitters) else f"spoofers[{i - len(emitters)}]"
             raise root.error(f"{where}.id", f"duplicate emitter id {e!r}")
+    incident = _incident(root.table("incident"), traffic) if "incident" in root.data else None
     return Scenario(
         name=name,
         description=sc.string("description", ""),
@@ -258,6 +291,7 @@ def _parse(doc: dict[str, Any], path: Path) -> Scenario:
         emitters=emitters,
         nuisance=_nuisance(root.table("nuisance", required=False)),
         spoofers=spoofers,
+        incident=incident,
     )
 
 
@@ -441,6 +475,170 @@ def _spoofer(e: _Keys) -> Spoofer:
     )
 
 
+def _span(k: _Keys, name: str, default: list[float], lo: float, hi: float) -> tuple[float, float]:
+    """A [low, high] range whose ends lie in [lo, hi]."""
+    a, b = k.pair(name, default, lo=lo)
+    if b > hi:
+        raise k.error(k.key(name), f"{b:g} is above {hi:g}")
+    return a, b
+
+
+def _incident(k: _Keys, traffic: Traffic) -> Incident:
+    """The ``[incident]`` table: one flight through jamming to a crash (sim/incident.py)."""
+    k.unknown(
+        {"type", "airlines", "routes", "jammer", "background_radius_km", "entry_after_min",
+         "go_around_height_ft", "failure_height_ft", "squawk_after_s", "phugoid_period_s",
+         "phugoid_amplitude_ft", "hold_min", "diversion_alt_ft", "corrupted_s",
+         "positions_back_min", "crash_short_km", "records_end_s", "after_crash_min"}
+    )  # fmt: skip
+    kind = k.string("type", "E190")
+    if kind not in TYPES:
+        raise k.error(k.key("type"), f"unknown aircraft type (known: {', '.join(sorted(TYPES))})")
+    airlines = k.list("airlines", list(traffic.airlines))
+    for i, a in enumerate(airlines):
+        if not (isinstance(a, str) and len(a) == 3 and a.isalpha() and a.isupper()):
+            raise k.error(
+                f"{k.key('airlines')}[{i}]",
+                f"expected a 3-letter ICAO airline designator, got {_shown(a)}",
+            )
+    if not airlines:
+        raise k.error(k.key("airlines"), "give at least one airline")
+    jammer = _incident_jammer(k.table("jammer"))
+    radius = k.number("background_radius_km", 800.0, lo=50, hi=5000)
+    routes = []
+    for i, r in enumerate(k.list("routes")):
+        routes.append(_route(_Keys(r, k.file, f"{k.key('routes')}[{i}]"), jammer, traffic, radius))
+    if not routes:
+        raise k.error(k.key("routes"), "give at least one route")
+    period = _span(k, "phugoid_period_s", [60.0, 120.0], 20, 600)
+    amplitude = _span(k, "phugoid_amplitude_ft", [300.0, 1200.0], 50, 3000)
+    steepest = 2 * math.pi * amplitude[1] / period[0] * 60.0
+    if steepest > PHUGOID_MAX_RATE_FPM:
+        raise k.error(
+            k.key("phugoid_amplitude_ft"),
+            f"with phugoid_period_s from {period[0]:g} s the altitude would change at up to "
+            f"{steepest:.0f} ft/min, above {PHUGOID_MAX_RATE_FPM:g}",
+        )
+    return Incident(
+        type=kind,
+        airlines=tuple(airlines),
+        routes=tuple(routes),
+        jammer=jammer,
+        background_radius_km=radius,
+        entry_after_min=_span(k, "entry_after_min", [8.0, 15.0], 1, 600),
+        go_around_height_ft=_span(k, "go_around_height_ft", [150.0, 600.0], 50, 2500),
+        failure_height_ft=_span(k, "failure_height_ft", [2000.0, 3500.0], 1500, 5000),
+        squawk_after_s=_span(k, "squawk_after_s", [30.0, 240.0], 0, 3600),
+        phugoid_period_s=period,
+        phugoid_amplitude_ft=amplitude,
+        hold_min=_span(k, "hold_min", [8.0, 20.0], 1, 120),
+        diversion_alt_ft=_span(k, "diversion_alt_ft", [9000.0, 15000.0], 5000, 30000),
+        corrupted_s=_span(k, "corrupted_s", [90.0, 240.0], 10, 900),
+        positions_back_min=_span(k, "positions_back_min", [8.0, 20.0], 1, 60),
+        crash_short_km=_span(k, "crash_short_km", [3.0, 6.0], 0.5, 15),
+        records_end_s=_span(k, "records_end_s", [2.0, 10.0], 0, 120),
+        after_crash_min=k.number("after_crash_min", 5.0, lo=0, hi=120),
+    )
+
+
+def _incident_jammer(e: _Keys) -> IncidentJammer:
+    e.unknown(
+        {"height_m", "power_w", "range_km", "fringe_km", "fringe_db", "distance_km",
+         "bearing_spread_deg"}
+    )  # fmt: skip
+    has_power, has_range = "power_w" in e.data, "range_km" in e.data
+    if has_power == has_range:
+        raise e.error(e.where, "give exactly one of power_w and range_km")
+    power = e.number("power_w", lo=1e-6, hi=1e7) if has_power else None
+    range_km = (
+        effective_range_km(power) if power is not None else e.number("range_km", lo=10, hi=1000)
+    )
+    if "fringe_km" in e.data and "fringe_db" in e.data:
+        raise e.error(e.where, "give at most one of fringe_km and fringe_db")
+    if "fringe_km" in e.data:
+        fringe = e.number("fringe_km", lo=0, hi=1000)
+    else:
+        fringe = fringe_width_km(range_km, e.number("fringe_db", DEFAULT_FRINGE_DB, lo=0, hi=30))
+    distance = _span(e, "distance_km", [20.0, 40.0], 0, 500)
+    if distance[1] + INCIDENT_AREA_KM > range_km:
+        raise e.error(
+            e.key("distance_km"),
+            f"the jammer ({range_km:.0f} km range) must cover {INCIDENT_AREA_KM:g} km around "
+            f"the destination: place it at most {range_km - INCIDENT_AREA_KM:.0f} km away",
+        )
+    return IncidentJammer(
+        height_m=e.number("height_m", 50.0, 0, 10_000),
+        range_km=range_km,
+        fringe_km=fringe,
+        power_w=power,
+        distance_km=distance,
+        bearing_spread_deg=e.number("bearing_spread_deg", 30.0, 0, 180),
+    )
+
+
+def _route(r: _Keys, jammer: IncidentJammer, traffic: Traffic, radius_km: float) -> IncidentRoute:
+    """One candidate route, checked against the jammer's placement and the background airports."""
+    r.unknown({"origin", "destination", "diversion"})
+    db = _airport_db()
+    ports = []
+    for name in ("origin", "destination", "diversion"):
+        code = r.string(name)
+        if code not in db:
+            raise r.error(
+                r.key(name), f"unknown airport {code!r} (not an ICAO code in airportsdata)"
+            )
+        rec = db[code]
+        ports.append(Airport(code, float(rec["lat"]), float(rec["lon"]), float(rec["elevation"])))
+    origin, dest, div = ports
+    if len({p.icao for p in ports}) < 3:
+        raise r.error(r.where, "origin, destination and diversion must be three airports")
+
+    def km(a: Airport, lat: Any, lon: Any) -> Any:
+        return distance_m(a.lat, a.lon, lat, lon) / 1000.0
+
+    d = float(km(origin, dest.lat, dest.lon))
+    if d < INCIDENT_MIN_ROUTE_KM:
+        raise r.error(
+            r.key("destination"), f"{d:.0f} km from the origin, below {INCIDENT_MIN_ROUTE_KM:g}"
+        )
+    d = float(km(dest, div.lat, div.lon))
+    lo, hi = INCIDENT_DIVERSION_KM
+    if not lo <= d <= hi:
+        raise r.error(
+            r.key("diversion"), f"{d:.0f} km from the destination, outside [{lo:g}, {hi:g}]"
+        )
+    # Where the jammer may be placed: around the direction of the origin.
+    course = float(bearing_deg(dest.lat, dest.lon, origin.lat, origin.lon))
+    spread = jammer.bearing_spread_deg
+    bearings, dists = (
+        np.linspace(course - spread, course + spread, SECTOR_GRID[0]),
+        np.linspace(*jammer.distance_km, SECTOR_GRID[1]),
+    )
+    b, dd = np.meshgrid(bearings, dists * 1000.0)
+    jlat, jlon = destination(dest.lat, dest.lon, b, dd)
+    reach = jammer.range_km + jammer.fringe_km
+    for port, margin, what in (
+        (origin, INCIDENT_ORIGIN_MARGIN_KM, "origin"),
+        (div, INCIDENT_DIVERSION_MARGIN_KM, "diversion"),
+    ):
+        nearest = float(np.min(km(port, jlat, jlon)))
+        if nearest < reach + margin:
+            raise r.error(
+                r.key(what),
+                f"the jammer may come within {nearest:.0f} km of {port.icao}; it must stay "
+                f"{reach + margin:.0f} km away (reach {reach:.0f} km + {margin:g} km): "
+                "lower its power, its distance_km or its bearing_spread_deg",
+            )
+    near = [a for a in traffic.airports if float(km(dest, a.lat, a.lon)) <= radius_km]
+    if len(near) < 2:
+        raise r.error(
+            r.key("destination"),
+            f"fewer than two of traffic.airports lie within background_radius_km "
+            f"({radius_km:g} km) of {dest.icao}",
+        )
+    return IncidentRoute(origin, dest, div)
+
+
 def _nuisance(n: _Keys) -> Nuisance:
     n.unknown(
         {"mlat_share", "adsb_v0_share", "faulty_nac_p_aircraft", "dropouts_per_hour",
@@ -476,6 +674,7 @@ __all__ = [
     "Airport",
     "CoverageHole",
     "Emitter",
+    "Incident",
     "Nuisance",
     "Scenario",
     "Spoofer",

@@ -64,6 +64,7 @@ class SnapshotRows:
         "pos": np.bool_, "nic": np.int8, "nac_p": np.int8, "nac_v": np.int8, "messages": np.int32,
         "snapshot": np.int32, "info": np.int32, "seen": np.int32,
         "last_lat": np.float64, "last_lon": np.float64, "last_nic": np.int8, "last_age": np.int32,
+        "emergency": np.bool_, "nav_modes": np.int8,
     }  # fmt: skip
 
     def __init__(self) -> None:

@@ -60,6 +60,11 @@ def trace_indices(leg: Leg) -> NDArray[np.int64]:
     regained = np.flatnonzero(np.diff(leg.heard.astype(np.int8)) > 0) + 1
     jumps = np.flatnonzero(np.diff(leg.spoof_phase) != 0) + 1
     forced = np.r_[0, n - 1, tr.liftoff, min(tr.touchdown, n - 1), changes, regained, jumps]
+    if leg.status is not None:
+        # A flight with a status (the incident) also keeps the last message before
+        # its records end: where they end is what its reconstruction starts from.
+        ends = np.flatnonzero(np.diff(leg.heard.astype(np.int8)) < 0)
+        forced = np.r_[forced, leg.status.changes(), ends]
     idx = np.unique(np.r_[regular, forced])
     w = leg.window
     idx = idx[(idx >= w.start) & (idx < w.stop)]
@@ -78,7 +83,7 @@ def trace_points(leg: Leg) -> list[tuple[float, list[Any]]]:
     seconds = np.arange(tr.n)
     before = np.r_[-1, np.maximum.accumulate(np.where(got, seconds, -1))[:-1]][idx]
     stale = (got[idx] & (before >= 0) & (idx - before > STALE_AFTER_S)).tolist()
-    last_detail_state = (-1, -1)
+    last_detail_state: tuple[int, int, bool, int] = (-1, -1, False, -1)
     phase = leg.spoof_phase[idx].tolist()
     new_leg_pending = tr.liftoff >= leg.window.start
     points = []
@@ -88,7 +93,7 @@ def trace_points(leg: Leg) -> list[tuple[float, list[Any]]]:
             flags |= TRACE_FLAG_NEW_LEG
             new_leg_pending = False
         detail = None
-        state = (r["level"], phase[k])
+        state = (r["level"], phase[k], r["emergency"], r["nav_modes"])
         if k % TRACE_DETAIL_EVERY == 0 or state != last_detail_state:
             detail = aircraft_dict(info, r, trace=True)
             last_detail_state = state
