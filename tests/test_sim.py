@@ -124,7 +124,7 @@ def _by_aircraft(t: pa.Table, names: list[str]) -> dict[str, dict[str, np.ndarra
 
 def test_shipped_scenarios() -> None:
     assert scenario_names() == [
-        "clean", "global-day", "jamming", "jamming-spoofing", "sparse", "spoofing",
+        "clean", "global-day", "incident", "jamming", "jamming-spoofing", "sparse", "spoofing",
         "spoofing-circle", "two-jammers",
     ]  # fmt: skip
     for name in scenario_names():
