@@ -25,8 +25,22 @@ class UnknownFormatError(InputError):
     """The content matches no supported format."""
 
 
+class ReaderBugError(InputError):
+    """A reader failed in a way it should not have (a bug in skywitness, not
+    in the file). An InputError so that the other files of a run are still
+    read; callers that can tell the user should exit as for a bug."""
+
+    def __init__(self, file: str, reason: str, record: str | int | None = None) -> None:
+        prefix = "internal error while reading (a bug in skywitness: please report it): "
+        super().__init__(file, reason if reason.startswith(prefix) else prefix + reason, record)
+
+
 class StoreError(SkywitnessError):
     """The store is missing, corrupt or cannot be written."""
+
+
+class OutputError(SkywitnessError):
+    """An output file could not be written (disk full, read-only, permission denied)."""
 
 
 class UsageError(SkywitnessError):

@@ -5,59 +5,101 @@ or the simulator, and prints what came of it. Exit codes are in
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from skywitness.cli import options
-from skywitness.errors import UsageError
+from skywitness.cli import options, output
+from skywitness.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
+    from skywitness.io.reading import Skipped
     from skywitness.report.provenance import Provenance
-    from skywitness.store import Store
+    from skywitness.store import Store, WriterInfo
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
 #: Files named in the one-line summary of files skipped as of no supported
 #: format (the rest are counted); a modelling choice: enough to recognise them, short
 #: enough to stay one readable line.
 SKIPPED_NAMES_SHOWN = 5
+#: What ``jamming --events-out`` writes (GeoJSON, report/events.py).
+EVENTS_FORMATS = (".geojson", ".json")
 
 
 def ingest(args: argparse.Namespace) -> int:
     from skywitness.io.reading import Inputs
-    from skywitness.store import Store, resolve_store
+    from skywitness.store import Store
 
     reference = None if args.reference is None else options.latlon(args.reference)
     start_ns = options.start_time(args.start_time)
     if args.show_skips < 0:
         raise UsageError(f"bad --show-skips {args.show_skips}: want 0 or more")
-    inputs = Inputs(args.paths, format=args.format, reference=reference, start_time_ns=start_ns)
-    store = Store(resolve_store(args.store))
+    root = options.store_dir(args.store, write=True)
+    inputs = Inputs(
+        args.paths,
+        format=args.format,
+        reference=reference,
+        start_time_ns=start_ns,
+        follow_links=args.follow_links,
+        exclude=[root],
+    )
+    store = Store(root)
     result = _with_progress(
         len(inputs),
         lambda on_file, on_rows: store.ingest(
             inputs.openers(on_skip=lambda _: on_file()),
             on_file=lambda _: on_file(),
             on_rows=on_rows,
+            wait=args.wait,
+            on_wait=lambda holder: _waiting(store, holder),
         ),
     )
     for err in result.errors:
-        print(f"skywitness: {err.one_line()}", file=sys.stderr)
+        output.error(err.one_line())
     for note in result.notes:
-        print(f"skywitness: note: {note.one_line()}", file=sys.stderr)
+        output.note(note.one_line())
     if inputs.unsupported:
-        print(f"skywitness: {skipped_files_line(inputs.unsupported)}", file=sys.stderr)
+        output.error(skipped_files_line(inputs.unsupported))
+    left_out = [s for s in inputs.skipped if not s.error]
+    for line in left_out_lines(left_out):
+        output.error(line)
+    code = EXIT_INTERNAL if inputs.bugs else EXIT_INPUT if result.errors else EXIT_OK
     if args.json:
-        print_json({**result.as_json(), "unsupported": [str(p) for p in inputs.unsupported]})
+        obj: dict[str, Any] = {
+            **result.as_json(),
+            "unsupported": [str(p) for p in inputs.unsupported],
+        }
+        if left_out:  # only then, so that the object of a plain run stays as it was
+            obj["left_out"] = [{"path": str(s.path), "reason": s.reason} for s in left_out]
+        if code != EXIT_OK:
+            obj["error"] = _ingest_error(len(result.errors), len(inputs.bugs))
+            obj["exit"] = code
+        output.print_json(obj)
     else:
-        print(f"{result.files} files read ({result.already} already in the store), "
-              f"{result.reports} reports added, {result.skipped} records skipped, "
-              f"{len(result.errors)} files unreadable; store: {store.root}")  # fmt: skip
+        output.say(f"{result.files} files read ({result.already} already in the store), "
+                   f"{result.reports} reports added, {result.skipped} records skipped, "
+                   f"{len(result.errors)} files unreadable; store: {store.root}")  # fmt: skip
         for issue in result.skip_reasons[: args.show_skips]:
-            print(f"  skipped {issue.one_line()}")
-    return EXIT_INPUT if result.errors else EXIT_OK
+            output.say(f"  skipped {issue.one_line()}")
+    if inputs.bugs:
+        output.error(
+            f"internal error while reading {len(inputs.bugs)} files (a bug; the other files "
+            "were stored): rerun with SKYWITNESS_DEBUG=1 for details"
+        )
+    return code
+
+
+def _ingest_error(unreadable: int, bugs: int) -> str:
+    if bugs:
+        return f"internal error while reading {bugs} files (a bug)"
+    return f"{unreadable} file{'s' if unreadable != 1 else ''} could not be read"
+
+
+def _waiting(store: Store, holder: WriterInfo) -> None:
+    output.note(f"waiting for {holder.describe()} to finish writing to {store.root} "
+                "(--no-wait to fail instead)")  # fmt: skip
 
 
 def skipped_files_line(paths: Sequence[Path]) -> str:
@@ -68,27 +110,60 @@ def skipped_files_line(paths: Sequence[Path]) -> str:
     return f"skipped {n} file{'s' if n != 1 else ''} of no supported format: {names}{more}"
 
 
+def left_out_lines(left_out: Sequence[Skipped]) -> list[str]:
+    """One line per reason for what a directory walk left out by rule
+    (``left out 2 paths: symbolic link not followed (...): a, b``)."""
+    by_reason: dict[str, list[str]] = {}
+    for s in left_out:
+        by_reason.setdefault(s.reason, []).append(str(s.path))
+    lines = []
+    for reason, paths in by_reason.items():
+        n = len(paths)
+        names = ", ".join(paths[:SKIPPED_NAMES_SHOWN])
+        more = f" and {n - SKIPPED_NAMES_SHOWN} more" if n > SKIPPED_NAMES_SHOWN else ""
+        lines.append(f"left out {n} path{'s' if n != 1 else ''}: {reason}: {names}{more}")
+    return lines
+
+
+def verify(args: argparse.Namespace) -> int:
+    report = open_store(args.store).verify()
+    code = EXIT_OK if report.ok else EXIT_INPUT
+    if args.json:
+        obj = report.as_json()
+        if not report.ok:
+            n = len(report.problems)
+            obj["error"] = f"{n} problem{'s' if n != 1 else ''} in the store"
+            obj["exit"] = code
+        output.print_json(obj)
+    else:
+        output.say(report.summary())
+    for problem in report.problems:
+        output.error(problem.one_line())
+    for note in report.notes:
+        output.note(note)
+    return code
+
+
 def info(args: argparse.Namespace) -> int:
     info = open_store(args.store).info()
     if args.json:
-        print_json(info)
+        output.print_json(info)
     else:
-        print(f"store      {info['store']}")
-        print(f"files      {info['files']}")
-        print(f"reports    {info['reports']} ({info['with_position']} with a position)")
-        print(f"aircraft   {info['aircraft']}")
-        print(f"time span  {info['start']} .. {info['end']}")
+        output.say(f"store      {info['store']}")
+        output.say(f"files      {info['files']}")
+        output.say(f"reports    {info['reports']} ({info['with_position']} with a position)")
+        output.say(f"aircraft   {info['aircraft']}")
+        output.say(f"time span  {info['start']} .. {info['end']}")
         for key in ("by_format", "by_source"):
             for name, n in info[key].items():
-                print(f"  {key[3:]:<7} {name:<16} {n}")
+                output.say(f"  {key[3:]:<7} {name:<16} {n}")
     return EXIT_OK
 
 
 def export(args: argparse.Namespace) -> int:
-    from skywitness.report.export import export_format, write
+    from skywitness.report.export import EXPORT_FORMATS, write
 
-    out = Path(args.out)
-    export_format(out)  # fail on a bad extension before querying
+    (out,) = options.outputs([args.out], "--out", EXPORT_FORMATS)  # before any work
     start, end = options.window(args.start, args.end)
     box = None if args.bbox is None else options.bbox(args.bbox)
     store = open_store(args.store)
@@ -96,11 +171,12 @@ def export(args: argparse.Namespace) -> int:
     table = store.query(start=start, end=end, bbox=box, icao24=aircraft)
     if table.num_rows == 0:
         say_if_empty(store, 0, start, end, box, aircraft)
-    written = write(table, out, provenance=provenance(args, store, start, end))
+    with writing([out]):
+        written = write(table, out, provenance=provenance(args, store, start, end))
     if args.json:
-        print_json(written)
+        output.print_json(written)
     else:
-        print(f"{written['rows']} reports written to {written['file']} ({written['format']})")
+        output.say(f"{written['rows']} reports written to {written['file']} ({written['format']})")
     return EXIT_OK
 
 
@@ -108,13 +184,14 @@ def simulate(args: argparse.Namespace) -> int:
     from skywitness.progress import terminal_progress
     from skywitness.sim import simulate
 
-    with terminal_progress("simulate") as progress:
-        summary = simulate(args.scenario, Path(args.out), seed=args.seed, size=args.size,
+    out = options.output_dir(args.out, "--out")
+    with terminal_progress("simulate") as progress, writing([out]):
+        summary = simulate(args.scenario, out, seed=args.seed, size=args.size,
                            snapshots=not args.no_snapshots, progress=progress)  # fmt: skip
     if args.json:
-        print_json(summary)
+        output.print_json(summary)
     else:
-        print(f"{summary['scenario']} (seed {summary['seed']}, size {summary['size']}): "
+        output.say(f"{summary['scenario']} (seed {summary['seed']}, size {summary['size']}): "
               f"{summary['aircraft']} aircraft, {summary['flights']} flights, "
               f"{summary['affected_aircraft']} affected by jamming, "
               f"{summary['spoofed_aircraft']} spoofed; {summary['trace_files']} trace files, "
@@ -123,60 +200,67 @@ def simulate(args: argparse.Namespace) -> int:
 
 
 def jamming(args: argparse.Namespace) -> int:
+    from skywitness.gnss.jamming.maps import MAP_FORMATS
     from skywitness.jobs.jamming import event_line, jamming_analysis
     from skywitness.progress import terminal_progress
 
+    taken: set[Path] = set()  # every output checked before any work
+    outs = options.outputs(args.out, "--out", MAP_FORMATS, directories=True, taken=taken)
+    events_out = options.outputs(
+        None if args.events_out is None else [args.events_out],
+        "--events-out", EVENTS_FORMATS, taken=taken,
+    )  # fmt: skip
     start, end = options.window(args.start, args.end)
     box = None if args.bbox is None else options.bbox(args.bbox)
     store = open_store(args.store)
-    with terminal_progress("jamming") as progress:
+    with terminal_progress("jamming") as progress, writing([*outs, *events_out]):
         result = jamming_analysis(
             store, start_ns=start, end_ns=end, bbox=box,
             resolution=args.resolution, window=args.window, mode=args.mode,
-            outputs=[Path(o) for o in args.out or []],
-            events_out=None if args.events_out is None else Path(args.events_out),
+            outputs=outs, events_out=events_out[0] if events_out else None,
             provenance=provenance(args, store, start, end), progress=progress,
         )  # fmt: skip
     say_if_empty(store, result.reports, start, end, box)
     if args.json:
-        print_json(result.as_json())
+        output.print_json(result.as_json())
         return EXIT_OK
-    print(f"{result.reports} reports, {result.aircraft} airborne aircraft "
+    output.say(f"{result.reports} reports, {result.aircraft} airborne aircraft "
           f"({result.unknown_aircraft} without quality fields for mode {args.mode}); "
           f"{result.cells} cell-windows, {len(result.events)} interference events")  # fmt: skip
     for e in result.events:
-        print(event_line(e))
+        output.say(event_line(e))
     for w in result.written:
-        print(f"  wrote {w['file']}")
+        output.say(f"  wrote {w['file']}")
     return EXIT_OK
 
 
 def spoofing(args: argparse.Namespace) -> int:
     from skywitness.jobs.spoofing import place_line, spoofing_analysis
     from skywitness.progress import terminal_progress
+    from skywitness.report.spoofing import EXTENSIONS
 
+    outs = options.outputs(args.out, "--out", EXTENSIONS)  # before any work
     start, end = options.window(args.start, args.end)
     box = None if args.bbox is None else options.bbox(args.bbox)
     store = open_store(args.store)
-    with terminal_progress("spoofing") as progress:
+    with terminal_progress("spoofing") as progress, writing(outs):
         result = spoofing_analysis(
-            store, start_ns=start, end_ns=end, bbox=box,
-            outputs=[Path(o) for o in args.out or []],
+            store, start_ns=start, end_ns=end, bbox=box, outputs=outs,
             provenance=provenance(args, store, start, end), progress=progress,
         )  # fmt: skip
     say_if_empty(store, result.reports, start, end, box)
     if args.json:
-        print_json(result.as_json())
+        output.print_json(result.as_json())
         return EXIT_OK
     trusted = sum(1 for iv in result.intervals if iv.trusted_quality)
-    print(f"{result.reports} reports, {result.aircraft} airborne aircraft; "
+    output.say(f"{result.reports} reports, {result.aircraft} airborne aircraft; "
           f"{len(result.intervals)} spoofed intervals on "
           f"{len({iv.icao24 for iv in result.intervals})} aircraft ({trusted} with quality "
           f"fields still saying good), {len(result.clusters)} spoofed places")  # fmt: skip
     for k, c in enumerate(result.clusters, 1):
-        print(place_line(k, c))
+        output.say(place_line(k, c))
     for w in result.written:
-        print(f"  wrote {w['file']}")
+        output.say(f"  wrote {w['file']}")
     return EXIT_OK
 
 
@@ -184,17 +268,31 @@ def formats(args: argparse.Namespace) -> int:
     from skywitness.io import registry
 
     for name in registry.names():
-        print(f"{name:<16} {registry.get(name).description}")
+        output.say(f"{name:<16} {registry.get(name).description}")
     return EXIT_OK
 
 
 # -- helpers ------------------------------------------------------------------
 
 
-def open_store(path: str | None) -> Store:
-    from skywitness.store import Store, resolve_store
+@contextlib.contextmanager
+def writing(paths: Sequence[Path]) -> Iterator[None]:
+    """Name the outputs in an OSError that names no file (a full disk met by
+    pyarrow or by a write call): ``cannot write map.csv: No space left on device``."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or not paths:
+            raise
+        names = ", ".join(str(p) for p in paths)
+        what = " ".join((exc.strerror or str(exc) or type(exc).__name__).split())
+        raise OutputError(f"cannot write {names}: {output.targets(what)}") from exc
 
-    return Store(resolve_store(path), create=False)
+
+def open_store(path: str | None) -> Store:
+    from skywitness.store import Store
+
+    return Store(options.store_dir(path), create=False)
 
 
 def provenance(
@@ -271,4 +369,5 @@ def _with_progress(
 
 
 def print_json(obj: Any) -> None:
-    print(json.dumps(obj, indent=None, separators=(", ", ": ")))
+    """The run's one JSON object (see :func:`skywitness.cli.output.print_json`)."""
+    output.print_json(obj)

@@ -9,6 +9,7 @@ import json
 import shlex
 from pathlib import Path
 
+from skywitness.cli import output
 from skywitness.cli.commands import EXIT_OK
 
 #: What the demo simulates and analyses (seed 0 each).
@@ -27,22 +28,22 @@ def demo(args: argparse.Namespace) -> int:
     for scenario in DEMO_SCENARIOS:
         where = sample_dir / scenario
         if not (where / "truth.json").exists():
-            print(f"Simulating the {scenario!r} scenario (seed 0) into {where}: readsb traces, "
-                  "readsb-hist snapshots and ground truth")  # fmt: skip
+            output.say(f"Simulating the {scenario!r} scenario (seed 0) into {where}: readsb "
+                       "traces, readsb-hist snapshots and ground truth")  # fmt: skip
             with terminal_progress(f"simulate {scenario}") as progress:
                 simulate(scenario, where, seed=0, progress=progress)
         truth = json.loads((where / "truth.json").read_text())
         windows[scenario] = (truth["start"], truth["end"])
     store = ["--store", str(store_dir)]
-    print("Ingesting the snapshots (ADS-B Exchange readsb-hist layout) ...")
+    output.say("Ingesting the snapshots (ADS-B Exchange readsb-hist layout) ...")
     code = _run(["ingest", *store, *(str(sample_dir / s / "readsb-hist") for s in DEMO_SCENARIOS)])
     if code != EXIT_OK:
         return code
-    print()
+    output.say()
     _run(["info", *store])
-    print()
+    output.say()
     start, end = windows["jamming"]
-    print(f"GNSS interference, {start} .. {end} (mode nacp, H3 resolution 4, hourly windows):")
+    output.say(f"GNSS interference, {start} .. {end} (mode nacp, H3 resolution 4, hourly windows):")
     outs = [out_dir / f"jamming-map.{ext}" for ext in ("html", "geojson", "csv", "parquet")]
     if _has_matplotlib():
         outs.append(out_dir / "jamming-map.png")
@@ -51,10 +52,10 @@ def demo(args: argparse.Namespace) -> int:
                  "--events-out", str(out_dir / "jamming-events.geojson")])  # fmt: skip
     if code != EXIT_OK:
         return code
-    print()
+    output.say()
     start, end = windows["spoofing"]
-    print(f"GNSS spoofing, {start} .. {end}:")
-    outs = [out_dir / f"spoofing.{ext}" for ext in ("geojson", "csv", "parquet")]
+    output.say(f"GNSS spoofing, {start} .. {end}:")
+    outs = [out_dir / f"spoofing.{ext}" for ext in ("html", "geojson", "csv", "parquet")]
     if _has_matplotlib():
         outs.append(out_dir / "spoofing-map.png")
     return _run(["spoofing", *store, "--from", start, "--to", end, *_outs(outs)])
@@ -64,7 +65,7 @@ def _run(argv: list[str]) -> int:
     """One command, shown as it could be typed (and recorded so in its outputs)."""
     from skywitness.cli import main
 
-    print(f"$ {shlex.join(['skywitness', *argv])}")
+    output.say(f"$ {shlex.join(['skywitness', *argv])}")
     return main(argv)
 
 

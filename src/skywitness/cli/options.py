@@ -8,10 +8,13 @@ meant (a box crossing the antimeridian, a box of zero area) are kept and
 
 from __future__ import annotations
 
+import importlib.util
 import math
-import sys
-from collections.abc import Sequence
+import os
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 
+from skywitness.cli import output
 from skywitness.errors import UsageError
 
 #: Options whose value may start with a minus sign (western longitudes,
@@ -22,9 +25,100 @@ SIGNED_VALUE_OPTIONS = ("--bbox", "--reference", "--from", "--to", "--start-time
 BBox = tuple[float, float, float, float]
 
 
+#: Output extensions that need an optional package, and the hint to install it.
+NEEDS: Mapping[str, tuple[str, str]] = {
+    ".png": ("matplotlib", "PNG maps need matplotlib: pip install 'skywitness[plot]'"),
+}
+
+
 def warn(message: str) -> None:
     """One line on stderr for a value that is kept but probably not what was meant."""
-    print(f"skywitness: warning: {message}", file=sys.stderr)
+    output.warn(message)
+
+
+def store_dir(text: str | None, *, write: bool = False) -> Path:
+    """The ``--store`` directory (argument, $SKYWITNESS_STORE or the default),
+    refused when it, or a directory it would be in, is a file; with ``write``
+    (ingest), also when it cannot be made."""
+    from skywitness.store import resolve_store
+
+    path = resolve_store(text)
+    if path.is_dir():
+        return path  # the store says what it holds and whether it can be written
+    if path.exists():
+        raise UsageError(f"bad --store {path}: is a file, not a store directory")
+    _creatable(path, "--store", str(path), write=write)
+    return path
+
+
+def outputs(
+    paths: Sequence[str] | None,
+    option: str,
+    extensions: Collection[str],
+    *,
+    directories: bool = False,
+    taken: set[Path] | None = None,
+) -> list[Path]:
+    """Output paths checked before any work is done: a known extension (or,
+    with ``directories``, a directory: existing, or a path without extension),
+    an installed package for the format, a place where the file can be
+    created, and no path given twice (``taken`` collects them across options).
+    """
+    seen = set() if taken is None else taken
+    out = []
+    for text in paths or ():
+        path = Path(text)
+        is_dir = directories and (path.is_dir() or not path.suffix or text.endswith(os.sep))
+        suffix = path.suffix.lower()
+        if not is_dir:
+            if suffix not in extensions:
+                known = ", ".join(sorted(extensions)) + (", or a directory" if directories else "")
+                raise UsageError(
+                    f"bad {option} {text}: unknown output type {suffix or '(no extension)'}: "
+                    f"cannot tell the format from the extension (use {known})"
+                )
+            if path.is_dir():
+                raise UsageError(f"bad {option} {text}: is a directory, not a file")
+            if suffix in NEEDS and importlib.util.find_spec(NEEDS[suffix][0]) is None:
+                raise UsageError(f"bad {option} {text}: {NEEDS[suffix][1]}")
+        elif path.exists() and not path.is_dir():
+            raise UsageError(f"bad {option} {text}: is a file, not a directory")
+        _creatable(path if is_dir else path.parent, option, text)
+        key = Path(os.path.abspath(path))
+        if key in seen:
+            raise UsageError(f"bad {option} {text}: the same file is written twice")
+        seen.add(key)
+        out.append(path)
+    return out
+
+
+def output_dir(text: str, option: str) -> Path:
+    """A directory to write (``simulate --out``), checked before any work:
+    not a file, and in a place where it can be made."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"bad {option} {text}: is a file, not a directory")
+    _creatable(path, option, text)
+    return path
+
+
+def _creatable(directory: Path, option: str, given: str, *, write: bool = True) -> None:
+    """``directory`` exists, or can be made: its nearest existing ancestor is
+    a directory (and, with ``write``, a writable one)."""
+    probe = directory
+    while not probe.exists():
+        if probe.is_symlink():
+            raise UsageError(f"bad {option} {given}: {probe} is a broken symbolic link")
+        parent = probe.parent
+        if parent == probe:
+            break
+        probe = parent
+    if not probe.is_dir():
+        raise UsageError(f"bad {option} {given}: {probe} is not a directory")
+    if write and not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"bad {option} {given}: cannot write in {probe} (permission denied or read-only)"
+        )
 
 
 def join_signed_values(argv: Sequence[str]) -> list[str]:

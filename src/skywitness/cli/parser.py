@@ -4,9 +4,11 @@ and one or two examples per command."""
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
-from skywitness import __version__
 from skywitness.cli import commands, demo
+from skywitness.errors import UsageError
+from skywitness.version import __version__
 
 STORE_HELP = "store directory (default: $SKYWITNESS_STORE, else ./skywitness-data)"
 TIME_FORMS = (
@@ -30,6 +32,24 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
         return super()._get_help_string(action)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors raised as :class:`UsageError` (one line on
+    stderr, exit 2, and the ``--json`` object) instead of usage text and exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"want a number of seconds, not {text!r}")
+    return value
+
+
 def examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
@@ -37,7 +57,7 @@ def examples(*lines: str) -> str:
 def build() -> argparse.ArgumentParser:
     """The parser; each command's ``func`` takes the parsed arguments and
     returns the exit code."""
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="skywitness",
         description=(
             "Read aircraft surveillance data (ADS-B, Mode S) and show what happened in the "
@@ -51,8 +71,11 @@ def build() -> argparse.ArgumentParser:
             )
             + "\n\ntimes: "
             + TIME_FORMS
-            + "\nexit codes: 0 done; 2 bad input or usage (one line on stderr each); "
-            "3 internal error (rerun with SKYWITNESS_DEBUG=1 for the traceback)"
+            + "\nexit codes: 0 done; 2 bad input, usage or environment (a file or record "
+            "that cannot be read, a full or read-only disk; one line on stderr each); "
+            "3 internal error, a bug (rerun with SKYWITNESS_DEBUG=1 for the traceback); "
+            "130 interrupted. With --json, one JSON object whatever happens, with an "
+            '"error" field when the run failed.'
         ),
     )
     p.add_argument("--version", action="version", version=f"skywitness {__version__}")
@@ -73,7 +96,11 @@ def build() -> argparse.ArgumentParser:
         )
         + "\n\nFiles under a directory whose content is of no supported format (notes, "
         "scripts,\ntruth.json) are skipped and counted; a file named on the command line "
-        "must be readable.",
+        "must be readable.\nUnder a directory, hidden names are passed over, symbolic "
+        "links are followed only with\n--follow-links, and the store itself is never "
+        "read; what is left out is said on stderr.\nA record that cannot be read is "
+        "skipped and counted; a file that cannot be read is named\n(exit 2) and the "
+        "other files are still stored.",
     )
     s.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive)")
     s.add_argument("--store", help=STORE_HELP)
@@ -93,9 +120,47 @@ def build() -> argparse.ArgumentParser:
         help="absolute start of files with a relative clock (Beast): "
         f"{TIME_FORMS} (default: the file's own clock)",
     )
+    s.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="read through symbolic links found under directories (each directory once)",
+    )
+    wait = s.add_mutually_exclusive_group()
+    wait.add_argument(
+        "--wait",
+        dest="wait",
+        action="store_const",
+        const=True,
+        default=True,
+        help="when another ingest is writing to the store, wait for it to finish, saying "
+        "whom it waits for (the default)",
+    )
+    wait.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_const",
+        const=False,
+        help="fail at once (exit 2) when another ingest is writing to the store",
+    )
+    wait.add_argument(
+        "--wait-at-most",
+        dest="wait",
+        type=_seconds,
+        metavar="SECONDS",
+        help="wait for another ingest at most this long, then fail (exit 2) (default: no limit)",
+    )
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--show-skips", type=int, default=5, metavar="N", help="skipped records to name")
     s.set_defaults(func=commands.ingest)
+
+    s = command(
+        "verify",
+        "check every part of the store against its commit record (sizes, checksums, row counts)",
+        examples("skywitness verify", "skywitness verify --store data --json"),
+    )
+    s.add_argument("--store", help=STORE_HELP)
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=commands.verify)
 
     s = command(
         "info",

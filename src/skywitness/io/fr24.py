@@ -30,10 +30,8 @@ padded ("416" is 0416).
 from __future__ import annotations
 
 import csv
-import json
 import math
 import re
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +40,8 @@ from typing import Any
 import pyarrow as pa
 
 from skywitness.errors import UsageError
-from skywitness.io.base import BatchBuilder, ReadContext, open_text, read_all_bytes, text
+from skywitness.io.base import BatchBuilder, ReadContext, text, text_lines
+from skywitness.io.jsondoc import Bad, JsonPath, load, read_document
 from skywitness.model.units import NS_PER_S, NS_PER_US, US_PER_S
 
 JSON_NAME = "fr24-json"
@@ -68,10 +67,20 @@ CSV_POSITION_DECIMALS = 6
 #: Epoch seconds at or beyond which a time is unusable: the last second whose
 #: nanoseconds fit in int64 (2262-04-11).
 MAX_EPOCH_S = float((2**63 - 1) // NS_PER_S)
+#: Largest flight-detail JSON read (decompressed bytes). One flight is one
+#: document: the largest traffic sample (34a8254b, a 14-hour flight with EMS
+#: data) is 1.4 MB; 64 MiB is forty times that, and bounds the memory a
+#: hostile (decompressing) file can take.
+MAX_DOCUMENT_BYTES = 64 << 20
+#: Longest CSV line read (bytes). An export line is under 100 bytes; longer
+#: lines are skipped one by one, never the whole file.
+MAX_CSV_LINE_BYTES = 1 << 20
 
 CSV_HEADER = ("Timestamp", "UTC", "Callsign", "Position", "Altitude", "Speed", "Direction")
 
-_JSON_SNIFF = re.compile(rb'^\s*\{.*"(?:identification|flight)"\s*:.*"track"\s*:\s*\[', re.DOTALL)
+_JSON_HEAD = re.compile(rb"^\s*\{")
+_JSON_KEY = re.compile(rb'"(?:identification|flight)"\s*:')
+_JSON_TRACK = re.compile(rb'"track"\s*:\s*\[')
 _JSON_WRAPPER = ("result", "response", "data", "flight")
 _ADDRESS_IN_NAME = re.compile(r"icao24[-_=]([0-9a-f]{6})(?![0-9a-z])", re.IGNORECASE)
 _ICAO = re.compile(r"^[0-9a-f]{6}$")
@@ -138,13 +147,15 @@ class JsonReader:
     description = "Flightradar24 flight-detail JSON (track with EMS data)"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return bool(_JSON_SNIFF.match(head))
+        # Two searches, not one pattern with two ".*" (quadratic backtracking).
+        if not _JSON_HEAD.match(head) or (key := _JSON_KEY.search(head)) is None:
+            return False
+        return _JSON_TRACK.search(head, key.end()) is not None
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        try:
-            doc = json.loads(read_all_bytes(path, ctx))
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise ctx.fail(f"invalid JSON: {exc}") from None
+        data = read_document(path, ctx, MAX_DOCUMENT_BYTES, "FR24 flight")
+        doc, _ = load(data, ctx, _is_point)
+        del data
         flight = doc
         for key in _JSON_WRAPPER:
             if isinstance(flight, dict) and key in flight:
@@ -160,6 +171,9 @@ class JsonReader:
         callsign = text(ident.get("callsign")) if isinstance(ident, dict) else None
         out = BatchBuilder(ctx, JSON_NAME)
         for i, point in enumerate(flight["track"]):
+            if isinstance(point, Bad):
+                ctx.skip(i, f"track point cannot be decoded: {point.reason}")
+                continue
             try:
                 row = _json_point(point)
             except _Bad as exc:
@@ -174,6 +188,10 @@ class JsonReader:
                 yield batch
         if (batch := out.flush()) is not None:
             yield batch
+
+
+def _is_point(path: JsonPath) -> bool:
+    return len(path) >= 2 and path[-2] == "track" and isinstance(path[-1], int)
 
 
 def _json_address(flight: dict[str, Any]) -> str | None:
@@ -258,33 +276,33 @@ class CsvReader:
                 "as icao24-<6 hex digits>, e.g. JL516_3376ab31_icao24-8467d8.csv"
             )
         out = BatchBuilder(ctx, CSV_NAME)
-        with open_text(path) as fh:
-            rows = csv.reader(fh)
+        lines = text_lines(path, ctx, MAX_CSV_LINE_BYTES)
+        first = next(lines, None)
+        if first is None:
+            raise ctx.fail("empty file")
+        cols = _header(first[1].lstrip("\ufeff"))
+        missing = [h for h in ("timestamp", "position") if h not in cols]
+        if missing:
+            raise ctx.fail(f"not an FR24 CSV export: no {', '.join(missing)} column")
+        index = {name: cols.index(name) for name in cols}
+        for number, line in lines:
+            n = number - first[0]  # data row number, from 1 after the header
             try:
-                header = next(rows, None)
-                if header is None:
-                    raise ctx.fail("empty file")
-                cols = _header(",".join(header))
-                missing = [h for h in ("timestamp", "position") if h not in cols]
-                if missing:
-                    raise ctx.fail(f"not an FR24 CSV export: no {', '.join(missing)} column")
-                index = {name: cols.index(name) for name in cols}
-                for n, values in enumerate(rows, start=1):
-                    if len(values) != len(cols):
-                        ctx.skip(n, f"expected {len(cols)} fields, got {len(values)}")
-                        continue
-                    try:
-                        row = _csv_row(values, index)
-                    except _Bad as exc:
-                        ctx.skip(n, str(exc))
-                        continue
-                    row["icao24"] = icao24
-                    if (batch := out.add(n, row)) is not None:
-                        yield batch
-            except csv.Error as exc:
-                raise ctx.fail(f"malformed CSV: {exc}", rows.line_num) from None
-            except (OSError, EOFError, zlib.error) as exc:
-                raise ctx.fail(f"corrupt or truncated compressed data: {exc}") from None
+                values = next(csv.reader((line,)), [])
+            except csv.Error as exc:  # a field beyond the csv module's limit, a stray quote
+                ctx.skip(n, f"malformed CSV row: {exc}")
+                continue
+            if len(values) != len(cols):
+                ctx.skip(n, f"expected {len(cols)} fields, got {len(values)}")
+                continue
+            try:
+                row = _csv_row(values, index)
+            except _Bad as exc:
+                ctx.skip(n, str(exc))
+                continue
+            row["icao24"] = icao24
+            if (batch := out.add(n, row)) is not None:
+                yield batch
         if (batch := out.flush()) is not None:
             yield batch
 

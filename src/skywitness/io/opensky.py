@@ -58,6 +58,10 @@ MAX_EPOCH_S = float((2**63 - 1) // NS_PER_S)
 #: Bytes of CSV parsed per block (pyarrow's default is 1 MiB); batches are
 #: then sliced to ``ctx.batch_size`` rows.
 CSV_BLOCK_BYTES = 1 << 22
+#: The first four bytes of every Parquet file (Apache Parquet format spec).
+PARQUET_MAGIC = b"PAR1"
+#: What stands for bytes that are not UTF-8 (the Unicode replacement character).
+REPLACEMENT = "\ufffd"
 #: OpenSky's ``position_source`` codes (REST API docs): 0 ADS-B, 1 ASTERIX,
 #: 2 MLAT, 3 FLARM.
 POSITION_SOURCES: dict[int, str] = {0: "adsb", 1: "other", 2: "mlat", 3: "other"}
@@ -164,16 +168,64 @@ class CsvReader:
                     ),
                 )
                 for block in reader:
+                    undecodable = _replaced(block)
                     records, next_row = _row_numbers(block.num_rows, next_row, invalid)
                     for start in range(0, block.num_rows, ctx.batch_size):
                         part = block.slice(start, ctx.batch_size)
                         rec = records[start : start + ctx.batch_size]
-                        if (batch := _convert(part, cols, rec, CSV_NAME, ctx)) is not None:
+                        pre = undecodable[start : start + ctx.batch_size]
+                        batch = _convert(part, cols, rec, CSV_NAME, ctx, pre)
+                        if batch is not None:
                             yield batch
         except InputError:
             raise
         except (pa.ArrowException, OSError, EOFError, UnicodeDecodeError) as exc:
             raise ctx.fail(f"unreadable CSV: {_one_line(exc)}") from None
+
+
+def _replaced(block: pa.RecordBatch) -> np.ndarray:
+    """Per row, why it cannot be read (None when it can): a value holding
+    U+FFFD, which :class:`_Utf8Replacing` put for bytes that are not UTF-8."""
+    reasons = np.full(block.num_rows, None, dtype=object)
+    for name, arr in zip(block.schema.names, block.columns, strict=True):
+        hit = _np_true(pc.match_substring(arr, REPLACEMENT))
+        if hit.any():
+            reasons[hit & (reasons == None)] = f"bytes that are not UTF-8 in {name}"  # noqa: E711
+    return reasons
+
+
+class _Utf8Replacing:
+    """A binary stream whose bytes that are not UTF-8 are replaced by U+FFFD.
+
+    pyarrow's CSV reader fails the whole read on one invalid byte (and its
+    invalid-row handler raises on one): the rows holding a replacement are
+    skipped instead (:func:`_replaced`). Valid UTF-8 passes unchanged.
+    """
+
+    def __init__(self, raw: Any) -> None:
+        import codecs
+
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.closed = False
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self._raw.read(n)
+        final = not chunk
+        return self._decoder.decode(chunk, final=final).encode("utf-8")
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+        self._raw.close()
+
+    def __enter__(self) -> _Utf8Replacing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _csv_header(head: bytes) -> list[str]:
@@ -184,11 +236,12 @@ def _csv_header(head: bytes) -> list[str]:
         return []
 
 
-def _input_stream(path: Path) -> Any:
-    """A pyarrow input stream, gunzipping when the content is gzip."""
+def _input_stream(path: Path) -> _Utf8Replacing:
+    """The file's bytes (gunzipped when the content is gzip), made UTF-8."""
     with path.open("rb") as fh:
         magic = fh.read(2)
-    return pa.input_stream(str(path), compression="gzip" if magic == GZIP_MAGIC else None)
+    raw = pa.input_stream(str(path), compression="gzip" if magic == GZIP_MAGIC else None)
+    return _Utf8Replacing(raw)
 
 
 def _row_numbers(n: int, next_row: int, invalid: list[int]) -> tuple[np.ndarray, int]:
@@ -211,14 +264,17 @@ class ParquetReader:
     description = "OpenSky state vectors as Parquet (state_vectors_data4 columns)"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        if not head.startswith(b"PAR1"):
+        """Parquet with OpenSky's columns; also a Parquet file whose footer
+        cannot be read (truncated, damaged), so that reading it says so
+        instead of "not a supported format"."""
+        if not head.startswith(PARQUET_MAGIC):
             return False
         try:
             import pyarrow.parquet as pq
 
             names = pq.read_schema(path).names
         except (pa.ArrowException, OSError, ValueError):
-            return False
+            return True
         return _columns(names) is not None
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
@@ -226,6 +282,9 @@ class ParquetReader:
 
         try:
             pf = pq.ParquetFile(path)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise ctx.fail(f"damaged or truncated Parquet file: {_one_line(exc)}") from None
+        try:
             cols = _check(_columns(pf.schema_arrow.names), ctx)
             first = 1
             for raw in pf.iter_batches(batch_size=ctx.batch_size, columns=list(cols.values())):
@@ -243,13 +302,19 @@ class ParquetReader:
 
 
 def _convert(
-    raw: pa.RecordBatch, cols: dict[str, str], records: np.ndarray, fmt: str, ctx: ReadContext
+    raw: pa.RecordBatch,
+    cols: dict[str, str],
+    records: np.ndarray,
+    fmt: str,
+    ctx: ReadContext,
+    pre: np.ndarray | None = None,
 ) -> pa.RecordBatch | None:
-    """One batch of OpenSky columns -> READER_SCHEMA; bad rows are skipped with reasons."""
+    """One batch of OpenSky columns -> READER_SCHEMA; bad rows are skipped with
+    reasons (``pre``: reasons found before, None where there is none)."""
     n = raw.num_rows
     if n == 0:
         return None
-    reasons = np.full(n, None, dtype=object)
+    reasons = np.full(n, None, dtype=object) if pre is None else pre.copy()
 
     def flag(mask: np.ndarray, reason: str) -> None:
         reasons[mask & (reasons == None)] = reason  # noqa: E711 (element-wise)

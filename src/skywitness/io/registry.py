@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from skywitness.errors import UnknownFormatError, UsageError
-from skywitness.io.base import Reader, read_head
+from skywitness.errors import InputError, UnknownFormatError, UsageError
+from skywitness.io.base import SNIFF_BYTES, Reader, sniff_head
 
 #: name -> "module:attribute". Order matters: the first reader that
 #: recognises a file wins, so specific formats come before generic ones.
@@ -48,14 +48,31 @@ def get(name: str) -> Reader:
 
 
 def detect(path: Path) -> Reader:
-    """The reader for ``path``, chosen from its content."""
-    head = read_head(path)
+    """The reader for ``path``, chosen from its content.
+
+    Raises :class:`UnknownFormatError` for an empty file or content of no
+    supported format, and :class:`InputError` for compressed data damaged
+    before anything recognisable (a truncated or corrupt gzip is damage, not
+    an empty file).
+    """
+    head, damage = sniff_head(path)
     if not head.strip():
-        raise UnknownFormatError(str(path), "empty file")
+        if damage is not None:
+            raise InputError(str(path), f"corrupt or truncated compressed data: {damage}")
+        if not head:
+            raise UnknownFormatError(str(path), "empty file")
+        where = f" in its first {SNIFF_BYTES // 1024} KiB" if len(head) >= SNIFF_BYTES else ""
+        raise UnknownFormatError(str(path), f"only blanks{where} (use --format to force a format)")
     for name in _READERS:
         reader = get(name)
         if reader.sniff(head, path):
             return reader
+    if damage is not None:
+        raise InputError(
+            str(path),
+            f"corrupt or truncated compressed data: {damage} (the {len(head)} bytes "
+            "before the damage are of no supported format)",
+        )
     preview = head[:40].decode("utf-8", errors="replace").replace("\n", "\\n")
     raise UnknownFormatError(
         str(path), f"not a supported format (starts with {preview!r}); use --format to force one"

@@ -22,10 +22,8 @@ thousands of rows.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,12 +34,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from skywitness.io.base import (
+    DECOMPRESSION_ERRORS,
     READER_SCHEMA,
     RECORD_COLUMN,
     ReadContext,
     open_binary,
-    read_all_bytes,
 )
+from skywitness.io.jsondoc import Bad, JsonPath, load, read_document
 from skywitness.model.schema import TIME_TYPE
 from skywitness.model.units import NS_PER_MS, NS_PER_S, NS_PER_US
 
@@ -63,6 +62,12 @@ NO_TIME = -1
 #: Stop looking for the two required column names after this many bytes of a
 #: column-oriented file (format detection only; the samples are < 30 MB).
 SNIFF_SCAN_BYTES = 256 << 20
+#: Largest document read (decompressed bytes). The largest traffic sample
+#: (collections/quickstart.json.gz) is 66 MB decompressed, and Python's JSON
+#: decoder holds ~3.6 times a document's size in objects (measured on it:
+#: 234 MB); 512 MiB therefore needs ~2 GB, what a laptop spares, and bounds the
+#: memory a hostile (decompressing) file can take.
+MAX_DOCUMENT_BYTES = 512 << 20
 #: FR24-derived data (many traffic samples) write squawk 0 when no code was
 #: received; a real code 0000 comes as four digits and is kept.
 NO_SQUAWK = "0"
@@ -111,10 +116,9 @@ class TrafficJsonReader:
         return False
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        try:
-            doc = json.loads(read_all_bytes(path, ctx))
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise ctx.fail(f"invalid JSON: {exc}") from None
+        data = read_document(path, ctx, MAX_DOCUMENT_BYTES, "traffic JSON collection")
+        doc, bad = load(data, ctx, _is_record)
+        del data
         if isinstance(doc, dict):
             columns, records = _from_columns(doc, ctx)
         elif isinstance(doc, list):
@@ -122,6 +126,8 @@ class TrafficJsonReader:
         else:
             raise ctx.fail("not pandas JSON: top level is neither an object nor an array")
         del doc
+        if bad:
+            columns, records = _without_bad(columns, records, ctx)
         n = len(records)
         time_ns, _ = _times(columns.get("timestamp") or [None] * n)
         # Collections are grouped by flight, and one aircraft's flights are not
@@ -152,12 +158,35 @@ def _has_columns(path: Path) -> bool:
                 need = {k: rx for k, rx in need.items() if not rx.search(window)}
                 tail = window[-_OVERLAP:]
                 seen += len(chunk)
-    except (OSError, EOFError, ValueError, zlib.error):
+    except (*DECOMPRESSION_ERRORS, ValueError):
         return False
     return not need
 
 
 # --------------------------------------------------------------------------- layout
+
+
+def _is_record(path: JsonPath) -> bool:
+    """A row of the records orient (``[i]``) or one cell of the columns orient
+    (``column.index``): what :func:`~skywitness.io.jsondoc.load` isolates."""
+    return (len(path) == 1 and isinstance(path[0], int)) or (
+        len(path) == 2 and isinstance(path[0], str)
+    )
+
+
+def _without_bad(
+    columns: dict[str, list[Any]], records: list[int], ctx: ReadContext
+) -> tuple[dict[str, list[Any]], list[int]]:
+    """The rows with no :class:`~skywitness.io.jsondoc.Bad` cell; the others
+    are skipped with the first bad cell's reason."""
+    keep = [True] * len(records)
+    for name, values in columns.items():
+        for i, v in enumerate(values):
+            if keep[i] and isinstance(v, Bad):
+                keep[i] = False
+                ctx.skip(records[i], f"{name} cannot be decoded: {v.reason}")
+    rows = [i for i, k in enumerate(keep) if k]
+    return {k: [v[i] for i in rows] for k, v in columns.items()}, [records[i] for i in rows]
 
 
 def _from_columns(doc: dict[str, Any], ctx: ReadContext) -> tuple[dict[str, list[Any]], list[int]]:
@@ -187,6 +216,9 @@ def _from_records(doc: list[Any], ctx: ReadContext) -> tuple[dict[str, list[Any]
     good: list[dict[str, Any]] = []
     records: list[int] = []
     for i, rec in enumerate(doc):
+        if isinstance(rec, Bad):
+            ctx.skip(i, f"record cannot be decoded: {rec.reason}")
+            continue
         if not isinstance(rec, dict):
             ctx.skip(i, "record is not an object")
             continue
@@ -223,6 +255,9 @@ def _convert(
     flag(np.flatnonzero(time_ns == NO_TIME).tolist(), "no valid timestamp")
     icao, bad = _addresses(column("icao24") or [None] * n)
     flag(bad, "no valid icao24")
+    callsigns = _texts(column("callsign"), n)
+    flag(_not_text(icao), "icao24 is not text (a lone surrogate)")
+    flag(_not_text(callsigns), "callsign is not text (a lone surrogate)")
 
     out: dict[str, pa.Array] = {}
     for canonical, names in NUMERIC.items():
@@ -252,8 +287,10 @@ def _convert(
         return None
 
     out["time"] = pa.array(np.where(ok, time_ns, 0), pa.int64()).cast(TIME_TYPE)
+    out["callsign"] = pa.array([c if k else None for c, k in zip(callsigns, ok, strict=True)],
+                               pa.string())  # fmt: skip
+    icao = [a if k else None for a, k in zip(icao, ok, strict=True)]
     out["icao24"] = pa.array(icao, pa.string())
-    out["callsign"] = pa.array(_texts(column("callsign"), n), pa.string())
     out["squawk"] = pa.array(_squawks(column("squawk"), n), pa.string())
     out["on_ground"] = onground
     out["source"] = pa.array([SOURCE] * n, pa.string())
@@ -390,6 +427,25 @@ def _addresses(values: list[Any]) -> tuple[list[str | None], list[int]]:
             bad.append(i)
         out.append(s)
     return out, bad
+
+
+def _not_text(values: list[str | None]) -> list[int]:
+    """Rows whose string cannot be UTF-8: a lone surrogate, which JSON can
+    write (``"\\ud800"``) and Arrow cannot hold."""
+    try:
+        "".join(v for v in values if v is not None).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return []
+    bad = []
+    for i, v in enumerate(values):
+        try:
+            if v is not None:
+                v.encode("utf-8")
+        except UnicodeEncodeError:
+            bad.append(i)
+    return bad
 
 
 def _texts(values: list[Any] | None, n: int) -> list[str | None]:

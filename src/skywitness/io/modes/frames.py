@@ -18,7 +18,6 @@ is lost. Interrupts and every other exception go through unchanged.
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,8 @@ from typing import Any
 import numpy as np
 import rs1090
 
-from skywitness.io.base import ReadContext, open_text
+from skywitness.io.base import ReadContext
+from skywitness.io.base import text_lines as base_text_lines
 
 #: Downlink formats of 56-bit (14 hex digit) replies that rs1090 decodes.
 SHORT_DFS = frozenset({0, 4, 5, 11})
@@ -53,7 +53,6 @@ RESERVED_FLIGHT_STATUS = frozenset({6, 7})
 #: Longest text line read (characters). A Mode S line is under 1 kB even with
 #: decoded fields; the bound keeps a file without newlines from filling memory.
 MAX_LINE_CHARS = 1 << 20
-_EOL = ("\n", "\r")
 
 _HEX = re.compile(r"[0-9a-f]+")
 
@@ -192,21 +191,10 @@ def decode_guarded(frames: list[str]) -> tuple[list[Any], dict[int, str]]:
 
 
 def text_lines(path: Path, ctx: ReadContext) -> Iterator[tuple[int, str]]:
-    """(line number from 1, line) of a text file, in bounded memory.
+    """(line number from 1, line) of the non-blank lines of a text file, in
+    bounded memory (:func:`skywitness.io.base.text_lines`).
 
     A line longer than :data:`MAX_LINE_CHARS` is skipped; a corrupt or
     truncated gzip ends the file with a skip reason instead of an exception.
     """
-    number = 0
-    with open_text(path) as fh:
-        try:
-            while line := fh.readline(MAX_LINE_CHARS):
-                number += 1
-                if len(line) == MAX_LINE_CHARS and not line.endswith(_EOL):
-                    while (rest := fh.readline(MAX_LINE_CHARS)) and not rest.endswith(_EOL):
-                        pass
-                    ctx.skip(number, f"line longer than {MAX_LINE_CHARS} characters")
-                    continue
-                yield number, line
-        except (OSError, EOFError, zlib.error) as exc:
-            ctx.skip(number + 1, f"corrupt or truncated compressed data: {exc}")
+    yield from base_text_lines(path, ctx, MAX_LINE_CHARS, "characters")

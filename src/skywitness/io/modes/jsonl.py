@@ -10,7 +10,6 @@ that is not a JSON object, or has no hex frame or no numeric time, is skipped
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from skywitness.io.base import ReadContext
+from skywitness.io.jsondoc import Bad, loads_line
 from skywitness.io.modes.decode import ModeSDecoder
 from skywitness.io.modes.frames import text_lines
 
@@ -60,10 +60,9 @@ class ModeSJsonlReader:
 
 def _line(line: str) -> tuple[int, str] | str:
     """(time ns, frame) from one line, or why it cannot be used."""
-    try:
-        obj = json.loads(line)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        return f"invalid JSON: {exc}"[:200]
+    obj = loads_line(line)  # never raises: huge integers, deep nesting are a Bad
+    if isinstance(obj, Bad):
+        return obj.reason
     if not isinstance(obj, dict):
         return "line is not a JSON object"
     frame = _first(obj, FRAME_KEYS)

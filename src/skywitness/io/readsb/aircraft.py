@@ -17,7 +17,6 @@ A directory of snapshots is expanded by the caller, one file at a time.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from skywitness.io.base import ReadContext, batches_of, num, read_all_bytes, text
+from skywitness.io.base import BadValue, ReadContext, batches_of, num, text
+from skywitness.io.jsondoc import Bad, JsonPath, load, read_document
 from skywitness.io.readsb.common import aircraft_fields, source_of
 from skywitness.model.units import NS_PER_US, US_PER_S
 
@@ -44,6 +44,11 @@ NOW_MS_THRESHOLD = 1e11
 #: readsb drops an aircraft from aircraft.json after 300 s without messages
 #: (its --json-stale default is far lower); a day bounds any build's setting.
 MAX_SEEN_S = 86_400.0
+#: Largest snapshot read (decompressed bytes). An ADS-B Exchange globe
+#: snapshot of ~10,000 aircraft is 4-8 MB (about 500 bytes per aircraft); 64 MiB
+#: holds eight times the world's traffic, and bounds the memory a hostile
+#: (decompressing) file can take.
+MAX_DOCUMENT_BYTES = 64 << 20
 
 _INT64_MAX = 2**63 - 1
 _HEAD = re.compile(rb"^\s*\{")
@@ -60,16 +65,18 @@ class AircraftJsonReader:
         return bool(_HEAD.match(head) and _NOW.search(head) and _LIST.search(head))
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        try:
-            doc = json.loads(read_all_bytes(path, ctx))
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise ctx.fail(f"invalid JSON: {exc}") from None
+        data = read_document(path, ctx, MAX_DOCUMENT_BYTES, "readsb aircraft.json snapshot")
+        doc, _ = load(data, ctx, _is_entry)
+        del data
         if not isinstance(doc, dict):
             raise ctx.fail("not a readsb aircraft.json: top level is not an object")
         entries = doc.get("aircraft", doc.get("ac"))
         if not isinstance(entries, list):
             raise ctx.fail("not a readsb aircraft.json: no 'aircraft' array")
-        now = num(doc.get("now"))
+        try:
+            now = num(doc.get("now"), "now")
+        except BadValue as exc:
+            raise ctx.fail(exc.reason) from None
         if now is None:
             raise ctx.fail("no numeric 'now' at top level")
         if now > NOW_MS_THRESHOLD:
@@ -80,17 +87,30 @@ class AircraftJsonReader:
         yield from batches_of(ctx, NAME, ((i, _entry(ac, now_us)) for i, ac in enumerate(entries)))
 
 
+def _is_entry(path: JsonPath) -> bool:
+    return len(path) == 2 and path[0] in ("aircraft", "ac")
+
+
 def _entry(ac: Any, now_us: int) -> dict[str, Any] | str:
     """The report for one aircraft entry, or the reason it cannot be read."""
+    if isinstance(ac, Bad):
+        return f"aircraft entry cannot be decoded: {ac.reason}"
+    try:
+        return _fields(ac, now_us)
+    except BadValue as exc:
+        return f"aircraft entry has an {exc.reason}"
+
+
+def _fields(ac: Any, now_us: int) -> dict[str, Any] | str:
     if not isinstance(ac, dict):
         return "aircraft entry is not an object"
     hex_ = text(ac.get("hex"))
     if hex_ is None:
         return "aircraft entry has no 'hex' address"
     for key in (*_POSITION, "seen", "seen_pos"):
-        if ac.get(key) is not None and num(ac[key]) is None:
+        if ac.get(key) is not None and num(ac[key], key) is None:
             return f"aircraft entry has a non-numeric '{key}'"
-    seen = num(ac.get("seen")) or 0.0  # absent: the entry is as of 'now'
+    seen = num(ac.get("seen"), "seen") or 0.0  # absent: the entry is as of 'now'
     if not 0.0 <= seen <= MAX_SEEN_S:
         return "aircraft entry has an implausible 'seen' age"
     time_ns = (now_us - round(seen * US_PER_S)) * NS_PER_US
@@ -99,8 +119,8 @@ def _entry(ac: Any, now_us: int) -> dict[str, Any] | str:
     row = aircraft_fields(ac)
     row["time"] = time_ns
     row["icao24"] = hex_.lower()  # keeps readsb's '~' marking a non-ICAO address
-    lat, lon = num(ac.get("lat")), num(ac.get("lon"))
-    seen_pos = num(ac.get("seen_pos"))
+    lat, lon = num(ac.get("lat"), "lat"), num(ac.get("lon"), "lon")
+    seen_pos = num(ac.get("seen_pos"), "seen_pos")
     fresh = seen_pos is None or seen_pos - seen <= POSITION_MAX_LAG_S
     # A lone lat or lon is passed on as it is, for the validator to reject.
     has_position = (lat is not None or lon is not None) and fresh

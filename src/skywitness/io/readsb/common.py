@@ -32,11 +32,11 @@ def source_of(value: Any) -> str:
     return READSB_SOURCES.get(value, "other") if isinstance(value, str) else "other"
 
 
-def altitude(value: Any) -> tuple[float | None, bool | None]:
+def altitude(value: Any, name: str = "alt_baro") -> tuple[float | None, bool | None]:
     """(barometric altitude ft, on_ground) from readsb's alt_baro (number or "ground")."""
     if value == "ground":
         return None, True
-    alt = num(value)
+    alt = num(value, name)
     return alt, (False if alt is not None else None)
 
 
@@ -48,7 +48,9 @@ def squawk(value: Any) -> str | None:
 
 
 def aircraft_fields(ac: dict[str, Any]) -> dict[str, Any]:
-    """Canonical fields from a readsb aircraft dict (position excluded)."""
+    """Canonical fields from a readsb aircraft dict (position excluded).
+
+    Raises :class:`~skywitness.io.base.BadValue` for a number beyond float64."""
     out: dict[str, Any] = {}
     if "flight" in ac:
         out["callsign"] = text(ac["flight"])
@@ -66,13 +68,17 @@ def aircraft_fields(ac: dict[str, Any]) -> dict[str, Any]:
         ("nav_heading", "nav_heading_deg"),
     ):
         if key in ac:
-            out[col] = num(ac[key])
-    rate = num(ac.get("baro_rate"))
-    out["vrate_fpm"] = rate if rate is not None else num(ac.get("geom_rate"))
-    heading = num(ac.get("true_heading"))
-    out["heading_deg"] = heading if heading is not None else num(ac.get("mag_heading"))
-    sel = num(ac.get("nav_altitude_mcp"))
-    out["nav_altitude_ft"] = sel if sel is not None else num(ac.get("nav_altitude_fms"))
+            out[col] = num(ac[key], key)
+    rate = num(ac.get("baro_rate"), "baro_rate")
+    out["vrate_fpm"] = rate if rate is not None else num(ac.get("geom_rate"), "geom_rate")
+    heading = num(ac.get("true_heading"), "true_heading")
+    if heading is None:
+        heading = num(ac.get("mag_heading"), "mag_heading")
+    out["heading_deg"] = heading
+    sel = num(ac.get("nav_altitude_mcp"), "nav_altitude_mcp")
+    if sel is None:
+        sel = num(ac.get("nav_altitude_fms"), "nav_altitude_fms")
+    out["nav_altitude_ft"] = sel
     for key in ("nic", "nac_p", "nac_v", "sil"):
         if key in ac:
             out[key] = small_int(ac[key])

@@ -11,7 +11,6 @@ One report per point; quality fields come from the dict where it is present.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from skywitness.io.base import ReadContext, batches_of, num, read_all_bytes
+from skywitness.io.base import BadValue, ReadContext, batches_of, num
+from skywitness.io.jsondoc import Bad, JsonPath, load, read_document
 from skywitness.io.readsb.common import aircraft_fields, altitude, source_of
 
 NAME = "readsb-trace"
@@ -29,7 +29,15 @@ MAX_EPOCH_S = 4_102_444_800
 #: beyond a year are corruption, not data.
 MAX_OFFSET_S = 366 * 86_400
 FLAG_STALE, FLAG_NEW_LEG, FLAG_RATE_GEOM, FLAG_ALT_GEOM = 1, 2, 4, 8
-_SNIFF = re.compile(rb'^\s*\{.*"icao"\s*:.*"trace"\s*:\s*\[', re.DOTALL)
+#: Largest trace file read (decompressed bytes). readsb writes one file per
+#: aircraft and day; the traffic sample (2,500 points, 14 minutes of the full
+#: dict every few points) is 0.44 MB, so a day at readsb's densest rate (a
+#: point every 2 s with the dict, 43,200 points) is ~10 MB. 64 MiB is six
+#: times that, and bounds the memory a hostile (decompressing) file can take.
+MAX_DOCUMENT_BYTES = 64 << 20
+_HEAD = re.compile(rb"^\s*\{")
+_ICAO_KEY = re.compile(rb'"icao"\s*:')
+_TRACE_KEY = re.compile(rb'"trace"\s*:\s*\[')
 
 
 class TraceReader:
@@ -37,19 +45,25 @@ class TraceReader:
     description = "readsb / tar1090 trace JSON (trace_full_*.json, plain or gzip)"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return bool(_SNIFF.match(head))
+        # Two searches, not one pattern with two ".*": that backtracks
+        # quadratically (seconds on a 64 KiB head full of "icao":).
+        if not _HEAD.match(head) or (icao := _ICAO_KEY.search(head)) is None:
+            return False
+        return _TRACE_KEY.search(head, icao.end()) is not None
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        try:
-            doc = json.loads(read_all_bytes(path, ctx))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ctx.fail(f"invalid JSON: {exc}") from None
+        data = read_document(path, ctx, MAX_DOCUMENT_BYTES, "readsb trace")
+        doc, _ = load(data, ctx, _is_point)
+        del data
         if not isinstance(doc, dict) or not isinstance(doc.get("trace"), list):
             raise ctx.fail("not a readsb trace: no 'trace' array")
         icao = doc.get("icao")
         if not isinstance(icao, str):
             raise ctx.fail("no 'icao' string at top level")
-        base = num(doc.get("timestamp"))
+        try:
+            base = num(doc.get("timestamp"), "timestamp")
+        except BadValue as exc:
+            raise ctx.fail(exc.reason) from None
         if base is None or not 0 <= base < MAX_EPOCH_S:
             raise ctx.fail("no 'timestamp' in Unix seconds at top level")
         # Microsecond rounding: readsb writes milliseconds, floats add noise below.
@@ -60,11 +74,24 @@ class TraceReader:
         )
 
 
+def _is_point(path: JsonPath) -> bool:
+    return len(path) == 2 and path[0] == "trace"
+
+
 def _point(p: Any, base_ns: int, icao24: str) -> dict[str, Any] | str:
     """The report for one trace point, or the reason it cannot be read."""
+    if isinstance(p, Bad):
+        return f"trace point cannot be decoded: {p.reason}"
+    try:
+        return _fields(p, base_ns, icao24)
+    except BadValue as exc:
+        return f"trace point has an {exc.reason}"
+
+
+def _fields(p: Any, base_ns: int, icao24: str) -> dict[str, Any] | str:
     if not isinstance(p, list) or len(p) < 7:
         return "trace point is not an array of at least 7 values"
-    dt = num(p[0])
+    dt = num(p[0], "time offset")
     if dt is None or abs(dt) > MAX_OFFSET_S:
         return "trace point has no plausible time offset"
     flags = p[6] if isinstance(p[6], int) and not isinstance(p[6], bool) else 0
@@ -79,22 +106,22 @@ def _point(p: Any, base_ns: int, icao24: str) -> dict[str, Any] | str:
     # NaN passes through so that validation names it as such.
     row["lat"] = None if p[1] is None else float(p[1])
     row["lon"] = None if p[2] is None else float(p[2])
-    alt, ground = altitude(p[3])
+    alt, ground = altitude(p[3], "altitude")
     if flags & FLAG_ALT_GEOM:
         row["alt_geom_ft"] = alt
     else:
         row["alt_baro_ft"] = alt
     row["on_ground"] = ground
-    row["gs_kt"], row["track_deg"] = num(p[4]), num(p[5])
-    row["vrate_fpm"] = num(p[7]) if len(p) > 7 else None
+    row["gs_kt"], row["track_deg"] = num(p[4], "ground speed"), num(p[5], "track")
+    row["vrate_fpm"] = num(p[7], "vertical rate") if len(p) > 7 else None
     row["stale"] = bool(flags & FLAG_STALE)
     row["new_leg"] = bool(flags & FLAG_NEW_LEG)
     row["source"] = source_of(p[9] if len(p) > 9 else (extra or {}).get("type"))
-    if len(p) > 10 and (geom := num(p[10])) is not None:
+    if len(p) > 10 and (geom := num(p[10], "geometric altitude")) is not None:
         row["alt_geom_ft"] = geom
-    if len(p) > 12 and (ias := num(p[12])) is not None:
+    if len(p) > 12 and (ias := num(p[12], "IAS")) is not None:
         row["ias_kt"] = ias
-    if len(p) > 13 and (roll := num(p[13])) is not None:
+    if len(p) > 13 and (roll := num(p[13], "roll")) is not None:
         row["roll_deg"] = roll
     return row
 
