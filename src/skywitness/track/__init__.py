@@ -1,2 +1,48 @@
-"""One aircraft: dead reckoning (:mod:`skywitness.track.reckon`), and (next) flights,
-phases, gaps, events, end of flight."""
+"""One aircraft: bad values (:mod:`~skywitness.track.envelope`), flights and their
+airports (:mod:`~skywitness.track.flights`), phases (:mod:`~skywitness.track.phases`),
+dead reckoning (:mod:`~skywitness.track.reckon`); next: gaps, events, end of flight.
+
+Each is a kernel: a pure function of one aircraft's reports, sorted by time,
+returning values. The usual order::
+
+    bad = flag_bad_values(reports)              # values no aircraft could have
+    flights = split_flights(reports, bad=bad)   # legs, origin and destination
+    phases = label_phases(reports, bad=bad, starts=flights.starts,
+                          ground_alt_ft=flights.ground_alt_ft())
+"""
+
+from skywitness.track.envelope import (
+    ANY_AIRCRAFT,
+    RULES,
+    TRANSPORT,
+    BadValues,
+    Envelope,
+    Series,
+    clean,
+    flag_bad_values,
+    infer_envelope,
+)
+from skywitness.track.flights import Airport, Flight, Flights, Position, split_flights
+from skywitness.track.phases import PHASES, Phases, Span, label_phases, rolling_median
+
+__all__ = [
+    "ANY_AIRCRAFT",
+    "PHASES",
+    "RULES",
+    "TRANSPORT",
+    "Airport",
+    "BadValues",
+    "Envelope",
+    "Flight",
+    "Flights",
+    "Phases",
+    "Position",
+    "Series",
+    "Span",
+    "clean",
+    "flag_bad_values",
+    "infer_envelope",
+    "label_phases",
+    "rolling_median",
+    "split_flights",
+]
