@@ -24,9 +24,11 @@ import pyarrow as pa
 import pytest
 
 import skywitness
+from skywitness.api import UNSUPPORTED
 from skywitness.cli import main
 from skywitness.errors import InputError, StoreError, UsageError
 from skywitness.io import read_table
+from skywitness.io.reading import LINK_NOT_FOLLOWED
 from skywitness.model.schema import REPORT_SCHEMA
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "api.md"
@@ -146,6 +148,41 @@ def test_read_left_out_files(sample: Path) -> None:
         skywitness.read(truth)
 
 
+def test_read_walks_directories_as_ingest(sample: Path, tmp_path: Path) -> None:
+    """Under a directory: files of no supported format skipped, links followed
+    only when asked; what was left out is in the warning, with why."""
+    first, second = sorted((sample / "traces").iterdir())[:2]
+    top = tmp_path / "recordings"
+    (top / "more").mkdir(parents=True)
+    (top / first.name).write_bytes(first.read_bytes())
+    (top / "truth.json").write_bytes((sample / "truth.json").read_bytes())
+    (top / "more" / "notes.txt").write_text("flown on Tuesday\n")
+    (top / "linked").symlink_to(second)
+
+    for errors in ("skip", "raise"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = skywitness.read(top, errors=errors)
+        [warning] = [w.message for w in caught if isinstance(w.message, skywitness.ReadWarning)]
+        assert table.equals(read_table(first))
+        assert not warning.files and warning.records == 0
+        assert {(i.file, i.reason) for i in warning.left_out} == {
+            (str(top / "truth.json"), UNSUPPORTED),
+            (str(top / "more" / "notes.txt"), UNSUPPORTED),
+            (str(top / "linked"), LINK_NOT_FOLLOWED),
+        }
+        assert "2 paths not read: content of no supported format" in str(warning)
+        assert "symbolic link not followed" in str(warning)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        linked = skywitness.read(top, follow_links=True)
+    [warning] = [w.message for w in caught if isinstance(w.message, skywitness.ReadWarning)]
+    # In name order: "linked" before "trace_full_...".
+    assert linked.equals(pa.concat_tables([read_table(second), read_table(first)]))
+    assert {i.reason for i in warning.left_out} == {UNSUPPORTED}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -243,6 +280,17 @@ def test_results_are_immutable(jam: skywitness.JammingResult, tmp_path: Path) ->
     written = jam.write(tmp_path / "m.csv", events=tmp_path / "e.geojson")
     assert isinstance(written, tuple) and [w["format"] for w in written] == ["csv", "geojson"]
     assert jam.as_json() == before and not hasattr(jam, "written")
+
+
+def test_events_file_extension_checked(jam: skywitness.JammingResult, tmp_path: Path) -> None:
+    """The events are GeoJSON: another extension is a UsageError before any file is written."""
+    for name in ("events.csv", "events"):
+        with pytest.raises(UsageError, match=rf"{name}: unknown events output type.*\.geojson"):
+            jam.write(tmp_path / "m.csv", events=tmp_path / name)
+    assert not list(tmp_path.iterdir())
+    [written] = jam.write(events=tmp_path / "e.json")
+    assert json.loads((tmp_path / "e.json").read_text())["type"] == "FeatureCollection"
+    assert written["format"] == "geojson"
 
 
 def test_tables_and_geojson(jam: skywitness.JammingResult, reports: pa.Table) -> None:

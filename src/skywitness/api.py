@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from skywitness.errors import InputError, StoreError, UsageError
+from skywitness.errors import InputError, UsageError
 from skywitness.io.base import Issue
 from skywitness.jobs.jamming import JammingResult, check_jamming_parameters, compute_jamming
 from skywitness.jobs.reports import BBox, reports_for, select_reports
@@ -36,7 +36,7 @@ from skywitness.model.schema import REPORT_SCHEMA
 from skywitness.model.time import parse_time, parse_window
 from skywitness.progress import Progress
 from skywitness.report.provenance import Provenance
-from skywitness.store import Store
+from skywitness.store import Store, StoreMissingError
 
 __all__ = [
     "JammingResult",
@@ -50,6 +50,9 @@ __all__ = [
 
 #: Reasons a :class:`ReadWarning` quotes word for word (the count covers all).
 QUOTED_REASONS = 5
+#: Why :func:`read` passed over a file found under a directory (as ``skywitness
+#: ingest`` does: ``truth.json`` next to simulated data, scripts, notes).
+UNSUPPORTED = "content of no supported format"
 
 PathLike = str | os.PathLike[str]
 #: What the analyses take: reports in the canonical schema as a pyarrow Table
@@ -64,7 +67,11 @@ class ReadWarning(UserWarning):
     :class:`~skywitness.io.base.Issue` (file, record, reason);
     ``records``: how many records the readers and the validator rejected;
     ``reasons``: the first of those rejections; ``notes``: facts about the read
-    that are not rejections (an assumed clock, positions left out of kept rows).
+    that are not rejections (an assumed clock, positions left out of kept rows);
+    ``left_out``: every path under a directory that was not read, with why:
+    files whose content is of no supported format (reason
+    :data:`UNSUPPORTED`), symbolic links not followed (``follow_links``), a
+    skywitness store, FIFOs and devices.
     Catch it with ``warnings.catch_warnings(record=True)`` to read the counts.
     """
 
@@ -76,12 +83,14 @@ class ReadWarning(UserWarning):
         records: int = 0,
         reasons: tuple[Issue, ...] = (),
         notes: tuple[Issue, ...] = (),
+        left_out: tuple[Issue, ...] = (),
     ) -> None:
         super().__init__(message)
         self.files = files
         self.records = records
         self.reasons = reasons
         self.notes = notes
+        self.left_out = left_out
 
 
 def read(
@@ -91,6 +100,7 @@ def read(
     reference: tuple[float, float] | None = None,
     start_time: Any = None,
     errors: Literal["skip", "raise"] = "skip",
+    follow_links: bool = False,
 ) -> pa.Table:
     """Reports of files and directories (read recursively) as one table in the
     canonical schema (:data:`~skywitness.model.schema.REPORT_SCHEMA`), in file order.
@@ -99,6 +109,15 @@ def read(
     otherwise); ``reference`` is the receiver's (lat, lon) for raw Mode S
     surface positions; ``start_time`` the absolute start of files with a
     relative clock (Beast), as ISO-8601 text or a datetime.
+
+    Directories are walked as ``skywitness ingest`` walks them
+    (:class:`skywitness.io.reading.Inputs`): files in name order, hidden names
+    passed over, symbolic links followed only with ``follow_links`` (each
+    directory once), skywitness stores, FIFOs and devices left out, and files
+    whose content is of no supported format skipped unless ``format`` forces
+    one. What was left out is said, with why, in the :class:`ReadWarning`
+    (``left_out``), whatever ``errors`` is. A file named in ``paths`` is
+    always read.
 
     ``errors``: what to do with a file that cannot be read and with records
     the readers or the validator reject (corrupt frames, impossible values).
@@ -110,7 +129,8 @@ def read(
     """
     if errors not in ("skip", "raise"):
         raise UsageError(f"bad errors={errors!r}: use 'skip' or 'raise'")
-    from skywitness.io import expand, open_file, registry
+    from skywitness.io import registry
+    from skywitness.io.reading import Inputs
 
     given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if not given:
@@ -119,18 +139,22 @@ def read(
         registry.get(format)  # an unknown name fails once, before any file
     ref = _reference(reference)
     start_ns = parse_time(start_time, what="start_time")
-    files = expand(given)
-    for f in files:
-        if not f.exists():
-            raise InputError(str(f), "no such file or directory")
+    for p in given:
+        if not Path(p).exists():
+            raise InputError(str(p), "no such file or directory")
+    inputs = Inputs(
+        given, format=format, reference=ref, start_time_ns=start_ns, follow_links=follow_links
+    )
     batches: list[pa.RecordBatch] = []
     failed: list[InputError] = []
     records = 0
     reasons: list[Issue] = []
     notes: list[Issue] = []
-    for f in files:
+    opened = 0
+    for open_it in inputs.openers():
+        opened += 1
         try:
-            fr = open_file(f, format=format, reference=ref, start_time_ns=start_ns)
+            fr = open_it()
             got = list(fr)
         except InputError as exc:
             if errors == "raise":
@@ -139,7 +163,9 @@ def read(
             continue
         notes.extend(fr.ctx.notes)
         if fr.ctx.skipped and errors == "raise":
-            first = fr.ctx.issues[0] if fr.ctx.issues else Issue(str(f), None, "record rejected")
+            first = (
+                fr.ctx.issues[0] if fr.ctx.issues else Issue(str(fr.path), None, "record rejected")
+            )
             raise InputError(
                 first.file,
                 f"{first.reason} ({fr.ctx.skipped} records rejected in this file; "
@@ -149,7 +175,7 @@ def read(
         records += fr.ctx.skipped
         reasons.extend(fr.ctx.issues[: max(0, QUOTED_REASONS - len(reasons))])
         batches.extend(got)
-    if failed and len(failed) == len(files):
+    if failed and len(failed) == opened:
         first_error = failed[0]
         if len(failed) > 1:
             raise InputError(
@@ -158,9 +184,12 @@ def read(
                 first_error.record,
             )
         raise first_error
-    if failed or records or notes:
+    left_out = tuple(Issue(str(p), None, UNSUPPORTED) for p in inputs.unsupported) + tuple(
+        Issue(str(s.path), None, s.reason) for s in inputs.skipped if not s.error
+    )
+    if failed or records or notes or left_out:
         _warn_read(tuple(Issue(e.file, e.record, e.reason) for e in failed), records,
-                   tuple(reasons), tuple(notes), len(files))  # fmt: skip
+                   tuple(reasons), tuple(notes), opened, left_out)  # fmt: skip
     return pa.Table.from_batches(batches, schema=REPORT_SCHEMA)
 
 
@@ -170,16 +199,25 @@ def _warn_read(
     reasons: tuple[Issue, ...],
     notes: tuple[Issue, ...],
     total: int,
+    left_out: tuple[Issue, ...] = (),
 ) -> None:
     said = []
     if files:
-        said.append(f"{len(files)} of {total} files left out (first: {files[0].one_line()})")
+        said.append(f"{len(files)} of {total} files could not be read, left out "
+                    f"(first: {files[0].one_line()})")  # fmt: skip
     if records:
         said.append(f"{records} records rejected (first: {reasons[0].one_line()})")
+    by_reason: dict[str, list[str]] = {}
+    for issue in left_out:
+        by_reason.setdefault(issue.reason, []).append(issue.file)
+    for reason, names in by_reason.items():
+        more = f" and {len(names) - QUOTED_REASONS} more" if len(names) > QUOTED_REASONS else ""
+        said.append(f"{len(names)} paths not read: {reason}: "
+                    f"{', '.join(names[:QUOTED_REASONS])}{more}")  # fmt: skip
     said.extend(f"note: {n.one_line()}" for n in notes[:QUOTED_REASONS])
     warning = ReadWarning(
         "skywitness.read: " + "; ".join(said),
-        files=files, records=records, reasons=reasons, notes=notes,
+        files=files, records=records, reasons=reasons, notes=notes, left_out=left_out,
     )  # fmt: skip
     warnings.warn(warning, stacklevel=3)
 
@@ -310,14 +348,14 @@ def _store(store: Store | PathLike) -> Store:
         raise UsageError(f"not a store: {store!r} (give a Store or a store directory)")
     try:
         return Store(store, create=False)
-    except StoreError as exc:
+    except StoreMissingError as exc:  # other store errors (damage, busy) go up unchanged
         hint = ""
         if Path(store).exists():
             hint = (
                 "; to analyse files without a store, read them first: "
                 "skywitness.jamming(skywitness.read(path))"
             )
-        raise StoreError(f"{exc}{hint}") from None
+        raise StoreMissingError(f"{exc}{hint}") from None
 
 
 def _bbox(bbox: Any) -> BBox | None:

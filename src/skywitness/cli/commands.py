@@ -24,8 +24,6 @@ EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
 #: format (the rest are counted); a modelling choice: enough to recognise them, short
 #: enough to stay one readable line.
 SKIPPED_NAMES_SHOWN = 5
-#: What ``jamming --events-out`` writes (GeoJSON, report/events.py).
-EVENTS_FORMATS = (".geojson", ".json")
 
 
 def ingest(args: argparse.Namespace) -> int:
@@ -201,7 +199,7 @@ def simulate(args: argparse.Namespace) -> int:
 
 def jamming(args: argparse.Namespace) -> int:
     from skywitness.gnss.jamming.maps import MAP_FORMATS
-    from skywitness.jobs.jamming import event_line, jamming_analysis
+    from skywitness.jobs.jamming import EVENTS_FORMATS, event_line, jamming_analysis
     from skywitness.progress import terminal_progress
 
     taken: set[Path] = set()  # every output checked before any work

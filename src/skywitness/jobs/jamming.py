@@ -46,8 +46,12 @@ from skywitness.store import Store
 #: for aircraft spoofed elsewhere that later crossed the jammer's disc. "Most
 #: of its aircraft" (a majority) sits between, far from both.
 SPOOFED_SHARE = 0.5
+#: Extensions of the events file (``--events-out``, ``write(events=...)``): the
+#: events are written as GeoJSON only (report/events.py); the CLI checks the same.
+EVENTS_FORMATS = (".geojson", ".json")
 
 __all__ = [
+    "EVENTS_FORMATS",
     "SPOOFED_SHARE",
     "JammingResult",
     "JammingRun",
@@ -214,7 +218,12 @@ def events_table(events: Sequence[Event]) -> pa.Table:
 
 
 def check_jamming_parameters(
-    *, resolution: int, window: str, mode: str, outputs: Sequence[Path] = ()
+    *,
+    resolution: int,
+    window: str,
+    mode: str,
+    outputs: Sequence[Path] = (),
+    events_out: Path | None = None,
 ) -> None:
     """Fail before any work on a parameter or output the job would reject later."""
     if isinstance(resolution, bool) or not isinstance(resolution, int) or not 0 <= resolution <= 15:
@@ -229,6 +238,13 @@ def check_jamming_parameters(
             raise UsageError(
                 f"{out}: cannot tell the map format from the extension "
                 f"(use {', '.join(MAP_FORMATS)}, or a directory)"
+            )
+    if events_out is not None:
+        suffix = Path(events_out).suffix.lower()
+        if suffix not in EVENTS_FORMATS:
+            raise UsageError(
+                f"{events_out}: unknown events output type {suffix or '(no extension)'}: "
+                f"the events are written as GeoJSON (use {', '.join(EVENTS_FORMATS)})"
             )
 
 
@@ -318,8 +334,9 @@ def write_jamming_files(
     from skywitness.report.events import write_events
 
     check_jamming_parameters(
-        resolution=result.resolution, window=result.window, mode=result.mode, outputs=outputs
-    )
+        resolution=result.resolution, window=result.window, mode=result.mode, outputs=outputs,
+        events_out=events_out,
+    )  # fmt: skip
     report = progress or no_progress
     made = provenance or result.provenance
     span = None
@@ -361,7 +378,9 @@ def jamming_analysis(
     """Read the store's reports (:func:`~skywitness.jobs.reports.reports_for`),
     compute (:func:`compute_jamming`) and write (:func:`write_jamming_files`)."""
     outs = [Path(o) for o in outputs or []]
-    check_jamming_parameters(resolution=resolution, window=window, mode=mode, outputs=outs)
+    check_jamming_parameters(
+        resolution=resolution, window=window, mode=mode, outputs=outs, events_out=events_out
+    )
     report = progress or no_progress
     report("read", 0, 1)
     reports = reports_for(store, start_ns, end_ns, bbox)
