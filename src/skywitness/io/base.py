@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import errno
 import gzip
+import hashlib
 import io
 import math
 import os
 import re
 import stat
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -152,10 +155,196 @@ def file_problem(path: Path) -> str | None:
     return None
 
 
+#: Bytes read per call while digesting a pinned file (the digest pass).
+DIGEST_CHUNK_BYTES = 1 << 20
+
+
+class PinnedFile:
+    """One input file opened once: its digest and every later read come from
+    the same open file and the same bytes.
+
+    The file is opened and hashed (SHA-256) to its end once: ``size`` bytes,
+    ``digest``. While :meth:`active`, :func:`open_binary` of its path reads
+    through this open file (never the path again: a file renamed over it is
+    not seen), and never past ``size`` (bytes appended meanwhile are not
+    read). Each such read hashes the bytes it consumes, in order; one that
+    consumes all ``size`` bytes checks them against ``digest``. :meth:`problem`
+    then says whether what was read differs from what the digest names (the
+    file was cut or rewritten while it was read); a read that never reached
+    the end (a reader that opens the path itself) is checked by hashing the
+    open file again.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError as exc:
+            raise InputError(str(path), f"cannot open: {os_reason(exc)}") from None
+        self._file = io.FileIO(fd, "rb", closefd=True)  # closes the descriptor when collected
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            self._file.close()
+            raise InputError(str(path), "not a regular file (a FIFO, socket or device)")
+        self.identity = (st.st_dev, st.st_ino)
+        try:
+            self.size, self.digest = self._hash(None)
+        except OSError as exc:
+            self._file.close()
+            raise InputError(str(path), f"cannot read: {os_reason(exc)}") from None
+        self.verified = False  # a read consumed all `size` bytes and they matched
+        self.short: int | None = None  # a read met the end of the file at this offset
+        self.mismatch = False  # a read consumed all `size` bytes and they differ
+
+    def _hash(self, limit: int | None) -> tuple[int, str]:
+        """(bytes, SHA-256) of the open file's first ``limit`` bytes (all if None)."""
+        h = hashlib.sha256()
+        pos = 0
+        fd = self._file.fileno()
+        while limit is None or pos < limit:
+            want = DIGEST_CHUNK_BYTES if limit is None else min(DIGEST_CHUNK_BYTES, limit - pos)
+            chunk = os.pread(fd, want, pos)
+            if not chunk:
+                break
+            h.update(chunk)
+            pos += len(chunk)
+        return pos, h.hexdigest()
+
+    def prefix_digest(self, n: int) -> str | None:
+        """SHA-256 of the first ``n`` bytes (None if the file holds fewer)."""
+        got, digest = self._hash(n)
+        return digest if got == n else None
+
+    def pread(self, n: int, offset: int) -> bytes:
+        return os.pread(self._file.fileno(), n, offset)
+
+    def view(self) -> IO[bytes]:
+        """A new buffered reader of the pinned bytes, from the start."""
+        return io.BufferedReader(_PinnedView(self), READ_CHUNK_BYTES)
+
+    @contextmanager
+    def active(self) -> Iterator[PinnedFile]:
+        """Route :func:`open_binary` of this path through the pinned file."""
+        pinned = _pinned()
+        key = os.fspath(self.path)
+        before = pinned.get(key)
+        pinned[key] = self
+        try:
+            yield self
+        finally:
+            if before is None:
+                pinned.pop(key, None)
+            else:
+                pinned[key] = before
+
+    def problem(self) -> str | None:
+        """Why the bytes read differ from those the digest names, or None."""
+        if self.short is not None:
+            return (
+                f"changed while it was read: cut to {self.short} bytes "
+                f"({self.size} when its digest was taken); nothing of it is kept"
+            )
+        if self.mismatch:
+            return "changed while it was read: its bytes were rewritten; nothing of it is kept"
+        if not self.verified:  # a reader that did not read it through: hash it again
+            try:
+                got, digest = self._hash(self.size)
+                here = os.stat(self.path)
+            except OSError as exc:
+                return f"changed while it was read: {os_reason(exc)}; nothing of it is kept"
+            if got < self.size:
+                return (
+                    f"changed while it was read: cut to {got} bytes "
+                    f"({self.size} when its digest was taken); nothing of it is kept"
+                )
+            if digest != self.digest:
+                return "changed while it was read: its bytes were rewritten; nothing of it is kept"
+            if (here.st_dev, here.st_ino) != self.identity:
+                return "changed while it was read: replaced by another file; nothing of it is kept"
+        return None
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _PinnedView(io.RawIOBase):
+    """Reads of a :class:`PinnedFile` (positioned reads: views are independent),
+    hashing the bytes consumed in order."""
+
+    def __init__(self, pinned: PinnedFile) -> None:
+        self._pinned = pinned
+        self._pos = 0
+        self._hashed = 0
+        self._sha = hashlib.sha256()
+        self._checked = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._pinned.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        pinned = self._pinned
+        want = min(len(buffer), pinned.size - self._pos)
+        if want <= 0:
+            self._check()
+            return 0
+        data = pinned.pread(want, self._pos)
+        if len(data) < want:
+            pinned.short = self._pos + len(data)
+        n = len(data)
+        buffer[:n] = data
+        if self._pos <= self._hashed < self._pos + n:
+            self._sha.update(memoryview(data)[self._hashed - self._pos :])
+            self._hashed = self._pos + n
+        self._pos += n
+        if self._pos >= pinned.size:
+            self._check()
+        return n
+
+    def _check(self) -> None:
+        if self._checked or self._hashed != self._pinned.size:
+            return
+        self._checked = True
+        if self._sha.hexdigest() == self._pinned.digest:
+            self._pinned.verified = True
+        else:
+            self._pinned.mismatch = True
+
+
+_LOCAL = threading.local()
+
+
+def _pinned() -> dict[str, PinnedFile]:
+    """Pinned files of this thread, by path."""
+    pinned: dict[str, PinnedFile] | None = getattr(_LOCAL, "pinned", None)
+    if pinned is None:
+        pinned = _LOCAL.pinned = {}
+    return pinned
+
+
+def _open_raw(path: Path) -> IO[bytes]:
+    pinned = _pinned().get(os.fspath(path))
+    if pinned is not None:
+        return pinned.view()
+    return path.open("rb")
+
+
 def open_binary(path: Path) -> IO[bytes]:
-    """Open a file for reading bytes, decompressing gzip transparently (by content)."""
+    """Open a file for reading bytes, decompressing gzip transparently (by content).
+
+    A file pinned by :meth:`PinnedFile.active` is read through its pinned bytes."""
     try:
-        raw = path.open("rb")
+        raw = _open_raw(path)
     except OSError as exc:
         raise InputError(str(path), f"cannot open: {os_reason(exc)}") from None
     try:

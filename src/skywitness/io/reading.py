@@ -18,13 +18,14 @@ from skywitness.io.base import (
     GZIP_MAGIC,
     RECORD_COLUMN,
     Issue,
+    PinnedFile,
     ReadContext,
     Reader,
     file_problem,
     os_reason,
     read_head,
 )
-from skywitness.io.ids import file_digest, record_ids
+from skywitness.io.ids import record_ids
 from skywitness.io.validate import Validator
 from skywitness.model.schema import REPORT_SCHEMA
 
@@ -35,6 +36,14 @@ DEBUG_ENV = "SKYWITNESS_DEBUG"
 @dataclass
 class FileRead:
     """One file being read: its reader, digest and, once consumed, its tally.
+
+    The file is read once through one open file (``source``, a
+    :class:`~skywitness.io.base.PinnedFile`): the digest names exactly the
+    ``size`` bytes the reader gets. If the file is cut or rewritten while it
+    is read, iterating raises an :class:`~skywitness.errors.InputError` naming
+    it after the last batch (an ingest then keeps nothing of it); bytes
+    appended meanwhile are not read (they are for a later ingest to refuse or
+    take: see the store).
 
     An exception of a reader that is not a :class:`~skywitness.errors.InputError`
     is a bug: it is raised as a :class:`~skywitness.errors.ReaderBugError` (an
@@ -49,9 +58,37 @@ class FileRead:
     ctx: ReadContext
     rows: int = 0
     on_bug: Callable[[Issue], None] | None = None
+    source: PinnedFile | None = None
+
+    @property
+    def size(self) -> int | None:
+        """Bytes read (those the digest names), when read through a pinned file."""
+        return None if self.source is None else self.source.size
+
+    def prefix_digest(self, n: int) -> str | None:
+        """SHA-256 of the file's first ``n`` bytes, from the same open file."""
+        return None if self.source is None else self.source.prefix_digest(n)
+
+    def close(self) -> None:
+        """Close the open file (done at the end of iteration)."""
+        if self.source is not None:
+            self.source.close()
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         """Canonical batches (with record_id), validated."""
+        try:
+            if self.source is None:
+                yield from self._batches()
+                return
+            with self.source.active():
+                yield from self._batches()
+            problem = self.source.problem()
+            if problem is not None:
+                raise self.ctx.fail(problem)
+        finally:
+            self.close()
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
         validator = Validator(self.ctx)
         ordinal = 0
         try:
@@ -98,16 +135,24 @@ def open_file(
     start_time_ns: int | None = None,
     digest: str | None = None,
 ) -> FileRead:
-    """Prepare to read one file: detect (or take) its format and digest its bytes."""
+    """Prepare to read one file: open it once, digest its bytes, detect (or take)
+    its format. Every later read of it goes through the same open file (see
+    :class:`FileRead`)."""
     p = Path(path)
     problem = file_problem(p)
     if problem is not None:
         raise InputError(str(p), problem)
-    reader = registry.get(format) if format else registry.detect(p)
+    source = PinnedFile(p)
+    try:
+        with source.active():
+            reader = registry.get(format) if format else registry.detect(p)
+    except BaseException:
+        source.close()
+        raise
     ctx = ReadContext(
         path=p, batch_size=batch_size, reference=reference, start_time_ns=start_time_ns
     )
-    return FileRead(p, reader, digest or file_digest(p), ctx)
+    return FileRead(p, reader, digest or source.digest, ctx, source=source)
 
 
 def read_table(path: str | os.PathLike[str], **options: object) -> pa.Table:

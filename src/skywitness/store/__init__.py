@@ -12,6 +12,7 @@ from skywitness.store.errors import (
     StoreBusyError,
     StoreCorruptError,
     StoreError,
+    StoreMissingError,
     StoreWriteError,
 )
 from skywitness.store.integrity import Problem, VerifyReport
@@ -27,6 +28,7 @@ __all__ = [
     "StoreBusyError",
     "StoreCorruptError",
     "StoreError",
+    "StoreMissingError",
     "StoreWriteError",
     "VerifyReport",
     "WriterInfo",

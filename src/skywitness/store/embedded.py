@@ -8,7 +8,12 @@ see :mod:`skywitness.store.layout`.
 
 Ingest is atomic per file and idempotent: a file's rows are committed
 together with its content digest, and a file whose digest is in a commit is
-never ingested again. Commits are published by the protocol of
+never ingested again. A file is read once, through one open file: the digest
+names exactly the bytes stored, and a file cut or rewritten while it is read
+is refused whole (:class:`skywitness.io.reading.FileRead`). A file whose first
+bytes are those of a file ingested before from the same path (a capture that
+grew since) is refused with a message saying which bytes are new: its first
+bytes are never stored twice. Commits are published by the protocol of
 :mod:`skywitness.store.writer`, every :data:`COMMIT_ROWS` rows or
 :data:`COMMIT_SECONDS` seconds (at the end of a file), so a kill keeps all
 but the last few seconds of an ingest. One writer at a time
@@ -35,6 +40,7 @@ from skywitness.errors import InputError
 from skywitness.io.base import Issue
 from skywitness.io.reading import FileRead
 from skywitness.model.schema import REPORT_SCHEMA
+from skywitness.model.time import parse_time
 from skywitness.store.errors import StoreCorruptError, StoreError, StoreWriteError
 from skywitness.store.integrity import (
     PartChecker,
@@ -346,11 +352,12 @@ class Store:
             except OSError as exc:
                 raise StoreWriteError.from_os(exc, self._meta) from None
             known = self.digests()
+            earlier = self._sizes_by_path()
             commit: CommitWriter | None = None
             try:
                 commit = CommitWriter(self.root, self._meta)
                 for opener in files:
-                    self._ingest_one(opener, commit, known, result, on_rows)
+                    self._ingest_one(opener, commit, known, earlier, result, on_rows)
                     if on_file:
                         on_file(result)
                     if commit.rows >= commit_rows or commit.age_s() >= commit_seconds:
@@ -369,11 +376,38 @@ class Store:
                 raise
         return result
 
+    def _sizes_by_path(self) -> dict[str, list[tuple[int, str]]]:
+        """``(size, digest)`` of every ingested file whose size was recorded, by path."""
+        by_path: dict[str, list[tuple[int, str]]] = {}
+        for c in self._records.finished():
+            for f in c.files:
+                if isinstance(f.get("size"), int) and isinstance(f.get("path"), str):
+                    by_path.setdefault(f["path"], []).append((f["size"], f["digest"]))
+        return by_path
+
+    @staticmethod
+    def _grown(fr: FileRead, earlier: dict[str, list[tuple[int, str]]]) -> str | None:
+        """Why a file is refused as one ingested before that grew since (its
+        first bytes are those of a file of the same path in the store), or None."""
+        size = fr.size
+        if size is None:
+            return None
+        for old_size, old_digest in sorted(earlier.get(str(fr.path.resolve()), ()), reverse=True):
+            if old_size < size and fr.prefix_digest(old_size) == old_digest:
+                return (
+                    f"grew by {size - old_size} bytes since its first {old_size} bytes were "
+                    "ingested (a capture still being written?): not ingested again, so that "
+                    "no report is stored twice; to add the rest, put bytes "
+                    f"{old_size} onwards in a file of their own"
+                )
+        return None
+
     def _ingest_one(
         self,
         opener: Callable[[], FileRead],
         commit: CommitWriter,
         known: set[str],
+        earlier: dict[str, list[tuple[int, str]]],
         result: IngestResult,
         on_rows: Callable[[int], None] | None,
     ) -> None:
@@ -388,8 +422,17 @@ class Store:
             )
             return
         if fr.digest in known:
+            fr.close()
             result.files += 1
             result.already += 1
+            return
+        try:
+            grown = self._grown(fr, earlier)
+        except OSError as exc:
+            grown = f"read error: {exc.strerror or exc}"
+        if grown is not None:
+            fr.close()
+            result.errors.append(Issue(str(fr.path), None, grown))
             return
         commit.mark()
         batches = iter(fr)
@@ -405,15 +448,17 @@ class Store:
             commit.write(batch)
             if on_rows:
                 on_rows(batch.num_rows)
-        commit.add_file(
-            {
-                "path": str(fr.path.resolve()),
-                "digest": fr.digest,
-                "format": fr.reader.name,
-                "reports": fr.rows,
-                "skipped": fr.ctx.skipped,
-            }
-        )
+        entry: dict[str, Any] = {
+            "path": str(fr.path.resolve()),
+            "digest": fr.digest,
+            "format": fr.reader.name,
+            "reports": fr.rows,
+            "skipped": fr.ctx.skipped,
+        }
+        if fr.size is not None:  # the bytes the digest names (a later, grown file is told)
+            entry["size"] = fr.size
+            earlier.setdefault(entry["path"], []).append((fr.size, fr.digest))
+        commit.add_file(entry)
         known.add(fr.digest)
         result.files += 1
         result.reports += fr.rows
@@ -426,19 +471,22 @@ class Store:
     def query(
         self,
         *,
-        start: datetime | int | None = None,
-        end: datetime | int | None = None,
+        start: datetime | str | int | None = None,
+        end: datetime | str | int | None = None,
         bbox: tuple[float, float, float, float] | None = None,
         icao24: str | Iterable[str] | None = None,
         columns: list[str] | None = None,
     ) -> pa.Table:
         """Reports in [start, end), inside bbox (W, S, E, N), of the given aircraft.
 
+        ``start`` and ``end``: ISO-8601 strings (``"2024-09-17T09:00Z"``),
+        datetimes (naive ones are UTC), or integers of UTC nanoseconds.
+
         A bounding box keeps only reports with a position inside it. The parts
         read are checked first (:class:`~skywitness.store.errors.StoreCorruptError`
         names a damaged one); reads see the last finished commit.
         """
-        start_ns, end_ns = _ns(start), _ns(end)
+        start_ns, end_ns = _ns(start, "start"), _ns(end, "end")
         cols = columns or list(REPORT_SCHEMA.names)
         unknown = set(cols) - set(REPORT_SCHEMA.names)
         if unknown:
@@ -586,12 +634,12 @@ def _where(
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def _ns(t: datetime | int | None) -> int | None:
-    if t is None or isinstance(t, int):
+def _ns(t: datetime | str | int | None, what: str) -> int | None:
+    """A bound as UTC nanoseconds: an int is nanoseconds already; an ISO string
+    or a datetime (naive: UTC) is parsed as everywhere else (model/time.py)."""
+    if isinstance(t, int) and not isinstance(t, bool):
         return t
-    if t.tzinfo is None:
-        raise StoreError(f"time {t} has no time zone: give UTC times")
-    return int(pa.scalar(t, pa.timestamp("ns", tz="UTC")).value)
+    return parse_time(t, what=what)
 
 
 def _iso(ns: int | None) -> str | None:

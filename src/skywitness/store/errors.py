@@ -12,7 +12,17 @@ from pathlib import Path
 
 from skywitness.errors import StoreError
 
-__all__ = ["StoreBusyError", "StoreCorruptError", "StoreError", "StoreWriteError"]
+__all__ = [
+    "StoreBusyError",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreMissingError",
+    "StoreWriteError",
+]
+
+
+class StoreMissingError(StoreError):
+    """No store at a directory opened without creating one."""
 
 
 class StoreCorruptError(StoreError):

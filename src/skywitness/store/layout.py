@@ -26,7 +26,12 @@ from typing import Any
 import pyarrow as pa
 
 from skywitness.model.schema import REPORT_SCHEMA
-from skywitness.store.errors import StoreCorruptError, StoreError, StoreWriteError
+from skywitness.store.errors import (
+    StoreCorruptError,
+    StoreError,
+    StoreMissingError,
+    StoreWriteError,
+)
 
 META = "_skywitness"
 STORE_JSON = "store.json"
@@ -86,12 +91,12 @@ def ensure_store(root: Path, *, create: bool) -> int:
         return version
     if not create:
         if meta.is_dir() and not _holds_data(root):
-            raise StoreError(
+            raise StoreMissingError(
                 f"{root}: no skywitness store here yet (its creation was interrupted; "
                 "the next `skywitness ingest` finishes it)"
             )
         _refuse_damaged(root)
-        raise StoreError(f"{root}: no skywitness store here (run `skywitness ingest`)")
+        raise StoreMissingError(f"{root}: no skywitness store here (run `skywitness ingest`)")
     try:
         root.mkdir(parents=True, exist_ok=True)
         with _root_lock(root):
