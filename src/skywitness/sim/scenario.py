@@ -381,23 +381,32 @@ def _weather(w: _Keys) -> Weather:
     )
 
 
-def _emitter(e: _Keys) -> Emitter:
-    e.unknown(
-        {"id", "lat", "lon", "height_m", "power_w", "range_km", "fringe_km", "fringe_db", "active"}
-    )
+def _reach(e: _Keys, *, max_km: float, min_range_km: float) -> tuple[float | None, float, float]:
+    """An emitter's power (or None), effective range and fringe width, km: exactly one of
+    ``power_w`` and ``range_km``, at most one of ``fringe_km`` and ``fringe_db``."""
     has_power, has_range = "power_w" in e.data, "range_km" in e.data
     if has_power == has_range:
         raise e.error(e.where, "give exactly one of power_w and range_km")
     power = e.number("power_w", lo=1e-6, hi=1e7) if has_power else None
     range_km = (
-        effective_range_km(power) if power is not None else e.number("range_km", lo=0.1, hi=5000)
+        effective_range_km(power)
+        if power is not None
+        else e.number("range_km", lo=min_range_km, hi=max_km)
     )
     if "fringe_km" in e.data and "fringe_db" in e.data:
         raise e.error(e.where, "give at most one of fringe_km and fringe_db")
     if "fringe_km" in e.data:
-        fringe = e.number("fringe_km", lo=0, hi=5000)
+        fringe = e.number("fringe_km", lo=0, hi=max_km)
     else:
         fringe = fringe_width_km(range_km, e.number("fringe_db", DEFAULT_FRINGE_DB, lo=0, hi=30))
+    return power, range_km, fringe
+
+
+def _emitter(e: _Keys) -> Emitter:
+    e.unknown(
+        {"id", "lat", "lon", "height_m", "power_w", "range_km", "fringe_km", "fringe_db", "active"}
+    )
+    power, range_km, fringe = _reach(e, max_km=5000, min_range_km=0.1)
     return Emitter(
         id=e.string("id", _REQUIRED),
         lat=e.number("lat", _REQUIRED, -90, 90),
@@ -546,19 +555,7 @@ def _incident_jammer(e: _Keys) -> IncidentJammer:
         {"height_m", "power_w", "range_km", "fringe_km", "fringe_db", "distance_km",
          "bearing_spread_deg"}
     )  # fmt: skip
-    has_power, has_range = "power_w" in e.data, "range_km" in e.data
-    if has_power == has_range:
-        raise e.error(e.where, "give exactly one of power_w and range_km")
-    power = e.number("power_w", lo=1e-6, hi=1e7) if has_power else None
-    range_km = (
-        effective_range_km(power) if power is not None else e.number("range_km", lo=10, hi=1000)
-    )
-    if "fringe_km" in e.data and "fringe_db" in e.data:
-        raise e.error(e.where, "give at most one of fringe_km and fringe_db")
-    if "fringe_km" in e.data:
-        fringe = e.number("fringe_km", lo=0, hi=1000)
-    else:
-        fringe = fringe_width_km(range_km, e.number("fringe_db", DEFAULT_FRINGE_DB, lo=0, hi=30))
+    power, range_km, fringe = _reach(e, max_km=1000, min_range_km=10)
     distance = _span(e, "distance_km", [20.0, 40.0], 0, 500)
     if distance[1] + INCIDENT_AREA_KM > range_km:
         raise e.error(
