@@ -290,7 +290,11 @@ def compute_jamming(
         window=window,
         start_ns=first if start_ns is None else start_ns,
         end_ns=last if end_ns is None else end_ns,
-        provenance=provenance,
+        provenance=_windowed(
+            provenance,
+            first if start_ns is None else start_ns,
+            last if end_ns is None else end_ns,
+        ),
         callsigns=callsigns_of(reports, (a for e in events for a in e.aircraft)),
     )
 
@@ -338,7 +342,11 @@ def write_jamming_files(
         events_out=events_out,
     )  # fmt: skip
     report = progress or no_progress
-    made = provenance or result.provenance
+    made = (
+        _windowed(provenance, result.start_ns, result.end_ns)
+        if provenance is not None
+        else result.provenance
+    )
     span = None
     if result.start_ns is not None and result.end_ns is not None:
         span = (result.start_ns, result.end_ns)
@@ -392,3 +400,14 @@ def jamming_analysis(
     written = write_jamming_files(result, outs, events_out=events_out, progress=progress)
     values = {f.name: getattr(result, f.name) for f in fields(result)}
     return JammingRun(**values, written=written)
+
+
+def _windowed(p: Provenance | None, start_ns: int | None, end_ns: int | None) -> Provenance | None:
+    """The provenance with the time range analysed: the one asked for, or the
+    data's own first and last report where none was asked for."""
+    if p is None:
+        return None
+    return p.with_window(
+        p.start_ns if p.start_ns is not None else start_ns,
+        p.end_ns if p.end_ns is not None else end_ns,
+    )

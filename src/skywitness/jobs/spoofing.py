@@ -274,7 +274,11 @@ def compute_spoofing(
         aircraft=spoof_summary(states).aircraft,
         start_ns=first if start_ns is None else start_ns,
         end_ns=last if end_ns is None else end_ns,
-        provenance=provenance,
+        provenance=_windowed(
+            provenance,
+            first if start_ns is None else start_ns,
+            last if end_ns is None else end_ns,
+        ),
     )
 
 
@@ -308,7 +312,11 @@ def write_spoofing_files(
 
     check_spoofing_outputs(outputs)
     report = progress or no_progress
-    made = provenance or result.provenance
+    made = (
+        _windowed(provenance, result.start_ns, result.end_ns)
+        if provenance is not None
+        else result.provenance
+    )
     span = None
     if result.start_ns is not None and result.end_ns is not None:
         span = (result.start_ns, result.end_ns)
@@ -349,3 +357,14 @@ def spoofing_analysis(
     written = write_spoofing_files(result, outs, progress=progress)
     values = {f.name: getattr(result, f.name) for f in fields(result)}
     return SpoofingRun(**values, written=written)
+
+
+def _windowed(p: Provenance | None, start_ns: int | None, end_ns: int | None) -> Provenance | None:
+    """The provenance with the time range analysed: the one asked for, or the
+    data's own first and last report where none was asked for."""
+    if p is None:
+        return None
+    return p.with_window(
+        p.start_ns if p.start_ns is not None else start_ns,
+        p.end_ns if p.end_ns is not None else end_ns,
+    )

@@ -448,6 +448,16 @@ class Store:
             commit.write(batch)
             if on_rows:
                 on_rows(batch.num_rows)
+        result.files += 1
+        result.reports += fr.rows
+        result.skipped += fr.ctx.skipped
+        result.skip_reasons.extend(fr.ctx.issues)
+        result.notes.extend(fr.ctx.notes)
+        if fr.rows == 0:
+            # Nothing of it is stored, so it is not recorded as ingested: a rerun
+            # (with the right --format, say) reads it again instead of calling it
+            # "already in the store".
+            return
         entry: dict[str, Any] = {
             "path": str(fr.path.resolve()),
             "digest": fr.digest,
@@ -460,11 +470,6 @@ class Store:
             earlier.setdefault(entry["path"], []).append((fr.size, fr.digest))
         commit.add_file(entry)
         known.add(fr.digest)
-        result.files += 1
-        result.reports += fr.rows
-        result.skipped += fr.ctx.skipped
-        result.skip_reasons.extend(fr.ctx.issues)
-        result.notes.extend(fr.ctx.notes)
 
     # -- queries ------------------------------------------------------------
 

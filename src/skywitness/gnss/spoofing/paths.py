@@ -186,6 +186,13 @@ class EstimatedPath:
     error_km: Float
     anchor: Bool = field(repr=False)
 
+    def __post_init__(self) -> None:
+        # A frozen record: its arrays are read-only views too.
+        for name in ("time_ns", "lat", "lon", "alt_baro_ft", "error_km", "anchor"):
+            view = np.asarray(getattr(self, name)).view()
+            view.flags.writeable = False
+            object.__setattr__(self, name, view)
+
     @property
     def error_km_max(self) -> float:
         return float(self.error_km.max()) if len(self.error_km) else 0.0
