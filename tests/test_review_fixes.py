@@ -47,3 +47,27 @@ def test_outputs_record_the_data_time_range_when_no_window_is_given(
             truth["start"][:13] <= record["start"][:13] and record["end"][:13] <= truth["end"][:13]
         )
         assert record["start"] < record["end"]
+
+
+def test_export_checks_and_splits_aircraft_addresses(
+    simulation: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow.parquet as pq
+
+    from skywitness.store import Store
+
+    sim = simulation("jamming", 0, size=0.3)
+    store = tmp_path / "store"
+    assert main(["ingest", str(sim / "readsb-hist"), "--store", str(store)]) == 0
+    both = sorted(set(Store(store, create=False).query(columns=["icao24"])["icao24"].to_pylist()))
+    a, b = both[0], both[1]
+    capsys.readouterr()
+    out = tmp_path / "x.parquet"
+    # several addresses as one comma list, upper case: both aircraft, nothing else
+    assert main(["export", "--store", str(store), "--out", str(out),
+                 "--icao24", f"{a.upper()}, {b}"]) == 0  # fmt: skip
+    assert set(pq.read_table(out)["icao24"].to_pylist()) == {a, b}
+    for bad in ("xyz", "4baac", f"{a}x"):
+        assert main(["export", "--store", str(store), "--out", str(out), "--icao24", bad]) == 2
+        err = capsys.readouterr().err
+        assert "not an aircraft address" in err and err.count("\n") == 1

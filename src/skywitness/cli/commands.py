@@ -165,7 +165,7 @@ def export(args: argparse.Namespace) -> int:
     start, end = options.window(args.start, args.end)
     box = None if args.bbox is None else options.bbox(args.bbox)
     store = open_store(args.store)
-    aircraft = args.icao24 or None
+    aircraft = options.icao24s(args.icao24)
     table = store.query(start=start, end=end, bbox=box, icao24=aircraft)
     if table.num_rows == 0:
         say_if_empty(store, 0, start, end, box, aircraft)

@@ -234,3 +234,28 @@ def fmt_bbox(box: BBox) -> str:
 
 def _fmt(*values: float) -> str:
     return ",".join(f"{v:g}" for v in values)
+
+
+#: An aircraft address as the store holds it: six hex digits, with readsb's
+#: ``~`` for a non-ICAO (TIS-B / anonymous) address (the validator's pattern).
+ICAO24_PATTERN = r"~?[0-9a-f]{6}"
+
+
+def icao24s(values: Sequence[str] | None, option: str = "--icao24") -> list[str] | None:
+    """Addresses from repeated options and comma lists, lower-cased; a value that is
+    no address is an error naming it (it would select nothing)."""
+    import re
+
+    if not values:
+        return None
+    out: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            address = part.strip().lower()
+            if not re.fullmatch(ICAO24_PATTERN, address):
+                raise UsageError(
+                    f"{option} {output.escape(part.strip())!r}: not an aircraft address "
+                    "(6 hex digits, e.g. 4baac6; several: repeat the option or separate by commas)"
+                )
+            out.append(address)
+    return out

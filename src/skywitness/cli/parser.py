@@ -186,7 +186,7 @@ def build() -> argparse.ArgumentParser:
         "--icao24",
         action="append",
         metavar="X",
-        help="aircraft address, hex (repeatable; default: every aircraft)",
+        help="aircraft address, 6 hex digits (repeatable or comma-separated; default: every aircraft)",
     )
     s.add_argument(
         "--out", required=True, metavar="FILE", help=".parquet, .csv or .geojson (required)"
