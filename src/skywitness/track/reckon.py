@@ -204,33 +204,39 @@ def _starts(n: int, starts: Bool | None) -> Bool:
     return out
 
 
-def _index(n: int) -> NDArray[np.signedinteger[Any]]:
-    # int32 when it fits: NumPy's accumulate runs several times faster on it.
+def row_index(n: int) -> NDArray[np.signedinteger[Any]]:
+    """``0 .. n-1``, as int32 when it fits: NumPy's accumulate runs several times faster on it."""
     return np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
 
 
-def _last(mask: Bool, starts: Bool) -> Int:
-    """Per row, the latest row at or before it of the same track where ``mask`` holds; -1."""
-    idx = _index(mask.shape[0])
-    if idx.shape[0] == 0:
-        return np.zeros(0, np.int64)
+def last_index(mask: Bool, starts: Bool) -> NDArray[np.signedinteger[Any]]:
+    """For each row, the index of the latest row at or before it where ``mask`` holds,
+    within the run opened by the last ``starts`` row; -1 when there is none (int32
+    when the rows fit)."""
+    idx = row_index(mask.shape[0])
     last = np.maximum.accumulate(np.where(mask, idx, -1))
     run = np.maximum.accumulate(np.where(starts, idx, 0))
-    return np.asarray(np.where(last >= run, last, -1), np.int64)
+    return np.where(last >= run, last, -1)
 
 
-def _next(mask: Bool, starts: Bool) -> Int:
-    """Per row, the earliest row at or after it of the same track where ``mask`` holds; -1."""
+def next_index(mask: Bool, starts: Bool) -> Int:
+    """For each row, the index of the earliest row at or after it where ``mask`` holds,
+    within the same run (runs opened by ``starts``); -1 when there is none."""
     n = mask.shape[0]
     if n == 0:
-        return np.zeros(0, np.int64)
-    idx = _index(n)
+        return np.zeros(0, dtype=np.int64)
+    idx = np.arange(n, dtype=np.int64)
     nxt = np.minimum.accumulate(np.where(mask, idx, n)[::-1])[::-1]
     ends = np.empty(n, dtype=bool)
     ends[:-1] = starts[1:]
     ends[-1] = True
     end = np.minimum.accumulate(np.where(ends, idx, n)[::-1])[::-1]
-    return np.asarray(np.where(nxt <= end, nxt, -1), np.int64)
+    return np.where(nxt <= end, nxt, -1)
+
+
+def _last(mask: Bool, starts: Bool) -> Int:
+    """:func:`last_index` as int64."""
+    return np.asarray(last_index(mask, starts), np.int64)
 
 
 def _per_row(value: float | Float, n: int) -> Float:
@@ -254,7 +260,7 @@ def _steps(
     dt[starts] = 0.0
     check_age = math.isfinite(max_age_s)
     if hold == "next":
-        src = _next(has, starts)
+        src = next_index(has, starts)
         known = src >= 0
         s = np.maximum(src, 0)
         vn, ve = north_mps[s], east_mps[s]
@@ -510,7 +516,7 @@ def reckon(
 
     none = np.full(n, -1, np.int64)
     a = _last(anchor, st_mask) if direction != "backward" else none
-    b = _next(anchor, st_mask) if direction != "forward" else none
+    b = next_index(anchor, st_mask) if direction != "forward" else none
     corr_n = corr_e = np.zeros(n)
     between: Bool | None = None
     if direction == "forward":

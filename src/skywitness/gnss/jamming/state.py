@@ -60,7 +60,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from skywitness.errors import UsageError
-from skywitness.track.reckon import REACH_S, ground_velocity, reckon
+from skywitness.track.reckon import REACH_S, ground_velocity, last_index, reckon, row_index
 
 Bool = NDArray[np.bool_]
 Int = NDArray[np.int64]
@@ -156,20 +156,6 @@ def gaps_ns(time_ns: Int, aircraft_start: Bool) -> Int:
     return gap
 
 
-def last_index(mask: Bool, starts: Bool) -> Index:
-    """For each row, the index of the latest row at or before it where ``mask`` holds,
-    within the run opened by the last ``starts`` row; -1 when there is none."""
-    idx = _arange(mask.shape[0])
-    last = np.maximum.accumulate(np.where(mask, idx, -1))
-    run = np.maximum.accumulate(np.where(starts, idx, 0))
-    return np.where(last >= run, last, -1)
-
-
-def _arange(n: int) -> Index:
-    # int32 indices when they fit: NumPy's accumulate runs several times faster on them.
-    return np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
-
-
 # -- the counter: an exact clamped random walk, vectorised ------------------
 
 
@@ -199,10 +185,10 @@ def clamped_walk(step: NDArray[np.int8], reset: Bool, low: int, high: int) -> ND
     entries[0] = low
     entries[1:] = exits[:-1]
     entries[r[first]] = low
-    position = _arange(ev.size) - np.repeat(first, length) + 1
+    position = row_index(ev.size) - np.repeat(first, length) + 1
     at_events = np.full(n, low, dtype=np.int32)
     at_events[ev] = np.clip(np.repeat(entries, length) + s * position, low, high)
-    last = np.maximum.accumulate(np.where(event, _arange(n), -1))
+    last = np.maximum.accumulate(np.where(event, row_index(n), -1))
     return np.where(last >= 0, at_events[np.maximum(last, 0)], low).astype(np.int32)
 
 

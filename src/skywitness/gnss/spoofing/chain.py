@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from skywitness.gnss.jamming.state import last_index
 from skywitness.gnss.spoofing.kernels import Bool, Float, Int
 from skywitness.model.units import NS_PER_S
+from skywitness.track.reckon import last_index
 
 Linked = Callable[[Int, Int], Bool]
 

@@ -55,7 +55,6 @@ from skywitness.gnss.jamming.state import (
     category_codes,
     column_np,
     gaps_ns,
-    last_index,
     run_starts,
     sort_order,
 )
@@ -77,6 +76,7 @@ from skywitness.gnss.spoofing.kernels import (
 )
 from skywitness.gnss.spoofing.motion import AltitudeDivergence, Kinematic
 from skywitness.gnss.spoofing.position import FrozenPosition, PositionJump
+from skywitness.track.reckon import last_index
 
 #: A position is trusted by the aircraft while it reports NIC >= 7 (containment
 #: radius < 0.2 NM) and NACp >= 8 (EPU < 0.05 NM): the ADS-B Out performance

@@ -22,10 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from skywitness.gnss.jamming.state import last_index
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
 from skywitness.model.units import NS_PER_S
-from skywitness.track.reckon import REACH_S, displacement, ground_velocity
+from skywitness.track.reckon import (
+    REACH_S,
+    displacement,
+    ground_velocity,
+    last_index,
+    next_index,
+)
 
 Bool = NDArray[np.bool_]
 Int = NDArray[np.int64]
@@ -328,21 +333,6 @@ def track_events(batch: SpoofBatch) -> Bool:
 def group_ids(starts: Bool) -> Int:
     """0-based id of the group each row belongs to, groups opened by ``starts``."""
     return np.asarray(np.cumsum(starts) - 1, dtype=np.int64)
-
-
-def next_index(mask: Bool, starts: Bool) -> Int:
-    """For each row, the index of the earliest row at or after it where ``mask`` holds,
-    within the same group (groups opened by ``starts``); -1 when there is none."""
-    n = mask.shape[0]
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    idx = np.arange(n, dtype=np.int64)
-    nxt = np.minimum.accumulate(np.where(mask, idx, n)[::-1])[::-1]
-    ends = np.empty(n, dtype=bool)
-    ends[:-1] = starts[1:]
-    ends[-1] = True
-    group_end = np.minimum.accumulate(np.where(ends, idx, n)[::-1])[::-1]
-    return np.where(nxt <= group_end, nxt, -1)
 
 
 def observed_rows(segment_start: Bool, time_ns: Int, values: dict[str, Float]) -> Bool:

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skywitness.gnss.jamming.state import last_index
 from skywitness.gnss.spoofing.kernels import (
     FLAGGED,
     TIME_SLACK_S,
@@ -48,6 +47,7 @@ from skywitness.gnss.spoofing.kernels import (
     worst,
 )
 from skywitness.model.units import M_PER_FT, NS_PER_S
+from skywitness.track.reckon import last_index
 
 #: Each new position is checked against one at least this much earlier: long
 #: enough that the fixed allowances (position error, 15 s of timing) are small

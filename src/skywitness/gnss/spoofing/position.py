@@ -48,7 +48,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skywitness.gnss.jamming.state import last_index
 from skywitness.gnss.spoofing.chain import CHAIN_HORIZON, displaced
 from skywitness.gnss.spoofing.kernels import (
     CLEAR,
@@ -72,6 +71,7 @@ from skywitness.gnss.spoofing.kernels import (
 from skywitness.gnss.spoofing.motion import AltitudeDivergence, Kinematic
 from skywitness.model.geo import distance_m
 from skywitness.model.units import MPS_PER_KT, NS_PER_S
+from skywitness.track.reckon import last_index
 
 #: Positions closer than this are "the same place" (see ``SAME_PLACE_M``).
 FROZEN_RADIUS_M = SAME_PLACE_M
