@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from skywitness.errors import UsageError
+from skywitness.model.airports import icao_airports
 from skywitness.model.geo import bearing_deg, destination, distance_m
 from skywitness.sim import spoofer as spoofing
 from skywitness.sim.jammer import DEFAULT_FRINGE_DB, effective_range_km, fringe_width_km
@@ -360,16 +361,9 @@ def _airport(t: _Keys, i: int, a: Any) -> Airport:
     return Airport(code, lat, lon, elev, k.number("weight", 1.0, lo=0))
 
 
-_AIRPORTS: dict[str, Any] = {}
-
-
-def _airport_db() -> dict[str, Any]:
-    """airportsdata's ICAO table (MIT, offline), loaded on first use."""
-    if not _AIRPORTS:
-        import airportsdata
-
-        _AIRPORTS.update(airportsdata.load("ICAO"))
-    return _AIRPORTS
+def _airport_db() -> Mapping[str, Mapping[str, Any]]:
+    """airportsdata's ICAO table (:mod:`skywitness.model.airports`)."""
+    return icao_airports()
 
 
 def _weather(w: _Keys) -> Weather:

@@ -140,10 +140,9 @@ class AirportIndex:
 def airports() -> AirportIndex:
     """Every airport of airportsdata's ICAO table (about 28,000, landing strips
     included), loaded once."""
-    import airportsdata
+    from skywitness.model.airports import icao_airports
 
-    table = airportsdata.load("ICAO")
-    return AirportIndex.from_records([dict(v) for v in table.values()])
+    return AirportIndex.from_records([dict(v) for v in icao_airports().values()])
 
 
 # -- flights ------------------------------------------------------------------------------
