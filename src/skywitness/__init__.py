@@ -6,6 +6,7 @@ The notebook API (:mod:`skywitness.api`, guide in ``docs/api.md``)::
     reports = skywitness.read("recordings/")
     skywitness.jamming(reports, start="2024-04-12T14:00Z")
     skywitness.spoofing("skywitness-data")
+    skywitness.flight("skywitness-data", "XAZ7049").write("flight.html")
 
 Import is cheap: the API and the submodules (``skywitness.sim``,
 ``skywitness.store``, ...) load on first use.
@@ -22,9 +23,11 @@ from skywitness.version import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skywitness.api import (
+        FlightResult,
         JammingResult,
         ReadWarning,
         SpoofingResult,
+        flight,
         jamming,
         query,
         read,
@@ -34,17 +37,22 @@ if TYPE_CHECKING:
 
 
 #: Names loaded from :mod:`skywitness.api` on first access.
-_API = ("read", "query", "jamming", "spoofing", "JammingResult", "SpoofingResult", "ReadWarning")
+_API = (
+    "read", "query", "jamming", "spoofing", "flight",
+    "FlightResult", "JammingResult", "SpoofingResult", "ReadWarning",
+)  # fmt: skip
 #: Subpackages reachable as attributes (``skywitness.sim.simulate``) without an import.
 _SUBMODULES = ("api", "gnss", "io", "jobs", "model", "report", "sim", "store", "track")
 
 __all__ = [
+    "FlightResult",
     "JammingResult",
     "ReadWarning",
     "SkywitnessError",
     "SpoofingResult",
     "Store",
     "__version__",
+    "flight",
     "jamming",
     "query",
     "read",

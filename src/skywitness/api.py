@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from skywitness.errors import InputError, UsageError
 from skywitness.io.base import Issue
+from skywitness.jobs.flight import FlightResult, compute_flight, flight_reports, region_reports
 from skywitness.jobs.jamming import JammingResult, check_jamming_parameters, compute_jamming
 from skywitness.jobs.reports import BBox, reports_for, select_reports
 from skywitness.jobs.spoofing import SpoofingResult, compute_spoofing
@@ -39,9 +40,11 @@ from skywitness.report.provenance import Provenance
 from skywitness.store import Store, StoreMissingError
 
 __all__ = [
+    "FlightResult",
     "JammingResult",
     "ReadWarning",
     "SpoofingResult",
+    "flight",
     "jamming",
     "query",
     "read",
@@ -292,6 +295,48 @@ def spoofing(
     call = _call("spoofing", described, start=start, end=end, bbox=bbox)
     return compute_spoofing(
         reports, start_ns=start_ns, end_ns=end_ns,
+        provenance=Provenance(call, inputs, start_ns, end_ns), progress=progress,
+    )  # fmt: skip
+
+
+def flight(
+    source: Source,
+    aircraft: str,
+    *,
+    start: Any = None,
+    end: Any = None,
+    areas: bool = True,
+    progress: Progress | None = None,
+) -> FlightResult:
+    """One aircraft's flights: timeline, path through the gaps without trusted
+    positions (with its error), approaches and go-arounds, oscillation,
+    failure and the end of the flight (what ``skywitness flight`` computes).
+
+    ``source`` as for :func:`jamming`; ``aircraft`` an ICAO 24-bit address or a
+    callsign (named by callsign, only the flights that sent it); ``start`` /
+    ``end`` the window; ``areas``: also find the jamming areas around the
+    flight from the other aircraft in ``source``.
+    """
+    start_ns, end_ns = parse_window(start, end)
+    if isinstance(source, Store | str | os.PathLike) and not isinstance(source, pa.Table):
+        store = _store(source)
+        if progress is not None:
+            progress("read", 0, 1)
+        reports, callsign = flight_reports(store, aircraft, start_ns, end_ns)
+        region = region_reports(store, reports) if areas else None
+        if progress is not None:
+            progress("read", 1, 1)
+        root = str(store.root.resolve())
+        described, inputs = repr(root), (root,)
+        ident = callsign or aircraft
+    else:
+        region, described, inputs = _reports(source, start_ns, end_ns, None, progress)
+        reports, ident = region, aircraft
+        if not areas:
+            region = None
+    call = _call("flight", described, aircraft=aircraft, start=start, end=end)
+    return compute_flight(
+        reports, ident=ident, region=region, start_ns=start_ns, end_ns=end_ns,
         provenance=Provenance(call, inputs, start_ns, end_ns), progress=progress,
     )  # fmt: skip
 

@@ -64,6 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _failed(EXIT_INPUT, str(exc), want_json)
     except KeyboardInterrupt:
         return _failed(EXIT_INTERRUPTED, "interrupted", want_json)
+    except BrokenPipeError:  # the reader closed the pipe (`| head`): nothing more to say
+        _quiet_stdout()
+        return EXIT_OK
     except OSError as exc:
         if exc.errno in BUG_ERRNOS or os.environ.get("SKYWITNESS_DEBUG"):
             return _internal(exc, want_json)
@@ -75,6 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )  # fmt: skip
     except Exception as exc:
         return _internal(exc, want_json)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a descriptor
+        pass
 
 
 def _internal(exc: BaseException, want_json: bool) -> int:

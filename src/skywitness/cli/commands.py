@@ -262,6 +262,29 @@ def spoofing(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def flight(args: argparse.Namespace) -> int:
+    from skywitness.jobs.flight import flight_analysis
+    from skywitness.progress import terminal_progress
+    from skywitness.report.flight_files import EXTENSIONS
+
+    outs = options.outputs(args.out, "--out", EXTENSIONS)  # before any work
+    start, end = options.window(args.start, args.end)
+    store = open_store(args.store)
+    with terminal_progress("flight") as progress, writing(outs):
+        result = flight_analysis(
+            store, args.aircraft, start_ns=start, end_ns=end, outputs=outs, areas=args.areas,
+            provenance=provenance(args, store, start, end), progress=progress,
+        )  # fmt: skip
+    if args.json:
+        output.print_json(result.as_json())
+        return EXIT_OK
+    for line in result.summary_lines():
+        output.say(line)
+    for w in result.written:
+        output.say(f"  wrote {w['file']}")
+    return EXIT_OK
+
+
 def formats(args: argparse.Namespace) -> int:
     from skywitness.io import registry
 

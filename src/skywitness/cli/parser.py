@@ -275,6 +275,34 @@ def build() -> argparse.ArgumentParser:
     s.set_defaults(func=commands.spoofing)
 
     s = command(
+        "flight",
+        "one aircraft's flights: timeline, path through gaps, approaches, end (report)",
+        examples(
+            "skywitness flight 4baac6 --out flight.html",
+            "skywitness flight XAZ7049 --from 2025-02-11T05:00 --to 2025-02-11T08:00 --json",
+        ),
+    )
+    s.add_argument("aircraft", metavar="ICAO24_OR_CALLSIGN",
+                   help="an ICAO 24-bit address (6 hex digits) or a callsign")  # fmt: skip
+    s.add_argument("--store", help=STORE_HELP)
+    _window_options(s)
+    s.add_argument(
+        "--out",
+        action="append",
+        metavar="FILE",
+        help=".html (offline report), .geojson (track, uncertainty, events), .csv or "
+        ".parquet (track, one row per report); repeatable (default: none)",
+    )
+    s.add_argument(
+        "--no-areas",
+        dest="areas",
+        action="store_false",
+        help="skip the jamming areas around the flight (reads only the aircraft's reports)",
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=commands.flight)
+
+    s = command(
         "demo",
         "simulate, ingest and analyse a jamming and a spoofing scenario (about a minute)",
         examples("skywitness demo", "skywitness demo --store /tmp/demo/store"),
