@@ -52,6 +52,14 @@ from skywitness.track.envelope import BadValues, flag_bad_values
 from skywitness.track.events import Event, timeline
 from skywitness.track.flights import Flights, split_flights
 from skywitness.track.gaps import reconstruct_gaps
+from skywitness.track.oscillation import (
+    Oscillation,
+    VerticalRate,
+    abnormal_vertical_rates,
+    find_oscillations,
+    oscillation_events,
+    vertical_rate_events,
+)
 from skywitness.track.phases import Phases, label_phases
 
 __all__ = [
@@ -620,7 +628,54 @@ def _kernels(
     track: pa.Table,
     legs: list[Any],
 ) -> _Found:
-    return _Found()
+    """Every per-aircraft kernel after the gaps: their events and findings."""
+    oscillations = find_oscillations(table, bad=bad, phases=phases)
+    rates = abnormal_vertical_rates(table, bad=bad, phases=phases)
+    events = [
+        *_with_rates(oscillation_events(oscillations), rates),
+        *vertical_rate_events([r for r in rates if not any(_inside(r, o) for o in oscillations)]),
+    ]
+    return _Found(
+        events=tuple(events),
+        oscillation=_oscillation_json(oscillations),
+    )
+
+
+def _inside(rate: VerticalRate, o: Oscillation) -> bool:
+    return o.start_ns <= rate.start_ns and rate.end_ns <= o.end_ns
+
+
+def _with_rates(events: list[Event], rates: Sequence[VerticalRate]) -> list[Event]:
+    """Oscillation events with the abnormal vertical rates inside them (the rates of
+    each cycle's steepest part: one line in the timeline, not one per cycle)."""
+    out = []
+    for e in events:
+        end = e.time_ns + int(float(e.detail["duration_s"]) * NS_PER_S)
+        inside = [r for r in rates if e.time_ns <= r.start_ns and r.end_ns <= end]
+        if inside:
+            climb = max(r.max_fpm for r in inside)
+            descent = min(r.min_fpm for r in inside)
+            extra = {
+                "abnormal_vertical_rates": len(inside),
+                "max_climb_fpm": round(climb) if climb > 0 else None,
+                "max_descent_fpm": round(descent) if descent < 0 else None,
+            }
+            e = Event(e.time_ns, e.kind, {**e.detail, **extra})
+        out.append(e)
+    return out
+
+
+def _oscillation_json(found: Sequence[Oscillation]) -> dict[str, Any] | None:
+    """The ``oscillation`` member: the one with the most cycles (the others are events)."""
+    if not found:
+        return None
+    o = max(found, key=lambda x: (x.cycles, x.amplitude_ft))
+    return {
+        "start": iso_utc(o.start_ns),
+        "end": iso_utc(o.end_ns),
+        "period_s": round(o.period_s, 1),
+        "amplitude_ft": round(o.amplitude_ft, 1),
+    }
 
 
 def jamming_areas(region: pa.Table) -> tuple[dict[str, Any], ...]:
