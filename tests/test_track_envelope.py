@@ -35,13 +35,11 @@ CLEAN = [
     "fr24/2ce4f83f.json",
     "fr24/3376ab31.json",
     "fr24/34a8254b.json",
-    "fr24/372355e5.json",
     "calibration/munich.json.gz",
     "calibration/toulouse.json.gz",
     "calibration/london_heathrow.json.gz",
     "featured/elal747.json.gz",
     "featured/qantas747.json.gz",
-    "featured/dreamliner_boeing.json.gz",
     "surveys/indiana.json.gz",
     "ambulances/rega_sg.json.gz",
     "gliders/franconia.json.gz",
@@ -84,6 +82,45 @@ def test_clean_real_flights_flag_nothing(samples: Path, rel: str) -> None:
     for one in _aircraft(_table(samples / rel)):
         bad = flag_bad_values(one)
         assert not bad.any_bad.any(), (rel, bad.counts())
+
+
+def test_the_median_rule_on_a_long_real_corruption(samples: Path) -> None:
+    """fr24/372355e5 cruises at FL380 at about 450 kt, but its ground speed reads 50-68 kt
+    for up to 15 minutes at a time (the positions deny it). The median rule sets aside
+    the speeds far from the median of their ten minutes: the slow ones at the edges
+    of those runs, and, inside the 15-minute run, the sparse true 450-kt reports (the
+    rule's documented limit: a corruption longer than half the window outvotes).
+    """
+    one = _table(samples / "fr24/372355e5.json")
+    s = Series.from_table(one)
+    bad = flag_bad_values(one)
+    assert set(bad.counts()) == {"speed_median"}
+    rows = np.flatnonzero(bad.speed_bad)
+    assert (s.alt_ft[rows] >= 37_000.0).all()
+    assert (s.gs_kt[rows] < 100.0).any() and (s.gs_kt[rows] > 400.0).any()
+
+
+def test_a_lone_slow_speed_in_sparse_cruise_is_set_aside(samples: Path) -> None:
+    """featured/dreamliner_boeing reports once a minute in cruise: one report of 36 kt at
+    FL398 among 520-530 kt has too few neighbours within two minutes for a vote; the
+    median rule sets it (and nothing else) aside."""
+    one = _table(samples / "featured/dreamliner_boeing.json.gz")
+    s = Series.from_table(one)
+    bad = flag_bad_values(one)
+    assert bad.counts() == {"speed_median": 1}
+    i = int(np.flatnonzero(bad.speed_bad)[0])
+    assert s.gs_kt[i] < 50.0 and s.alt_ft[i] > 39_000.0
+
+
+def test_the_median_rule_outvotes_a_frozen_run_of_minutes() -> None:
+    t = np.arange(0.0, 3600.0, 4.0)
+    gs = np.full(t.shape, 450.0) + 5.0 * np.sin(t / 300.0)
+    frozen = (t >= 1500) & (t < 1680)  # three minutes frozen at 80 kt
+    gs[frozen] = 80.0
+    series = Series.of((t * 1e9).astype(np.int64), alt_ft=np.full(t.shape, 35_000.0), gs_kt=gs)
+    bad = flag_bad_values(series, "any")
+    assert np.array_equal(bad.speed_bad, frozen)
+    assert {env.RULES[c] for c in bad.speed_rule[frozen]} == {"speed_median"}
 
 
 def test_the_readsb_airliner_is_a_transport(samples: Path) -> None:

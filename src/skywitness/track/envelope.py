@@ -21,6 +21,9 @@ series without them.
                  the ground than the envelope's slowest true airspeed there
                  minus the strongest head wind (:func:`max_wind_kt`).
 ``speed_jump``   a ground speed the speeds around it deny.
+``speed_median`` airborne, farther than :data:`SPEED_MEDIAN_TOL_KT` from the
+                 median of the airborne speeds kept within
+                 :data:`SPEED_WINDOW_S` around it (below).
 ``vrate_range``  vertical rate beyond the envelope's maximum.
 ``vrate_jump``   a vertical rate the rates around it deny.
 ``vrate_stuck``  a vertical rate frozen for a minute that the altitude does
@@ -39,7 +42,20 @@ previous and the next value cannot reach, while those two can reach each
 other. A burst (or a single wrong value) is therefore flagged, while the
 good values around it are not; a value nothing comes near in time is never
 judged, and a step that does not return is left alone (which side is wrong
-is unknown). Altitude and
+is unknown).
+
+**Far from the median of its minutes** (``speed_median``). The neighbour
+rules outvote runs of up to :data:`NEIGHBOURS` values; the frozen speed of a
+failing air-data source lasts minutes (flight 8243's record: impossible values
+for about three minutes). An airborne ground speed is therefore also compared
+with the median of the airborne speeds the other rules kept, over time
+(the speed in force sampled every :data:`SPEED_GRID_S`, so that a source
+repeating a value with a flicker does not vote once per flicker) within
+:data:`SPEED_WINDOW_S` centred on it: a frozen or corrupted run shorter than
+half the window is outvoted. Its limit: a corruption longer than half the
+window outvotes the right values (a real FR24 recording, fr24/372355e5, holds
+15 minutes of 50 kt at FL380 with the true 450 kt now and then; the rule sets
+those 450-kt reports aside). Altitude and
 vertical rate are checked in the air only (on the ground most sources send
 no altitude, or a placeholder), the track in the air above
 :data:`TRACK_MIN_GS_KT`.
@@ -57,6 +73,7 @@ written and the input is not changed.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -114,6 +131,21 @@ NEIGHBOUR_MAX_S = 120.0
 #: Fewest votes for a value to be judged: one neighbour cannot tell which of
 #: the two is wrong.
 MIN_VOTES = 2
+
+# -- far from the median of its minutes -------------------------------------------------
+
+#: Window of the median an airborne ground speed is checked against, s: a frozen
+#: or corrupted run shorter than half of it is outvoted (modelling choice: the
+#: neighbour rules outvote up to five values; a failing air-data source's frozen
+#: speed lasts minutes, as in flight 8243's record).
+SPEED_WINDOW_S = 600.0
+#: ... and the distance from it beyond which the speed is set aside, kt: an
+#: airliner's speed changes within a few minutes (250 to 140 kt on an approach)
+#: move the median by less than the change itself (modelling choice).
+SPEED_MEDIAN_TOL_KT = 100.0
+#: ... the speed in force sampled every this many seconds for that median: ADS-B
+#: velocity comes twice a second, readsb traces keep one every few seconds.
+SPEED_GRID_S = 5.0
 
 # -- frozen values ------------------------------------------------------------------------
 
@@ -259,6 +291,7 @@ RULES: tuple[str, ...] = (
     "vrate_jump",
     "vrate_stuck",
     "track_jump",
+    "speed_median",
 )
 _CODE = {name: np.int8(i) for i, name in enumerate(RULES)}
 FIELDS: tuple[str, ...] = ("alt", "speed", "vrate", "track")
@@ -611,6 +644,60 @@ def _stuck_vrate(t: Float, alt: Float, vr: Float, air: Bool) -> Bool:
     return out
 
 
+def _window_median(x: Float, k: int) -> Float:
+    """Median of the finite values of ``x`` within ``k`` samples on either side, on a
+    regular grid; near the ends the window shrinks to stay centred (a value at an
+    end is its own median: nothing on one side, nothing to judge it by)."""
+    n = x.shape[0]
+    out = np.array(x, np.float64)
+    if n < 3:
+        return out
+    kk = min(k, (n - 1) // 2)
+    block = max(1, 200_000 // (2 * kk + 1))  # bounded memory on long recordings
+    for b in range(kk, n - kk, block):
+        e = min(b + block, n - kk)
+        win = np.lib.stride_tricks.sliding_window_view(x[b - kk : e + kk], 2 * kk + 1)
+        ok = np.isfinite(win).any(axis=1)
+        seg = out[b:e]
+        seg[ok] = np.nanmedian(win[ok], axis=1)
+    for i in (*range(min(kk, n)), *range(max(n - kk, kk), n)):
+        h = min(i, n - 1 - i)
+        w = x[i - h : i + h + 1]
+        if np.isfinite(w).any():
+            out[i] = float(np.nanmedian(w))
+    return out
+
+
+def far_from_median(t_s: ArrayLike, gs_kt: ArrayLike, use: ArrayLike | None = None) -> Bool:
+    """Per report: a ground speed (on the rows ``use``) farther than
+    :data:`SPEED_MEDIAN_TOL_KT` from the median of the speeds of those rows within
+    :data:`SPEED_WINDOW_S` centred on it, the speed in force sampled every
+    :data:`SPEED_GRID_S` (the ``speed_median`` rule, module docstring). Runs of
+    speeds more than half a window apart are judged apart, each window kept
+    centred inside its run (a speed at the start of a climb is not judged by the
+    cruise after it alone)."""
+    t = np.asarray(t_s, np.float64)
+    gs = np.asarray(gs_kt, np.float64)
+    ok_rows = np.isfinite(gs) if use is None else np.isfinite(gs) & np.asarray(use, bool)
+    ok = np.flatnonzero(ok_rows)
+    out = np.zeros(gs.shape[0], bool)
+    if ok.size < 3:
+        return out
+    half = 0.5 * SPEED_WINDOW_S
+    cuts = np.r_[0, np.flatnonzero(np.diff(t[ok]) > half) + 1, ok.size]
+    k = round(half / SPEED_GRID_S)
+    for a, b in itertools.pairwise(cuts):
+        rows = ok[a:b]
+        if rows.size < 3:
+            continue
+        tr, xr = t[rows], gs[rows]
+        grid = np.arange(tr[0], tr[-1] + SPEED_GRID_S, SPEED_GRID_S)
+        held = xr[np.searchsorted(tr, grid, side="right") - 1]
+        med = np.interp(tr, grid, _window_median(held, k))
+        out[rows] = np.abs(xr - med) > SPEED_MEDIAN_TOL_KT
+    return out
+
+
 def _assign(code: Code, mask: Bool, rule: str) -> None:
     """Name ``rule`` where ``mask`` and no earlier rule fired."""
     code[mask & (code == 0)] = _CODE[rule]
@@ -735,6 +822,9 @@ def _check(s: Series, env: Envelope) -> BadValues:
         slow = air & (gs < min_ground_speed_kt(env, good_alt))
         _assign(codes["speed"], slow, "speed_min")
 
+    # speeds far from the median of their minutes (after every other speed rule)
+    _assign(codes["speed"], far_from_median(t, gs, air & (codes["speed"] == 0)), "speed_median")
+
     # frozen values, judged against the other field's good values
     good_vr = np.where(codes["vrate"] == 0, vr, np.nan)
     good_alt = np.where(codes["alt"] == 0, alt, np.nan)
@@ -837,6 +927,7 @@ __all__ = [
     "Envelope",
     "Series",
     "clean",
+    "far_from_median",
     "flag_bad_values",
     "infer_envelope",
     "max_wind_kt",

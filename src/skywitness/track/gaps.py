@@ -9,10 +9,9 @@ Each gap is reconstructed with the dead-reckoning kernel
 (:mod:`~skywitness.track.reckon`) from the velocity the aircraft kept
 reporting:
 
-- ground speed and track (what the aircraft flew over the ground; speeds far
-  from the median of their 10 minutes, :data:`SPEED_MEDIAN_TOL_KT`, are set
-  aside and interpolated over: a frozen air-data source outlasts the
-  envelope's neighbour rules), else
+- ground speed and track (what the aircraft flew over the ground; speeds the
+  envelope rejected, its ``speed_median`` rule among them, are interpolated
+  over), else
 - true airspeed and heading plus a wind estimated around the gap's anchors
   (:func:`estimate_wind`); between two anchors the blend also absorbs a
   constant wind error.
@@ -25,8 +24,25 @@ backward (the flight enters the record without positions), at most
 
 **Error** (``error_km``): a 95 % bound. Reported positions: from NACp
 (:data:`NACP_EPU_M`), else :data:`DEFAULT_POSITION_ERROR_M`. Reconstructed
-positions: the reckoning's bound (:class:`~skywitness.track.reckon.ErrorModel`),
-zero growth at an anchor and growing with time away from it.
+positions: the anchors' errors plus a growth *self-calibrated on the flight's
+own data* (:func:`calibrate_drift`): its trusted positions are cut into
+held-out windows of :data:`CALIBRATION_SCALES_S`, each reckoned through with
+the same velocities and hold as the gaps, and the 95th percentile of the
+error at a window's end over its length is the drift rate ``r`` at that
+scale (:class:`Drift`). From one anchor the growth is ``r(t) t``; in a blend
+``(1 - w) r(tA) tA + w r(tB) tB``. The rate never falls below the speed's
+quantisation (:data:`QUANTISATION_RATE_MPS`), a wind change where air data
+carried the path (:data:`WIND_CHANGE_MPS`) and the reported NACv averaged
+over :data:`NACV_CORRELATION_S`; in a blend it is scaled up when the forward
+path misses the second anchor by more than the calibrated rate allows (the
+gap's velocity was worse than the trusted stretches'). What it means: a
+95 % bound *if the gap's velocity is no worse than the flight's trusted
+stretches' and its residual at the second anchor show*; a one-ended gap has
+no residual to check that. With ``errors`` given, or no trusted stretch to
+calibrate on, the reckoning's :class:`~skywitness.track.reckon.ErrorModel`
+bound is used instead (NACv 1 by default). The lens of unknown turns and the
+test of velocities that do not explain the anchors keep that conservative
+model.
 
 **Unknown turns.** A velocity older than :data:`VELOCITY_MAX_AGE_S` says
 nothing about where the aircraft went since (it may have turned). Such a
@@ -67,8 +83,8 @@ from skywitness.model.geo import EARTH_RADIUS_M, distance_m
 from skywitness.model.schema import TIME_TYPE
 from skywitness.model.units import M_PER_NM, MPS_PER_KT, NS_PER_S
 from skywitness.track.envelope import BadValues, Series, flag_bad_values
-from skywitness.track.phases import rolling_median
 from skywitness.track.reckon import (
+    NACV_ERROR_MPS,
     REACH_S,
     SPEED_ERROR_MPS,
     UNKNOWN_SPEED_MPS,
@@ -77,6 +93,7 @@ from skywitness.track.reckon import (
     Velocity,
     air_velocity,
     ground_velocity,
+    reckon,
     reckon_from,
 )
 
@@ -124,14 +141,31 @@ STRAIGHT_MIN_RATIO = math.cos(math.radians(10.0))
 #: shorter than half the window is outvoted (the envelope's neighbour rules
 #: outvote runs of up to five values only; the frozen speed of a failing air
 #: data source lasts minutes, as in flight 8243's record: modelling choice).
-SPEED_WINDOW_S = 600.0
-#: ... and set aside (interpolated over from the speeds kept) when farther from it than
-#: this, kt: an airliner's speed changes over a few minutes (250 to 140 kt on
-#: an approach) move the median by less than the change itself (modelling choice).
-SPEED_MEDIAN_TOL_KT = 100.0
-#: ... the speed in force sampled every this many seconds for that median:
-#: ADS-B velocity comes twice a second, readsb traces keep one every few seconds.
-SPEED_GRID_S = 5.0
+#: Held-out window lengths of the self-calibration, s: from a minute (a few
+#: velocity samples) to an hour (the longest gaps worth bounding; flight 8243's
+#: was 54 minutes). Modelling choice.
+CALIBRATION_SCALES_S = (60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)
+#: Fewest held-out windows for a scale's rate to count (modelling choice: with
+#: fewer, the 95th percentile is the largest window's value).
+CALIBRATION_MIN_WINDOWS = 3
+#: A window counts when it lasts at least this fraction of its scale (modelling
+#: choice: the last window of a stretch is cut short).
+CALIBRATION_MIN_FILL = 0.8
+#: Percentile of the held-out drift rates taken as the bound's rate: the bound is
+#: a 95 % bound.
+CALIBRATION_QUANTILE = 95.0
+#: Least drift rate, m/s: ADS-B sends the velocity in 1-kt north and east
+#: components (DO-260B), so a held speed may be off by half a knot throughout.
+QUANTISATION_RATE_MPS = 0.5 * MPS_PER_KT
+#: Least drift rate where air data (true airspeed and heading) and an estimated
+#: wind carry the path, m/s: the wind changes by this much over the hundreds of
+#: km and thousands of ft of a gap (modelling choice; the wind is estimated
+#: from the same positions as the calibration, which therefore cannot see it).
+WIND_CHANGE_MPS = 5.0
+#: Correlation time of a reported velocity's error, s: a NACv bound holds per
+#: report; over longer times its errors average as a random walk (modelling
+#: choice: GNSS velocity errors decorrelate within a minute).
+NACV_CORRELATION_S = 60.0
 
 #: What each output row's position is.
 SOURCES = ("reported", "reconstructed", "spoofed", "rejected")
@@ -216,6 +250,15 @@ def _held(t_s: Float, x: Float, max_s: float) -> Float:
     k = np.maximum(last, 0)
     ok = (last >= 0) & (t_s - t_s[k] <= max_s)
     return np.asarray(np.where(ok, x[k], np.nan), np.float64)
+
+
+def _nac_v_error(nac_v: Float) -> Float:
+    """NACv's 95 % velocity error per row (m/s); NaN for NACv 0 (unknown), missing or
+    out of range."""
+    code = np.asarray(nac_v, np.float64)
+    known = np.isfinite(code) & (code >= 1) & (code <= len(NACV_ERROR_MPS) - 1)
+    table = np.asarray(NACV_ERROR_MPS)
+    return np.asarray(np.where(known, table[np.where(known, code, 1).astype(np.int64)], np.nan))
 
 
 def position_error_m(nac_p: ArrayLike) -> Float:
@@ -339,6 +382,7 @@ class _Columns:
     air_n: Float  # air velocity per row (NaN: none), for the wind
     air_e: Float
     ground_ok: Bool
+    nac_v_error_mps: Float  # NACv's 95 % velocity error held per row (NaN: none or 0)
 
 
 def _fix(c: _Columns, row: int) -> Fix:
@@ -355,8 +399,9 @@ class _GapResult:
 
 
 def _reconstruct_one(
-    c: _Columns, trusted: Bool, gap_id: int, first: int, last: int, errors: ErrorModel
-) -> _GapResult:
+    c: _Columns, trusted: Bool, gap_id: int, first: int, last: int, errors: ErrorModel,
+    drift: Drift | None = None,
+) -> _GapResult:  # fmt: skip
     n = c.time_ns.shape[0]
     a = first - 1 if first > 0 else None
     b = last + 1 if last + 1 < n else None
@@ -395,17 +440,20 @@ def _reconstruct_one(
     has_v = np.isfinite(vn) & np.isfinite(ve)
     vel = Velocity(c.time_ns[span][has_v], vn[has_v], ve[has_v])
 
+    # With a calibration the reckoning's own bound keeps the anchors' errors and the
+    # steps without velocity only; the growth is added from the calibration below.
+    model = ErrorModel(0.0, 0.0) if drift is not None else errors
     # Reckoned path: blended between two anchors, else from the one there is.
     if fa is not None and fb is not None:
         rk = reckon_from(
-            fa, t, vel, to=fb, max_s=math.inf, max_age_s=VELOCITY_MAX_AGE_S, errors=errors
+            fa, t, vel, to=fb, max_s=math.inf, max_age_s=VELOCITY_MAX_AGE_S, errors=model
         )
         base = "blend"
     elif fa is not None or fb is not None:
         fix = fa if fa is not None else fb
         assert fix is not None
         rk = reckon_from(
-            fix, t, vel, max_s=ONE_END_MAX_S, max_age_s=VELOCITY_MAX_AGE_S, errors=errors
+            fix, t, vel, max_s=ONE_END_MAX_S, max_age_s=VELOCITY_MAX_AGE_S, errors=model
         )
         base = "forward" if fa is not None else "backward"
     else:
@@ -429,6 +477,7 @@ def _reconstruct_one(
     # covered when a sample at most VELOCITY_MAX_AGE_S old is in force there.
     uncovered = age > VELOCITY_MAX_AGE_S
     inconsistent = False
+    miss = 0.0
     if fa is not None and fb is not None:
         fw = reckon_from(
             fa, [fb.time_ns], vel, max_s=math.inf, max_age_s=VELOCITY_MAX_AGE_S, errors=errors
@@ -449,11 +498,17 @@ def _reconstruct_one(
             if fix is None or part.start >= part.stop or base != "blend":
                 continue
             one = reckon_from(
-                fix, t[part], vel, max_s=math.inf, max_age_s=VELOCITY_MAX_AGE_S, errors=errors
+                fix, t[part], vel, max_s=math.inf, max_age_s=VELOCITY_MAX_AGE_S, errors=model
             )
             lat[part], lon[part], err[part] = one.lat, one.lon, one.error_m
             method[part] = [name] * (part.stop - part.start)
         _lens_stretch(t, s0, s1, fa, fb, vel, errors, v_fast, v_slow, lat, lon, err, method)
+
+    if drift is not None:
+        air = bool((~c.ground_ok[rows] & np.isfinite(c.air_n[rows])).any())
+        nac_v = c.nac_v_error_mps[rows]
+        nac_v_err = float(np.nanmax(nac_v)) if np.isfinite(nac_v).any() else math.nan
+        err = err + _growth(t, fa, fb, method, drift, miss, nac_v_err, air)
 
     errs = err[np.isfinite(err)]
     turn = "unknown_turn" in method
@@ -473,6 +528,47 @@ def _reconstruct_one(
         wind_east_mps=wind_e,
     )
     return _GapResult(lat, lon, err, method, gap)
+
+
+def _growth(
+    t: Int, fa: Fix | None, fb: Fix | None, method: list[str], drift: Drift, miss_m: float,
+    nac_v_error_mps: float, air: bool,
+) -> Float:  # fmt: skip
+    """The calibrated error growth of each reckoned row (zero on lens rows, which keep
+    the lens): ``r(tA) tA`` from the first anchor, ``r(tB) tB`` from the second, and
+    in a blend ``(1 - w) r(tA) tA + w r(tB) tB`` (the error of the path from A at
+    ``t`` weighted as the blend weighs it, and that of the path from B), with
+    ``r`` the flight's drift rate at that scale, never below :func:`_floor_rate`,
+    and scaled up by the blend's own residual: the forward path misses the second
+    anchor by ``miss_m``, the drift over this very gap; when that exceeds the
+    calibrated rate at the gap's length, the gap's velocity is worse than the
+    flight's trusted stretches showed (a jammed aircraft's velocity from other
+    sources), and every scale's rate grows in proportion."""
+    tt = t / NS_PER_S
+    out = np.zeros(t.shape[0])
+    names = np.asarray(method, dtype=object)
+
+    def rate(elapsed: Float, scale: float) -> Float:
+        floor = _floor_rate(elapsed, nac_v_error_mps, air)
+        return np.asarray(np.maximum(drift.rate_at(elapsed) * scale, floor), np.float64)
+
+    ta = tt - fa.time_ns / NS_PER_S if fa is not None else np.full(tt.shape, np.nan)
+    tb = fb.time_ns / NS_PER_S - tt if fb is not None else np.full(tt.shape, np.nan)
+    up = 1.0
+    if fa is not None and fb is not None:
+        span = (fb.time_ns - fa.time_ns) / NS_PER_S
+        if span > 0:
+            up = max(1.0, miss_m / span / float(drift.rate_at(span)))
+        w = np.clip(ta / max(span, 1e-9), 0.0, 1.0)
+        blend = names == "blend"
+        g = (1 - w) * rate(ta, up) * ta + w * rate(tb, up) * tb
+        out = np.where(blend, g, out)
+    fw, bw = names == "forward", names == "backward"
+    if fa is not None:
+        out = np.where(fw, rate(ta, up) * ta, out)
+    if fb is not None:
+        out = np.where(bw, rate(tb, up) * tb, out)
+    return np.asarray(np.where(np.isfinite(out), out, 0.0), np.float64)
 
 
 def _lens_stretch(
@@ -526,27 +622,105 @@ def _lens_stretch(
         method[i] = name if np.isfinite(err[i]) else "unreached"
 
 
-def _robust_speed_kt(clean: Series) -> Float:
-    """Ground speeds the envelope accepted, without those far from the median of their
-    window (:data:`SPEED_WINDOW_S`, :data:`SPEED_MEDIAN_TOL_KT`); on every other row
-    (set aside, rejected, missing) the speed interpolated in time between those
-    kept, so that a row with a track still gives a velocity."""
+def _speed_kt(clean: Series) -> Float:
+    """Ground speeds the envelope kept (its ``speed_median`` rule sets aside frozen and
+    corrupted runs); on every other row (rejected, missing) the speed interpolated in
+    time between those kept, so that a row with a track still gives a velocity."""
     t, gs = clean.t_s, clean.gs_kt
-    ok = np.flatnonzero(np.isfinite(gs))
-    if ok.size == 0:
-        return np.asarray(gs, np.float64)
-    # A median over time, not over reports: a source that repeats a frozen value
-    # with a flicker sends a report per flicker (readsb traces add a point on
-    # every change). The speed in force is sampled every SPEED_GRID_S.
-    grid = np.arange(t[ok[0]], t[ok[-1]] + SPEED_GRID_S, SPEED_GRID_S)
-    held = gs[ok][np.searchsorted(t[ok], grid, side="right") - 1]
-    med = np.interp(t, grid, rolling_median(grid, held, SPEED_WINDOW_S))
-    keep = np.flatnonzero(np.abs(gs - med) <= SPEED_MEDIAN_TOL_KT)  # NaN: not kept
+    keep = np.flatnonzero(np.isfinite(gs))
     if keep.size == 0:
-        return np.asarray(med, np.float64)
-    # The speeds set aside (or missing) are interpolated in time between those kept:
-    # the median itself lags behind a steady deceleration.
+        return np.asarray(gs, np.float64)
     return np.asarray(np.interp(t, t[keep], gs[keep]), np.float64)
+
+
+# -- self-calibration -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How fast one flight's reckoning drifts, measured on its own trusted positions:
+    per held-out window length (``scales_s``), the :data:`CALIBRATION_QUANTILE`
+    percentile of the distance between the position reckoned from the window's
+    first position and the one reported at its end, divided by the time between
+    them (``rate_mps``), over ``windows`` windows."""
+
+    scales_s: tuple[float, ...]
+    rate_mps: tuple[float, ...]
+    windows: tuple[int, ...]
+
+    def rate_at(self, elapsed_s: ArrayLike) -> Float:
+        """The rate of the longest scale at or below each elapsed time (the shortest
+        scale's below it): measured drift rates fall with the scale (errors that
+        average out), so a gap longer than every window keeps the longest window's
+        rate, growing linearly beyond it (conservative)."""
+        sc = np.asarray(self.scales_s)
+        i = np.searchsorted(sc, np.asarray(elapsed_s, np.float64), side="right") - 1
+        return np.asarray(np.asarray(self.rate_mps)[np.clip(i, 0, sc.size - 1)], np.float64)
+
+
+def calibrate_drift(
+    time_ns: ArrayLike, lat: ArrayLike, lon: ArrayLike, north_mps: ArrayLike,
+    east_mps: ArrayLike, trusted: ArrayLike,
+) -> Drift | None:  # fmt: skip
+    """The flight's own :class:`Drift`: its trusted positions cut into held-out windows
+    of each of :data:`CALIBRATION_SCALES_S` (twice, the second set shifted by half a
+    window), each reckoned from its first position through the velocity (``hold``
+    ``previous``, as the gaps are) and compared with the position reported at its
+    end. Windows never span a row without a trusted position or velocity, nor a
+    step longer than :data:`VELOCITY_MAX_AGE_S`. ``None`` when no scale has
+    :data:`CALIBRATION_MIN_WINDOWS` windows."""
+    t = np.asarray(time_ns, np.int64)
+    la, lo = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
+    vn, ve = np.asarray(north_mps, np.float64), np.asarray(east_mps, np.float64)
+    use = np.asarray(trusted, bool) & np.isfinite(vn) & np.isfinite(ve)
+    idx = np.flatnonzero(use)
+    if idx.size < 3:
+        return None
+    ts = (t[idx] - t[idx[0]]) / NS_PER_S
+    starts = np.ones(idx.size, bool)
+    starts[1:] = (np.diff(idx) > 1) | (np.diff(ts) > VELOCITY_MAX_AGE_S)
+    seg_t0 = ts[starts][np.cumsum(starts) - 1]
+    last_of_run = np.r_[starts[1:], True]
+    scales, rates, counts = [], [], []
+    for scale in CALIBRATION_SCALES_S:
+        ratios = []
+        for offset in (0.0, 0.5):
+            k = np.floor((ts - seg_t0) / scale + offset).astype(np.int64)
+            anchor = starts.copy()
+            anchor[1:] |= k[1:] != k[:-1]
+            rk = reckon(
+                t[idx], vn[idx], ve[idx], np.where(anchor, la[idx], np.nan),
+                np.where(anchor, lo[idx], np.nan), starts=starts, direction="forward",
+                max_s=math.inf, max_age_s=VELOCITY_MAX_AGE_S, errors=ErrorModel(0.0, 0.0),
+            )  # fmt: skip
+            end = np.r_[anchor[1:], True] | last_of_run  # each window's last row
+            end &= rk.elapsed_s >= CALIBRATION_MIN_FILL * scale
+            if not end.any():
+                continue
+            d = distance_m(rk.lat[end], rk.lon[end], la[idx][end], lo[idx][end])
+            ratios.append(np.asarray(d, np.float64) / rk.elapsed_s[end])
+        r = np.concatenate(ratios) if ratios else np.zeros(0)
+        r = r[np.isfinite(r)]
+        if r.size >= CALIBRATION_MIN_WINDOWS:
+            scales.append(scale)
+            rates.append(float(np.percentile(r, CALIBRATION_QUANTILE)))
+            counts.append(int(r.size))
+    if not scales:
+        return None
+    return Drift(tuple(scales), tuple(rates), tuple(counts))
+
+
+def _floor_rate(elapsed_s: Float, nac_v_error_mps: float, air: bool) -> Float:
+    """Least drift rate (m/s) at each elapsed time: the speed's quantisation, a wind
+    change where air data carried the path, and the reported velocity accuracy
+    averaged over its correlation time."""
+    tau = np.maximum(np.asarray(elapsed_s, np.float64), NACV_CORRELATION_S)
+    floor = np.full(tau.shape, QUANTISATION_RATE_MPS)
+    if air:
+        floor = np.maximum(floor, WIND_CHANGE_MPS)
+    if math.isfinite(nac_v_error_mps) and nac_v_error_mps > 0:
+        floor = np.maximum(floor, nac_v_error_mps * np.sqrt(NACV_CORRELATION_S / tau))
+    return np.asarray(floor, np.float64)
 
 
 def reconstruct_gaps(
@@ -578,12 +752,12 @@ def reconstruct_gaps(
         raise UsageError(f"{len(bad)} envelope flags for {n} reports")
     spoof = _mask(reports, spoofed, "spoofed")
     reject = _mask(reports, rejected, "rejected")
-    model = errors or ErrorModel()
+    prior = errors or ErrorModel()
 
     clean = bad.clean(series)
     has_pos = np.isfinite(series.lat) & np.isfinite(series.lon)
     trusted = has_pos & ~spoof & ~reject
-    gs_kt = _robust_speed_kt(clean)
+    gs_kt = _speed_kt(clean)
     gs_n, gs_e = ground_velocity(gs_kt, clean.track_deg)
     ground_ok = np.isfinite(gs_n) & np.isfinite(gs_e)
     air_n, air_e = air_velocity(_column(reports, "tas_kt"), series.heading_deg)
@@ -598,7 +772,11 @@ def reconstruct_gaps(
         air_n=air_n,
         air_e=air_e,
         ground_ok=np.asarray(ground_ok),
+        nac_v_error_mps=_nac_v_error(_held(series.t_s, _column(reports, "nac_v"), NACP_MAX_AGE_S)),
     )
+    drift = None
+    if errors is None:
+        drift = calibrate_drift(series.time_ns, series.lat, series.lon, gs_n, gs_e, trusted)
 
     lat = np.where(trusted, series.lat, np.nan)
     lon = np.where(trusted, series.lon, np.nan)
@@ -607,7 +785,7 @@ def reconstruct_gaps(
     gap_id = np.full(n, -1, np.int64)
     gaps = []
     for i, (first, last) in enumerate(_runs(~trusted)):
-        res = _reconstruct_one(cols, trusted, i, first, last, model)
+        res = _reconstruct_one(cols, trusted, i, first, last, prior, drift)
         sl = slice(first, last + 1)
         lat[sl], lon[sl], error[sl] = res.lat, res.lon, res.error_m
         method[sl] = res.method
@@ -637,6 +815,8 @@ def reconstruct_gaps(
 
 
 __all__ = [
+    "CALIBRATION_QUANTILE",
+    "CALIBRATION_SCALES_S",
     "DEFAULT_POSITION_ERROR_M",
     "METHODS",
     "NACP_EPU_M",
@@ -646,8 +826,10 @@ __all__ = [
     "VELOCITY_MAX_AGE_S",
     "WIND_MIN_S",
     "WIND_WINDOW_S",
+    "Drift",
     "Gap",
     "Reconstruction",
+    "calibrate_drift",
     "estimate_wind",
     "lens",
     "position_error_m",
