@@ -56,6 +56,7 @@ TYPES: dict[str, pa.DataType] = {
     "nac_p": pa.int8(),
     "on_ground": pa.bool_(),
     "source": pa.string(),
+    "format": pa.string(),
     "record_id": pa.int64(),
 }
 
@@ -124,6 +125,12 @@ def flags(t: pa.Table, name: str = "spoofed") -> np.ndarray[Any, Any]:
 
 def flags_of(states: pa.Table, name: str) -> np.ndarray[Any, Any]:
     return np.asarray(states[name].to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def flag_rows(states: pa.Table, names: tuple[str, ...]) -> dict[int, tuple[bool, ...]]:
+    """Each report's flags, by record_id."""
+    values = zip(*(states[n].to_pylist() for n in names), strict=True)
+    return dict(zip(states["record_id"].to_pylist(), values, strict=True))
 
 
 def seconds(states: pa.Table, mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -735,6 +742,60 @@ def test_fr24_gnss_altitude(samples: Path, rel: str) -> None:
     assert set(geom[flagged & np.isfinite(geom) & ~off]) <= {0.0}
     assert zeros.sum() == 0  # the reader drops FR24's placeholder
     assert flagged.any() == bool(off.sum() >= 3)
+
+
+# -- several archives of one flight --------------------------------------------------
+
+
+def test_two_archives_of_thy9bp_judged_apart(samples: Path) -> None:
+    """THY9BP from FR24 and from the OpenSky-style sample in one table: each
+    report is flagged exactly as in its own archive's record alone, so the
+    intervals are the OpenSky one (09:24:21-09:58:09, FR24's 09:24:44-09:47:44
+    lies inside it) and no ``frozen`` one.
+
+    Judged as one stream, a frozen interval appeared at 09:04:52-09:06:33:
+    OpenSky forward-fills its fix 47.4368591309N 22.9150772095E (float32, 10
+    decimals) from 09:04:51, FR24 holds the same fix at 09:04:52 rounded to
+    47.436859N 22.915077E, so the one held value read as three distinct values
+    in place (a re-measured frozen solution, not a stale one), and FR24's
+    velocity (480 kt, 324) alternating with OpenSky's (481 kt, 324.66) read as
+    a live velocity flying on while the position stood."""
+    fr24 = read_table(samples / "fr24/372355e5.json")
+    opensky = read_table(samples / "noisy/noisy_spoofing.json.gz")
+    both = pa.concat_tables([fr24, opensky])
+    out = spoof_states(both)
+    alone: dict[int, tuple[bool, ...]] = {}
+    for part in (fr24, opensky):
+        s = spoof_states(part)
+        alone.update(flag_rows(s, (*NAMES, "spoofed")))
+    got = flag_rows(out, (*NAMES, "spoofed"))
+    assert got == alone
+    t = out["time"].cast(pa.int64()).to_numpy()
+    assert (np.diff(t) >= 0).all() and set(out["icao24"].to_pylist()) == {"4baac6"}
+    (iv,) = spoof_intervals(out)
+    assert (_hms(iv.start_ns), _hms(iv.end_ns)) == ("09:24:21", "09:58:09")
+    assert not flags_of(out, "frozen").any()
+    # The interleaving itself, judged as one stream, makes the frozen interval.
+    frozen = spoof_intervals(spoof_states(both, archive=None))[0]
+    assert (_hms(frozen.start_ns), _hms(frozen.end_ns), frozen.kinds) == (
+        "09:04:52",
+        "09:06:33",
+        ("frozen",),
+    )
+
+
+def test_archive_clock_offset_is_no_spoofing() -> None:
+    """One flight in two archives, one of whose clocks runs 60 s slow: interleaved,
+    the positions leap 14 km back and forth each second. Judged apart, each
+    archive's track is clean; judged as one stream, the leaps are flagged."""
+    a = table(flight(600, dt=2.0, seed=1), format="archive-a")
+    b = table(flight(600, dt=2.0, t0=1.0, seed=2), format="archive-b")
+    b = b.set_column(0, "time", pc.add(b["time"], pa.scalar(60_000_000_000, pa.duration("ns"))))
+    b = b.set_column(b.column_names.index("record_id"), "record_id", pc.add(b["record_id"], 10_000))
+    both = pa.concat_tables([a, b])
+    assert not flags(a).any() and not flags(b).any()
+    assert not flags(both).any()
+    assert flags_of(spoof_states(both, archive=None), "spoofed").any()
 
 
 def _hms(ns: int) -> str:

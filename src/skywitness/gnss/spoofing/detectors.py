@@ -34,6 +34,18 @@ are garbage (:func:`~skywitness.gnss.spoofing.chain.altitude_consistent`).
 Each detector debounces its flags: a flagged stretch lasts 30 s and rests
 on three observations at least (:func:`~skywitness.gnss.spoofing.kernels.debounce`).
 
+Several archives of one flight (FR24 and OpenSky, a receiver's raw frames
+and ADS-B Exchange snapshots) are judged apart: every test compares
+consecutive reports, and two archives' reports interleaved in time are not
+consecutive reports of one receiver (their clocks, rounding, sampling and
+forward fills differ: OpenSky's held position "resumed" by FR24's next fix
+reads as a frozen solution). Each aircraft's reports are split into streams,
+one per archive (the ``format`` column, or the column named by ``archive``),
+every detector runs on each stream as if it were alone, and a report is
+flagged when its own archive's stream flags it: the union of what each
+archive gives alone. Where the archives disagree is
+:func:`skywitness.track.sources.disagreements`'s to say.
+
 Rows are the airborne reports (``on_ground`` true excluded, null counts as
 airborne) sorted by icao24 and time, as in :func:`skywitness.gnss.jamming.state.gnss_state`.
 """
@@ -85,6 +97,9 @@ TRUSTED_NIC_MIN = 7
 TRUSTED_NACP_MIN = 8
 #: Sources whose positions do not come from the aircraft's GNSS receiver.
 INDEPENDENT_SOURCES = ("mlat", "tisb")
+#: The column naming each report's archive (the input format it was read
+#: from): an aircraft's reports from different archives are judged apart.
+ARCHIVE_COLUMN = "format"
 
 TIME_NS = pa.timestamp("ns", tz="UTC")
 T = TypeVar("T")
@@ -180,12 +195,29 @@ def _make(registry: Mapping[str, Callable[..., T]], what: str, name: str, kw: An
 # -- from reports to the batch ---------------------------------------------------
 
 
-def prepare(reports: pa.Table) -> tuple[pa.Table, SpoofBatch]:
-    """Airborne reports sorted by (icao24, time, record_id) and their kernel batch.
+def prepare(
+    reports: pa.Table, *, archive: str | None = ARCHIVE_COLUMN
+) -> tuple[pa.Table, SpoofBatch]:
+    """Airborne reports sorted by (icao24, archive, time, record_id) and their kernel batch.
+
+    Each aircraft's reports from one archive (the values of the column
+    ``archive``; None, or a table without it: one archive) are one stream,
+    which the batch treats as an aircraft of its own (``aircraft_start``
+    opens each stream): no kernel compares reports of two archives. With one
+    archive per aircraft the order is (icao24, time, record_id).
 
     The table holds the output's pass-through columns (icao24, callsign, time,
     lat, lon, alt_baro_ft, record_id when present), row for row with the batch.
     """
+    table, batch, _ = _prepare(reports, archive)
+    return table, batch
+
+
+def _prepare(
+    reports: pa.Table, archive: str | None
+) -> tuple[pa.Table, SpoofBatch, np.ndarray[Any, Any] | None]:
+    """:func:`prepare`, and the permutation that puts its rows in (icao24, time,
+    record_id) order (None when no aircraft has reports from two archives)."""
     keys = aircraft_keys(reports)
     t_all, code_all, rid_all, names, by_name = (
         keys.time_ns,
@@ -194,12 +226,13 @@ def prepare(reports: pa.Table) -> tuple[pa.Table, SpoofBatch]:
         keys.names,
         keys.by_name,
     )
+    stream_all = _streams(reports, code_all, archive)
     # Sort every row: on-ground rows are left out of the result but their
     # altitudes tell which airborne altitudes are garbage.
-    full = sort_order(code_all, t_all, rid_all)
-    code_full, t_full = code_all[full], t_all[full]
+    full = sort_order(stream_all, t_all, rid_all)
+    stream_full, t_full = stream_all[full], t_all[full]
     starts_full = np.ones(full.shape[0], dtype=bool)
-    starts_full[1:] = code_full[1:] != code_full[:-1]
+    starts_full[1:] = stream_full[1:] != stream_full[:-1]
     values_full = {name: _floats(reports, name, full) for name in _MEASURED}
     alt_full = values_full["alt_baro_ft"]
     segments_full = run_starts(gaps_ns(t_full, starts_full), starts_full, STATE_RESET_GAP_S)
@@ -212,9 +245,10 @@ def prepare(reports: pa.Table) -> tuple[pa.Table, SpoofBatch]:
     order = full[air]
     t = t_all[order]
     code = code_all[order]
+    stream = stream_all[order]
     n = order.shape[0]
     aircraft_start = np.ones(n, dtype=bool)
-    aircraft_start[1:] = code[1:] != code[:-1]
+    aircraft_start[1:] = stream[1:] != stream[:-1]
     segment_start = run_starts(gaps_ns(t, aircraft_start), aircraft_start, STATE_RESET_GAP_S)
 
     values = {name: v[air] for name, v in values_full.items()}
@@ -263,7 +297,28 @@ def prepare(reports: pa.Table) -> tuple[pa.Table, SpoofBatch]:
     }
     if rid_all is not None:
         columns["record_id"] = pa.array(rid_all[order], pa.int64())
-    return pa.table(columns), batch
+    merge = None
+    if n and np.any(aircraft_start[1:] & (code[1:] == code[:-1])):
+        merge = sort_order(code, t, None if rid_all is None else rid_all[order])
+    return pa.table(columns), batch, merge
+
+
+def _streams(
+    reports: pa.Table, code: np.ndarray[Any, Any], archive: str | None
+) -> np.ndarray[Any, Any]:
+    """Each row's stream: its aircraft code, refined by the rank of its archive's name
+    (streams sort by aircraft, then archive name; a missing name is an archive "")."""
+    if archive is None or archive not in reports.column_names or reports.num_rows == 0:
+        return code
+    values = pc.fill_null(reports[archive].cast(pa.string()), "")
+    encoded = pc.dictionary_encode(values).combine_chunks()
+    names = encoded.dictionary
+    if len(names) < 2:
+        return code
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[column_np(pc.sort_indices(names), np.int64, 0)] = np.arange(len(names))
+    which = rank[column_np(encoded.indices, np.int64, 0)]
+    return np.asarray(code * len(names) + which, dtype=np.int64)
 
 
 def _floats(table: pa.Table, name: str, order: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -301,11 +356,15 @@ def spoof_states(
     *,
     detectors: Sequence[str | SpoofDetector] | None = None,
     combine: str | SpoofCombiner = "any",
+    archive: str | None = ARCHIVE_COLUMN,
 ) -> pa.Table:
     """Spoofing flags of each airborne report; see the module docstring.
 
     ``detectors`` are names from :data:`DETECTORS` or detector objects (all
     four by default); ``combine`` a name from :data:`COMBINERS` or a combiner.
+    ``archive`` names the column that tells an aircraft's archives apart
+    (each judged on its own reports, see :func:`prepare`); None judges all
+    of an aircraft's reports as one stream.
 
     Columns: icao24, callsign, time, lat, lon, alt_baro_ft, one bool column per
     detector (named after it), ``spoofed``, ``trusted_quality`` (on spoofed
@@ -327,7 +386,7 @@ def spoof_states(
     if clash:
         raise UsageError(f"spoofing detector names clash with output columns: {sorted(clash)}")
     combiner = spoof_combiner(combine) if isinstance(combine, str) else combine
-    table, batch = prepare(reports)
+    table, batch, merge = _prepare(reports, archive)
     n = len(batch)
     flags = {d.name: d.flags(batch) for d in chosen}
     spoofed = combiner.combine(flags, n)
@@ -343,10 +402,13 @@ def spoof_states(
     columns["own_position"] = pa.array(np.isfinite(batch.lat) & np.isfinite(batch.lon), pa.bool_())
     if "record_id" in table.column_names:
         columns["record_id"] = table["record_id"]
-    return pa.table(columns)
+    out = pa.table(columns)
+    # Streams were judged apart; the result interleaves them again in time.
+    return out if merge is None else out.take(pa.array(merge, pa.int64()))
 
 
 __all__ = [
+    "ARCHIVE_COLUMN",
     "COMBINERS",
     "DETECTORS",
     "INTERVAL_MERGE_S",
