@@ -270,3 +270,16 @@ def test_inputs_are_checked(legs: pa.Table) -> None:
         find_approaches(legs.slice(0, 99), phases)
     with pytest.raises(UsageError):
         find_approaches(sub, phases, pa.table({"lat": [1.0]}))
+
+
+def test_air_ground_flicker_is_no_approach(samples: Path) -> None:
+    """Raw frames mix surface and airborne messages during the take-off roll (traffic's
+    rs1090 sample, AFR34ZG at Paris CDG): the flicker is no approach, and the one
+    flight's only approach is its landing at Toulouse."""
+    from skywitness.jobs.flight import compute_flight
+
+    table = read_table(samples / "rs1090" / "full_flight_short.jsonl")
+    doc = compute_flight(table).as_json()
+    assert [(a["airport"], a["go_around"]) for a in doc["approaches"]] == [("LFBO", False)]
+    assert not [e for e in doc["events"] if e["kind"] == "diversion"]
+    assert doc["end"]["kind"] == "landed" and doc["end"]["airport"] == "LFBO"

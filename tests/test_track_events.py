@@ -29,7 +29,6 @@ from skywitness.track.events import (
     Event,
     bad_value_events,
     emergency_events,
-    gnss_events,
     ground_events,
     nav_mode_events,
     position_events,
@@ -161,9 +160,6 @@ def test_incident_signals(simulation: Simulations, seed: int) -> None:
     assert len(back) == 1
     assert abs(back[0].time_ns - inc["positions_back"]["time_ns"]) <= TIME_TOL_S * NS_PER_S
     assert lost[0].detail["end"] == back[0].time
-    assert [e.kind for e in by["gnss_lost"]] == ["gnss_lost"]
-    g = by["gnss_lost"][0]
-    assert abs(g.time_ns - lost[0].time_ns) <= TIME_TOL_S * NS_PER_S
     # the corrupted values are bad values, each interval inside one event
     intervals = [
         (e.time_ns, e.time_ns + round(e.detail["duration_s"] * NS_PER_S)) for e in by["bad_values"]
@@ -235,22 +231,6 @@ def test_emergency_status() -> None:
         ("lifeguard", "none"),
     ]
     assert events[0].detail["end"] == iso_utc(T0 + 35 * NS_PER_S)
-
-
-def test_gnss_lost_only_with_positions_gone() -> None:
-    n = 20
-    lat = np.full(n, 50.0)
-    lat[6:14] = np.nan
-    nic = [8] * 6 + [0] * 8 + [8] * 6
-    nacp = [9] * 6 + [0] * 8 + [9] * 6
-    events = gnss_events(_table(n, lat=lat, lon=lat, nic=nic, nac_p=nacp))
-    assert [(e.kind, e.time_ns) for e in events] == [
-        ("gnss_lost", T0 + 30 * NS_PER_S),
-        ("gnss_regained", T0 + 70 * NS_PER_S),
-    ]
-    # an installation sending NACp 0 with positions now and then: no loss
-    flicker = [9] * 6 + [0] * 4 + [9] * 10
-    assert gnss_events(_table(n, lat=np.full(n, 50.0), lon=np.full(n, 5.0), nac_p=flicker)) == []
 
 
 # -- synthetic: positions -------------------------------------------------------------------

@@ -413,3 +413,23 @@ def test_usage_errors() -> None:
         reconstruct_gaps(table, spoofed="lat")
     with pytest.raises(UsageError, match="flags for"):
         reconstruct_gaps(table, rejected=[True, False])
+
+
+def test_gap_without_any_velocity_is_bounded_not_a_crash() -> None:
+    """A gap whose flight sent no speed or track at all (real: traffic's noisy_ground
+    sample): reconstructed from its anchors with the reach of an unknown speed,
+    not an IndexError."""
+    t0 = 1_700_000_000 * 1_000_000_000
+    times = [t0 + k * 10 * 1_000_000_000 for k in range(6)]
+    table = pa.table(
+        {
+            "time": pa.array(times, pa.int64()).cast(pa.timestamp("ns", tz="UTC")),
+            "lat": pa.array([50.0, 50.01, None, None, 50.04, 50.05], pa.float64()),
+            "lon": pa.array([4.0, 4.0, None, None, 4.0, 4.0], pa.float64()),
+            "alt_baro_ft": pa.array([3000.0] * 6, pa.float64()),
+        }
+    )
+    rec = reconstruct_gaps(table)
+    gap = rec.table.slice(2, 2)
+    assert gap["source"].to_pylist() == ["reconstructed"] * 2
+    assert all(e is not None and e > 0 for e in gap["error_km"].to_pylist())

@@ -48,8 +48,10 @@ from skywitness.progress import Progress, no_progress
 from skywitness.report.flight_files import EXTENSIONS, check_outputs
 from skywitness.report.provenance import Provenance
 from skywitness.store import Store
+from skywitness.track.approaches import Approach, approach_events, find_approaches
+from skywitness.track.end import end_events
 from skywitness.track.envelope import BadValues, flag_bad_values
-from skywitness.track.events import Event, timeline
+from skywitness.track.events import Event, signal_events, timeline
 from skywitness.track.flights import Flights, split_flights
 from skywitness.track.gaps import reconstruct_gaps
 from skywitness.track.oscillation import (
@@ -61,6 +63,7 @@ from skywitness.track.oscillation import (
     vertical_rate_events,
 )
 from skywitness.track.phases import Phases, label_phases
+from skywitness.track.sources import disagreements, merge_sources
 
 __all__ = [
     "EXTENSIONS",
@@ -434,6 +437,31 @@ def spoofed_events(intervals: Sequence[SpoofInterval]) -> list[Event]:
     ]
 
 
+def bad_values_per_archive(table: pa.Table) -> BadValues:
+    """The envelope's flags, each archive judged on its own reports (two archives
+    interleaved make speed and track steps no aircraft flew: their clocks and
+    rounding differ), put back in the table's order."""
+    names = pc.unique(table["archive"]).to_pylist()
+    if len(names) <= 1:
+        return flag_bad_values(table)
+    from dataclasses import replace
+
+    n = table.num_rows
+    codes = {
+        k: np.zeros(n, np.int8) for k in ("alt_rule", "speed_rule", "vrate_rule", "track_rule")
+    }
+    first: BadValues | None = None
+    archive = np.asarray(table["archive"].to_pylist(), object)
+    for name in names:
+        rows = np.flatnonzero(archive == name)
+        part = flag_bad_values(table.take(pa.array(rows)))
+        first = first or part
+        for k, v in codes.items():
+            v[rows] = getattr(part, k)
+    assert first is not None
+    return replace(first, **codes)
+
+
 def _slice_bad(bad: BadValues, a: int, b: int) -> BadValues:
     from dataclasses import replace
 
@@ -504,7 +532,9 @@ def compute_flight(
         report("flight", next(step), len(stages))
 
     stage("envelope")
-    bad = flag_bad_values(table)
+    merged = merge_sources(table)
+    table = merged.reports
+    bad = bad_values_per_archive(table)
     stage("flights")
     flights = split_flights(table, bad=bad)
     phases = label_phases(
@@ -519,7 +549,8 @@ def compute_flight(
     track, legs = _paths(table, bad, flights, phases, spoofed)
     stage("events")
     found = _kernels(table, bad, flights, phases, track, legs)
-    events = timeline(gnss_events(table, states), spoofed_events(intervals), found.events)
+    disagree = disagreements(merged) if len(merged.archives) > 1 else []
+    events = timeline(gnss_events(table, states), spoofed_events(intervals), found.events, disagree)
     stage("areas")
     areas = jamming_areas(region) if region is not None and region.num_rows else ()
     stage("done")
@@ -602,7 +633,7 @@ def _paths(
         )
         .append_column("phase", pa.array(phases.names.tolist() if n else [], pa.string()))
         .append_column("rule", bad.to_arrow()["rule"])
-        .append_column("format", table["format"]),
+        .append_column("archive", table["archive"]),
         legs,
     )
 
@@ -629,16 +660,82 @@ def _kernels(
     legs: list[Any],
 ) -> _Found:
     """Every per-aircraft kernel after the gaps: their events and findings."""
+    approaches: list[Approach] = []
+    for f, rec in zip(flights, legs, strict=True):
+        a, b = f.start_row, f.end_row
+        approaches += find_approaches(
+            table.slice(a, b - a), _slice_phases(phases, a, b), rec, bad=_slice_bad(bad, a, b)
+        )
     oscillations = find_oscillations(table, bad=bad, phases=phases)
     rates = abnormal_vertical_rates(table, bad=bad, phases=phases)
-    events = [
+    found = [
+        *approach_events(approaches),
         *_with_rates(oscillation_events(oscillations), rates),
         *vertical_rate_events([r for r in rates if not any(_inside(r, o) for o in oscillations)]),
     ]
+    ends: list[Event] = []
+    for f, rec in zip(flights, legs, strict=True):
+        a, b = f.start_row, f.end_row
+        leg, leg_bad, leg_phases = (
+            table.slice(a, b - a),
+            _slice_bad(bad, a, b),
+            _slice_phases(phases, a, b),
+        )
+        signals = signal_events(leg, bad=leg_bad, phases=leg_phases, reconstruction=rec)
+        mine = [e for e in found if f.start_ns <= e.time_ns <= f.end_ns] + signals
+        ends += signals
+        ends += end_events(
+            leg, rec, leg_phases, events=mine, bad=leg_bad,
+            origin=None if f.origin is None else f.origin.icao,
+        )  # fmt: skip
+    events = [*found, *ends]
+    last_end = next((e for e in reversed(events) if e.kind == "end"), None)
+    first_failure = min(
+        (e for e in events if e.kind == "failure"), key=lambda e: e.time_ns, default=None
+    )
     return _Found(
         events=tuple(events),
+        end=None if last_end is None else _end_json(last_end),
+        failure=None if first_failure is None else _failure_json(first_failure),
+        approaches=tuple(_approach_json(x) for x in approaches),
         oscillation=_oscillation_json(oscillations),
     )
+
+
+def _end_json(e: Event) -> dict[str, Any]:
+    """The ``end`` member, from the last flight's ``end`` event."""
+    d = e.detail
+    return {"kind": d["kind"], "time": e.time, "lat": d.get("lat"), "lon": d.get("lon"),
+            "airport": d.get("airport"), "runway": d.get("runway"), "error_km": d.get("error_km")}  # fmt: skip
+
+
+def _failure_json(e: Event) -> dict[str, Any]:
+    """The ``failure`` member: its time and the evidence, each with its time."""
+    said = [f"{str(x['time'])[11:19]}Z {x['what']}" for x in e.detail.get("evidence", [])]
+    return {"time": e.time, "evidence": said}
+
+
+def _approach_json(a: Approach) -> dict[str, Any]:
+    """The ``approaches`` member: ``time`` is the lowest point."""
+    return {
+        "airport": a.airport,
+        "runway": a.runway,
+        "start": iso_utc(a.start_ns),
+        "min_height_ft": None if not np.isfinite(a.min_height_ft) else round(a.min_height_ft),
+        "go_around": a.go_around,
+        "time": iso_utc(a.low_ns),
+    }
+
+
+def _slice_phases(phases: Phases, a: int, b: int) -> Phases:
+    from dataclasses import replace
+
+    cut = {f.name: getattr(phases, f.name)[a:b] for f in fields(phases)}
+    out = replace(phases, **cut)
+    starts = np.array(out.starts, bool)
+    if len(starts):
+        starts[0] = True
+    return replace(out, starts=starts)
 
 
 def _inside(rate: VerticalRate, o: Oscillation) -> bool:

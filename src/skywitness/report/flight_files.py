@@ -282,11 +282,12 @@ def summary_lines(result: FlightFindings) -> list[str]:
     src = result.track["source"].to_pylist()
     if src:
         share = sum(s == "reconstructed" for s in src) / len(src)
-        rejected = sum(s == "rejected" for s in src)
         spoofed = sum(s == "spoofed" for s in src)
+        bad = result.series["rejected"].to_pylist() if "rejected" in result.series.column_names else []
         lines.append(
-            f"  track: {len(src):,} reports, {share:.0%} of them without a trusted position "
-            f"(reconstructed), {spoofed} spoofed, {rejected} rejected"
+            f"  track: {len(src):,} reports; {share:.0%} without a trusted position (path "
+            f"reconstructed), {spoofed} spoofed; {sum(map(bool, bad))} with values rejected "
+            "as impossible"
         )
     n_app = len(result.approaches)
     n_ga = sum(bool(a.get("go_around")) for a in result.approaches)

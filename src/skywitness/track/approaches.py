@@ -370,7 +370,10 @@ def _candidates(phases: Phases, alt_raw: Float) -> list[_Candidate]:
             cand(rows[peak_before : stop + 1], int(rows[stop]), True, False)
         # the run's end: a touchdown, or the data ending on the way down
         tail = rows[peak_before:]
-        if touchdown:
+        # A run that never rose SWING_FT above its lowest level is no attempt: the
+        # air/ground flicker of a take-off or landing roll (raw Mode S frames mix
+        # surface and airborne messages for seconds), or a bounce.
+        if touchdown and float(np.nanmax(a) - np.nanmin(a)) >= SWING_FT:
             end = nxt
             while end + 1 < n and phases.on_ground[end + 1] and not phases.starts[end + 1]:
                 end += 1

@@ -289,43 +289,6 @@ def nav_mode_events(reports: pa.Table) -> list[Event]:
     return out
 
 
-def gnss_events(reports: pa.Table) -> list[Event]:
-    """``gnss_lost`` / ``gnss_regained`` from the aircraft's own integrity: NIC 0 or NACp
-    0 (as readsb shows a jammed aircraft) against both above 0, settled; a loss
-    counts only when a report in it has no position (an installation that
-    always sends NACp 0 still sends positions). Detail: nic, nac_p, end."""
-    nic = _values(reports, "nic")
-    nacp = _values(reports, "nac_p")
-    t = _ns(reports)
-    n = reports.num_rows
-    given = _given(nic) | _given(nacp)
-    zero = np.equal(nic, 0) | np.equal(nacp, 0)
-    state = np.full(n, None, dtype=object)
-    state[given] = np.where(zero[given], "lost", "ok")
-    no_pos = ~np.isfinite(Series.from_table(reports).lat)
-    with_gap = np.r_[0, np.cumsum(no_pos)]
-    out = []
-    lost_at: int | None = None
-    for c in settled_changes(state):
-        if c.value == "lost":
-            stop = c.next_row if c.next_row is not None else n
-            if with_gap[stop] - with_gap[c.first_row] == 0:
-                continue
-            end = _iso(None if c.next_row is None else int(t[c.next_row]))
-            detail = {"nic": nic[c.first_row], "nac_p": nacp[c.first_row], "end": end}
-            out.append(Event(int(t[c.first_row]), "gnss_lost", detail))
-            lost_at = c.first_row
-        elif lost_at is not None:
-            detail = {
-                "nic": nic[c.first_row],
-                "nac_p": nacp[c.first_row],
-                "since": _iso(int(t[lost_at])),
-            }
-            out.append(Event(int(t[c.first_row]), "gnss_regained", detail))
-            lost_at = None
-    return out
-
-
 def _trusted(reports: pa.Table, s: Series, reconstruction: Reconstruction | None) -> Bool:
     if reconstruction is None:
         return np.asarray(np.isfinite(s.lat) & np.isfinite(s.lon))
@@ -550,7 +513,6 @@ def signal_events(
             squawk_events(reports),
             emergency_events(reports),
             nav_mode_events(reports),
-            gnss_events(reports),
             position_events(reports, reconstruction=reconstruction, ground=phases.on_ground),
             ground_events(reports, phases, airport_index=airport_index),
             holding_events(reports, phases, reconstruction=reconstruction),
@@ -571,7 +533,6 @@ __all__ = [
     "Event",
     "bad_value_events",
     "emergency_events",
-    "gnss_events",
     "ground_events",
     "holding_events",
     "nav_mode_events",

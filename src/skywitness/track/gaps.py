@@ -173,7 +173,20 @@ SOURCES = ("reported", "reconstructed", "spoofed", "rejected")
 #: ``forward``, ``backward`` (reckoned, see the module docstring), ``straight``
 #: and ``unknown_turn`` (the lens of reachable points), ``unreached`` (beyond
 #: :data:`ONE_END_MAX_S` from the only anchor, or no anchor: no position).
-METHODS = ("reported", "blend", "forward", "backward", "straight", "unknown_turn", "unreached")
+METHODS = (
+    "reported", "interpolated", "blend", "forward", "backward", "straight", "unknown_turn",
+    "unreached",
+)  # fmt: skip
+#: A stretch without trusted positions between two trusted ones at most this far
+#: apart, s, is no gap: its rows are interpolated between the two in time
+#: (``interpolated``; raw Mode S frames interleave velocity and identity messages
+#: with the positions, every half second). Its error is the larger anchor error
+#: plus how far a turn at :data:`SHORT_TURN_DPS` bends the path off the chord:
+#: ``v * omega * t1 * t2 / 2`` with ``t1``, ``t2`` the times to the anchors
+#: (small-angle sagitta of a circular arc; modelling choice).
+SHORT_GAP_S = 10.0
+#: ... that turn rate, degrees/s: twice a standard-rate turn (modelling choice).
+SHORT_TURN_DPS = 6.0
 
 _RAD = math.pi / 180.0
 
@@ -472,7 +485,10 @@ def _reconstruct_one(
     # the velocities do not explain its anchors.
     vt = vel.time_ns
     last_v = np.searchsorted(vt, t, side="right") - 1
-    age = np.where(last_v >= 0, (t - vt[np.maximum(last_v, 0)]) / NS_PER_S, np.inf)
+    if vt.size:
+        age = np.where(last_v >= 0, (t - vt[np.maximum(last_v, 0)]) / NS_PER_S, np.inf)
+    else:  # no velocity at all around the gap: nothing says where it went
+        age = np.full(t.shape, np.inf)
     # The steps of a backward reckoning use the samples before them as well: a row is
     # covered when a sample at most VELOCITY_MAX_AGE_S old is in force there.
     uncovered = age > VELOCITY_MAX_AGE_S
@@ -723,6 +739,44 @@ def _floor_rate(elapsed_s: Float, nac_v_error_mps: float, air: bool) -> Float:
     return np.asarray(floor, np.float64)
 
 
+def _short_stretches(time_ns: Int, trusted: Bool) -> Bool:
+    """Per row: in a stretch without trusted positions between two trusted ones at most
+    :data:`SHORT_GAP_S` apart."""
+    n = trusted.shape[0]
+    idx = np.arange(n)
+    prev = np.maximum.accumulate(np.where(trusted, idx, -1))
+    nxt = np.minimum.accumulate(np.where(trusted, idx, n)[::-1])[::-1]
+    ok = ~trusted & (prev >= 0) & (nxt < n)
+    span = np.zeros(n)
+    span[ok] = (time_ns[nxt[ok]] - time_ns[prev[ok]]) / NS_PER_S
+    return np.asarray(ok & (span <= SHORT_GAP_S))
+
+
+def _interpolate(
+    c: _Columns, trusted: Bool, short: Bool, lat: Float, lon: Float, error: Float,
+    method: NDArray[np.object_],
+) -> None:  # fmt: skip
+    """Fill the short stretches' rows in place (see :data:`SHORT_GAP_S`)."""
+    if not short.any():
+        return
+    n = trusted.shape[0]
+    idx = np.arange(n)
+    prev = np.maximum.accumulate(np.where(trusted, idx, -1))[short]
+    nxt = np.minimum.accumulate(np.where(trusted, idx, n)[::-1])[::-1][short]
+    t = c.time_ns[short].astype(np.float64)
+    t1 = (t - c.time_ns[prev]) / NS_PER_S
+    t2 = (c.time_ns[nxt] - t) / NS_PER_S
+    w = t1 / np.maximum(t1 + t2, 1e-9)
+    dlon = (c.lon[nxt] - c.lon[prev] + 540.0) % 360.0 - 180.0
+    lat[short] = c.lat[prev] + w * (c.lat[nxt] - c.lat[prev])
+    lon[short] = (c.lon[prev] + w * dlon + 540.0) % 360.0 - 180.0
+    v = np.fmax(c.gs_mps[prev], c.gs_mps[nxt])
+    v = np.where(np.isfinite(v), v + SPEED_ERROR_MPS, UNKNOWN_SPEED_MPS)
+    bend = v * math.radians(SHORT_TURN_DPS) * t1 * t2 / 2.0
+    error[short] = np.fmax(c.pos_error_m[prev], c.pos_error_m[nxt]) + bend
+    method[short] = "interpolated"
+
+
 def reconstruct_gaps(
     reports: pa.Table,
     *,
@@ -784,7 +838,9 @@ def reconstruct_gaps(
     method = np.where(trusted, "reported", "unreached").astype(object)
     gap_id = np.full(n, -1, np.int64)
     gaps = []
-    for i, (first, last) in enumerate(_runs(~trusted)):
+    short = _short_stretches(series.time_ns, trusted)
+    _interpolate(cols, trusted, short, lat, lon, error, method)
+    for i, (first, last) in enumerate(_runs(~trusted & ~short)):
         res = _reconstruct_one(cols, trusted, i, first, last, prior, drift)
         sl = slice(first, last + 1)
         lat[sl], lon[sl], error[sl] = res.lat, res.lon, res.error_m
