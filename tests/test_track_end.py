@@ -89,8 +89,12 @@ def test_calibration_flight_returning_to_base_is_no_diversion(samples: Path) -> 
     assert end is not None and (end.kind, end.airport) == ("landed", "CYUL")
     assert flights[0].origin is not None and flights[0].origin.icao == "CYUL"
     assert diversion(table, rec, phases, end, origin="CYUL", bad=bad) is None
-    # without the origin the approaches elsewhere would read as a diversion
-    div = diversion(table, rec, phases, end, bad=bad)
+    # without the origin, approaches elsewhere are still no diversion without trouble ...
+    assert diversion(table, rec, phases, end, bad=bad) is None
+    # ... and with some (an emergency squawk) they would read as one
+    trouble = [Event(int(table["time"].cast(pa.int64())[0].as_py()), "squawk",
+                     {"code": "7700", "meaning": "emergency"})]  # fmt: skip
+    div = diversion(table, rec, phases, end, bad=bad, events=trouble)
     assert div is not None and div.detail["to"] == "CYUL" and div.detail["from"] != "CYUL"
 
 
@@ -161,14 +165,24 @@ def _descent(
     )
 
 
-def _end(table: pa.Table) -> End | None:
+def _end(table: pa.Table, distress: bool = False) -> End | None:
     phases = label_phases(table)
-    return flight_end(table, reconstruct_gaps(table), phases, runway_of=lambda *_: None)
+    return flight_end(
+        table, reconstruct_gaps(table), phases, runway_of=lambda *_: None, distress=distress
+    )
+
+
+def test_a_fast_descent_near_an_airport_without_distress_is_lost() -> None:
+    """Tactical aircraft descend into their bases that fast and leave coverage."""
+    table = _descent(40, 75.0 + 450.0 + 3000.0 * 195 / 60, -3000.0)  # ends 450 ft up
+    end = _end(table)
+    assert end is not None and end.kind == "lost" and end.airport == "UATE"
+    assert "no sign of distress" in end.reason
 
 
 def test_a_fast_descent_near_the_ground_is_a_crash_ahead_of_the_last_point() -> None:
     table = _descent(40, 75.0 + 450.0 + 3000.0 * 195 / 60, -3000.0)  # ends 450 ft up
-    end = _end(table)
+    end = _end(table, distress=True)
     assert end is not None and end.kind == "crashed" and end.airport == "UATE"
     assert end.height_ft == pytest.approx(450.0, abs=5.0)
     assert end.extrapolated_s == pytest.approx(9.0, abs=0.5)
@@ -223,7 +237,9 @@ def test_the_runway_comes_from_the_look_up() -> None:
         asked.append(args)
         return "36"
 
-    end = flight_end(table, reconstruct_gaps(table), label_phases(table), runway_of=runway_of)
+    end = flight_end(
+        table, reconstruct_gaps(table), label_phases(table), runway_of=runway_of, distress=True
+    )
     assert end is not None and end.runway == "36" and asked[0][0] == "UATE"
 
 
@@ -296,8 +312,11 @@ def test_failure_starts_at_the_earliest_linked_evidence() -> None:
         T0 + 7200 * NS_PER_S
     )
     # evidence farther apart than FAILURE_LINK_S is not chained
-    late = failure([_ev(0, "autopilot_off", end=None), _ev(FAILURE_LINK_S + 1, "oscillation")])
+    late = failure([_ev(0, "autopilot_off", end=None), _ev(FAILURE_LINK_S + 1, "squawk",
+                                                          code="7700", meaning="emergency")])  # fmt: skip
     assert late is not None and late.time_ns == T0 + round((FAILURE_LINK_S + 1) * NS_PER_S)
+    # an oscillation alone is no failure (parabolic flights oscillate on purpose)
+    assert failure([_ev(0, "oscillation")]) is None
 
 
 def test_autopilot_off_before_a_landing_or_reengaged_is_normal() -> None:
@@ -311,6 +330,7 @@ def test_autopilot_off_before_a_landing_or_reengaged_is_normal() -> None:
     toggled = [
         _ev(0, "autopilot_off", end=iso_utc(T0 + 20 * NS_PER_S)),
         _ev(30, "oscillation"),
+        _ev(60, "squawk", code="7700", meaning="emergency"),
     ]
     f = failure(toggled)
     assert f is not None and f.time_ns == T0 + 30 * NS_PER_S

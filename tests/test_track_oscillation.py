@@ -101,6 +101,16 @@ def test_normal_flights_neither_oscillate_nor_climb_abnormally(samples: Path, re
         assert abnormal_vertical_rates(one) == (), rel
 
 
+@pytest.mark.slow  # ~18 s: three weeks of one aircraft
+def test_swings_without_energy_exchange_are_not_oscillations(samples: Path) -> None:
+    """A TV relay aircraft orbiting for hours at FL260-280 (tour_de_france): regular
+    altitude swings of ~400 ft every 25-45 s, with the speed uncorrelated: no
+    pitch oscillation (height is not traded for speed), so none is reported."""
+    table = _read(samples / "tv_relay/tour_de_france.json.gz")
+    for one in _aircraft(table):
+        assert find_oscillations(one) == ()
+
+
 # -- the simulated incident ------------------------------------------------------------------
 
 

@@ -327,7 +327,7 @@ def flight(
         if progress is not None:
             progress("read", 1, 1)
         root = str(store.root.resolve())
-        described, inputs = repr(root), (root,)
+        described, inputs = repr(root), tuple([root])
         ident = callsign or aircraft
     else:
         region, described, inputs = _reports(source, start_ns, end_ns, None, progress)

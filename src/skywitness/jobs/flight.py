@@ -455,11 +455,17 @@ def bad_values_per_archive(table: pa.Table) -> BadValues:
     for name in names:
         rows = np.flatnonzero(archive == name)
         part = flag_bad_values(table.take(pa.array(rows)))
-        first = first or part
+        first = part if first is None else first
         for k, v in codes.items():
             v[rows] = getattr(part, k)
     assert first is not None
-    return replace(first, **codes)
+    return replace(
+        first,
+        alt_rule=codes["alt_rule"],
+        speed_rule=codes["speed_rule"],
+        vrate_rule=codes["vrate_rule"],
+        track_rule=codes["track_rule"],
+    )
 
 
 def _slice_bad(bad: BadValues, a: int, b: int) -> BadValues:
@@ -548,9 +554,10 @@ def compute_flight(
     stage("gaps")
     track, legs = _paths(table, bad, flights, phases, spoofed)
     stage("events")
-    found = _kernels(table, bad, flights, phases, track, legs)
+    context = [*gnss_events(table, states), *spoofed_events(intervals)]
+    found = _kernels(table, bad, flights, phases, legs, context)
     disagree = disagreements(merged) if len(merged.archives) > 1 else []
-    events = timeline(gnss_events(table, states), spoofed_events(intervals), found.events, disagree)
+    events = timeline(context, found.events, disagree)
     stage("areas")
     areas = jamming_areas(region) if region is not None and region.num_rows else ()
     stage("done")
@@ -656,10 +663,12 @@ def _kernels(
     bad: BadValues,
     flights: Flights,
     phases: Phases,
-    track: pa.Table,
     legs: list[Any],
+    context: Sequence[Event],
 ) -> _Found:
-    """Every per-aircraft kernel after the gaps: their events and findings."""
+    """Every per-aircraft kernel after the gaps: their events and findings.
+    ``context``: the GNSS detectors' events (a loss of GNSS is trouble that
+    makes a change of airport a diversion)."""
     approaches: list[Approach] = []
     for f, rec in zip(flights, legs, strict=True):
         a, b = f.start_row, f.end_row
@@ -682,7 +691,7 @@ def _kernels(
             _slice_phases(phases, a, b),
         )
         signals = signal_events(leg, bad=leg_bad, phases=leg_phases, reconstruction=rec)
-        mine = [e for e in found if f.start_ns <= e.time_ns <= f.end_ns] + signals
+        mine = [e for e in [*found, *context] if f.start_ns <= e.time_ns <= f.end_ns] + signals
         ends += signals
         ends += end_events(
             leg, rec, leg_phases, events=mine, bad=leg_bad,

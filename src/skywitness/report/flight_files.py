@@ -102,9 +102,10 @@ def write_flight(
     if ext == ".html":
         from skywitness.report.flight import write_flight_html
 
+        made = provenance or Provenance("(not recorded)", (), result.start_ns, result.end_ns)
         write_flight_html(
             out, result.as_json(), result.series, areas=result.areas,
-            airports=airports_of(result), runways=runways_of(result), provenance=provenance,
+            airports=airports_of(result), runways=runways_of(result), provenance=made,
         )  # fmt: skip
         return {"file": str(out), "format": "html"}
     raise UsageError(f"{out}: unknown output type (use {', '.join(EXTENSIONS)})")

@@ -139,9 +139,9 @@ def _path(doc: Mapping[str, Any], incident: Mapping[str, Any]) -> dict[str, Any]
         for r in rows:
             if r["alt_baro_ft"] is None:
                 continue
-            t = _ns(r["time"])
-            off = abs(r["alt_baro_ft"] - float(np.interp(t, tt, talt)))
-            if iv["start_ns"] <= t <= iv["end_ns"] and off > CORRUPTED_ALT_TOL_FT:
+            at = _ns(r["time"])
+            off = abs(r["alt_baro_ft"] - float(np.interp(at, tt, talt)))
+            if iv["start_ns"] <= at <= iv["end_ns"] and off > CORRUPTED_ALT_TOL_FT:
                 used += 1
     out["corrupted_used"] = used
     return out

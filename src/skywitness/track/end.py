@@ -6,8 +6,13 @@
              first report of the last stretch on the ground.
 ``crashed``  the record ends airborne, descending at :data:`CRASH_MIN_SINK_FPM`
              or faster with the ground at most :data:`CRASH_MAX_TIME_TO_GROUND_S`
-             away at that rate (near an airport or not: no approach sinks
-             that fast that low). The
+             away at that rate, away from any airport, or near one with signs
+             of distress in the flight (``distress``: an emergency squawk or
+             status, an altitude oscillation, an autopilot lost outside a
+             landing). Near an airport without them it is ``lost``, with the
+             fast descent in its reason: firefighting and other tactical
+             aircraft descend into their bases that fast and leave coverage
+             (traffic's ``firefighting/calfire`` sample: 18 such ends). The
              impact point is the last state (position, or the reconstructed
              path's last point; ground speed, track, altitude and vertical rate
              over the last :data:`LAST_STATE_S`) flown on until the altitude
@@ -33,7 +38,11 @@ flight's last approaches (``approach`` events, else the phases' go-arounds,
 located on the reconstructed path); the new one is where the flight ended.
 They differ, lie farther apart than ``AIRPORT_MAX_DISTANCE_M``, and the new one
 is not the origin (a return to base: calibration and training flights fly
-approaches elsewhere and go home). Its time is when the track first turned
+approaches elsewhere and go home), and the flight shows trouble
+(:data:`TROUBLE_KINDS`, or an emergency squawk, or a crash): without a
+flight plan the evident destination is a guess, and training, firefighting
+and survey flights fly approaches at one field and land at another as a
+matter of routine (traffic's ``calfire`` and ``tour_de_france`` samples). Its time is when the track first turned
 towards the new airport and stayed so for :data:`DIVERSION_MIN_S`.
 
 **Failure** (:func:`failure`): from the events given, the earliest of a chain of
@@ -111,6 +120,10 @@ DIVERSION_TRACK_TOL_DEG = 30.0
 #: towards any direction: a 10-km orbit at 250 kt takes 8.7 min, a sixth of
 #: which points within +-30 degrees of a direction).
 DIVERSION_MIN_S = 300.0
+#: Events that make a change of airport a diversion (module docstring).
+TROUBLE_KINDS = frozenset(
+    {"emergency", "gnss_lost", "spoofed", "autopilot_off", "oscillation", "failure"}
+)
 #: Evidence of a failure at most this far apart (s) belongs to one chain
 #: (modelling choice: an emergency squawk follows a failure within minutes).
 FAILURE_LINK_S = 600.0
@@ -260,6 +273,7 @@ def flight_end(
     bad: BadValues | None = None,
     airport_index: AirportIndex | bool | None = True,
     runway_of: RunwayOf | None = None,
+    distress: bool = False,
 ) -> End | None:
     """How one flight (its reports sorted by time, their reconstruction and phases)
     ended (module docstring); None when it was never airborne. ``bad``: the
@@ -326,8 +340,11 @@ def flight_end(
     why = ""
     if height is not None and sink is not None and sink >= CRASH_MIN_SINK_FPM:
         to_ground = max(height, 0.0) / sink * 60.0
-        if to_ground <= CRASH_MAX_TIME_TO_GROUND_S:
+        if to_ground <= CRASH_MAX_TIME_TO_GROUND_S and (a is None or distress):
             crashed, why = True, f"{height:.0f} ft above {ground}"
+        elif to_ground <= CRASH_MAX_TIME_TO_GROUND_S:
+            why = (f"; descending {sink:.0f} ft/min near {a.icao if a else '?'} with no sign "
+                   "of distress: a landing out of coverage, or a crash")  # fmt: skip
     if crashed and height is not None and sink is not None:
         dt = max(height, 0.0) / sink * 60.0
         since_pos = 0.0 if p is None else (t_last - int(s.time_ns[p])) / NS_PER_S
@@ -372,7 +389,8 @@ def flight_end(
         extrapolated_s=0.0,
         ground=ground,
         reason=f"record ends airborne, {state}{rate}"
-        + (f", near {name}: touchdown not seen" if name else ""),
+        + (f", near {name}: touchdown not seen" if name else "")
+        + why,
     )
 
 
@@ -407,6 +425,19 @@ def _approached(
     return out
 
 
+def _trouble(e: Event) -> bool:
+    if e.kind == "squawk":
+        return e.detail.get("meaning") not in (None, "none")
+    return e.kind in TROUBLE_KINDS
+
+
+def distress(events: Iterable[Event]) -> bool:
+    """Signs of distress among a flight's events: an emergency squawk (7500, 7600,
+    7700) or status, an altitude oscillation, an autopilot lost outside a landing
+    (the evidence :func:`failure` reads, but for the vertical rates)."""
+    return any(what != "abnormal vertical rate" for _, what, _ in _evidence(list(events)))
+
+
 def diversion(
     reports: pa.Table,
     reconstruction: Reconstruction,
@@ -426,6 +457,10 @@ def diversion(
     approach's)."""
     if end is None or end.airport is None:
         return None
+    given = list(events)
+    if not (end.kind == "crashed" or any(_trouble(e) for e in given)):
+        return None
+    events = given
     new = end.airport
     index = _index(airport_index)
     s = Series.from_table(reports)
@@ -516,7 +551,8 @@ def _evidence(events: Sequence[Event]) -> list[tuple[int, str, bool]]:
             strong = d.get("status") in STRONG_STATUSES
             out.append((e.time_ns, f"emergency status {d.get('status')}", strong))
         elif e.kind == "oscillation":
-            out.append((e.time_ns, "altitude oscillation", True))
+            # weak alone: parabolic and test flights oscillate on purpose
+            out.append((e.time_ns, "altitude oscillation", False))
         elif e.kind == "abnormal_vertical_rate":
             out.append((e.time_ns, "abnormal vertical rate", False))
         elif e.kind == "end" and d.get("kind") == "crashed":
@@ -563,8 +599,9 @@ def end_events(
     if bad is None:
         bad = flag_bad_values(reports)
     end = flight_end(
-        reports, reconstruction, phases, bad=bad, airport_index=airport_index, runway_of=runway_of
-    )
+        reports, reconstruction, phases, bad=bad, airport_index=airport_index,
+        runway_of=runway_of, distress=distress(given),
+    )  # fmt: skip
     out = [] if end is None else [end.as_event()]
     div = diversion(
         reports, reconstruction, phases, end, events=given, origin=origin, bad=bad,
@@ -592,6 +629,7 @@ __all__ = [
     "LAST_STATE_S",
     "End",
     "Failure",
+    "distress",
     "diversion",
     "end_events",
     "failure",

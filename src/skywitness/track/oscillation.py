@@ -43,6 +43,14 @@ way and regressed on the altitude residual: ``speed_amplitude_kt`` is the
 slope times the amplitude (the speed swing that goes with the altitude
 swing), ``anti_phase`` whether the correlation is at most
 ``-ANTI_PHASE_MIN_R`` (a phugoid trades height for speed: v dv = -g dh).
+A swing whose speed was measured and is *not* in anti-phase is not reported:
+an aircraft's pitch oscillation trades height for speed, and swings without
+that trade are measurement or data (static-pressure error in steep turns,
+altitude bursts). Observed: a TV relay aircraft orbiting for hours at FL270
+(traffic's ``tv_relay/tour_de_france`` sample) gives 35 regular swings of
+350-470 ft every 25-45 s with the speed uncorrelated; the incident's phugoid
+and ``zero_gravity``'s parabolas have correlations of -0.7 to -0.99. Without a
+usable speed (``anti_phase`` None) the swing is reported.
 
 **Vertical rates.** Two measures, each over :data:`RATE_WINDOW_S` centred on
 each airborne report: the slope of the altitude, and the median of the
@@ -593,6 +601,8 @@ def find_oscillations(
             amplitude,
             c.period,
         )
+        if speed[2] is False:  # speed measured, no energy exchange (module docstring)
+            continue
         out.append(
             Oscillation(
                 start_ns=t0 + round(c.start * NS_PER_S),
