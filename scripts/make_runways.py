@@ -9,7 +9,7 @@ It writes ``src/skywitness/data/runways.csv.gz`` (read by
 ``src/skywitness/data/README.md``.
 
 Kept: runways of airports that airportsdata knows by ICAO code
-(:func:`skywitness.model.airports.icao_airports`), not closed, with both
+(airportsdata's ICAO table), not closed, with both
 threshold coordinates, or one threshold with its true heading and the
 runway's length (the other end is then placed ``length_ft`` along that
 heading). Output: one row per runway *end* (the direction one lands in),
@@ -38,7 +38,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from skywitness.model.airports import icao_airports
+import airportsdata
+
 from skywitness.model.geo import bearing_deg, destination, distance_m
 from skywitness.model.units import M_PER_FT
 
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runways_csv", type=Path, help="OurAirports runways.csv")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    airports = icao_airports()
+    airports = airportsdata.load("ICAO")  # the raw table: the corrected one reads ours
     rows: list[tuple[str, ...]] = []
     kept = 0
     with args.runways_csv.open(newline="", encoding="utf-8") as f:
