@@ -51,8 +51,15 @@ def test_json_has_the_documented_shape(
     assert set(out) == TOP_KEYS
     assert out["icao24"] == inc["icao24"] and out["callsign"] == inc["callsign"]
     assert all(set(r) == TRACK_KEYS for r in out["track"])
-    assert {r["source"] for r in out["track"]} <= {"reported", "reconstructed", "rejected", "spoofed"}
-    assert all(set(e) == {"time", "kind", "detail"} and e["time"].endswith("Z") for e in out["events"])
+    assert {r["source"] for r in out["track"]} <= {
+        "reported",
+        "reconstructed",
+        "rejected",
+        "spoofed",
+    }
+    assert all(
+        set(e) == {"time", "kind", "detail"} and e["time"].endswith("Z") for e in out["events"]
+    )
     times = [e["time"] for e in out["events"]]
     assert times == sorted(times)
     (leg,) = out["flights"]
@@ -118,7 +125,9 @@ def test_files_load_in_pandas_duckdb_and_as_geojson(
     assert b"skywitness" in meta and b"flight" in meta[b"skywitness"]
     gj = json.loads(outs[2].read_text())
     assert gj["type"] == "FeatureCollection" and "flight" in gj["skywitness"]["command"]
-    sources = {f["properties"]["source"] for f in gj["features"] if f["properties"]["kind"] == "track"}
+    sources = {
+        f["properties"]["source"] for f in gj["features"] if f["properties"]["kind"] == "track"
+    }
     assert sources >= {"reported", "reconstructed"}
     points = [f for f in gj["features"] if f["properties"]["kind"] == "point"]
     assert points and all(p["properties"]["error_km"] is not None for p in points)

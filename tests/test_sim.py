@@ -23,9 +23,12 @@ from skywitness.model.atmosphere import (
     mach_to_tas_kt,
     tas_to_cas_kt,
 )
-from skywitness.model.geo import distance_m
+from skywitness.model.geo import bearing_deg, distance_m
+from skywitness.model.runways import Runway, nearest_runway, runways_of
 from skywitness.model.units import M_PER_FT
 from skywitness.sim import jammer, scenario_names, simulate
+from skywitness.sim.flight import RUNWAY_LENGTH_M, Wind, runway_in_use
+from skywitness.sim.model import Airport
 from skywitness.sim.performance import TYPES
 from skywitness.sim.scenario import load
 
@@ -54,6 +57,14 @@ RECOVERY_S = (10.0, 150.0)
 RATE_ONE_DEG_S = 3.0
 ALT_ROUNDING_FT = 25.0
 RATE_ROUNDING_FPM = 64.0
+#: A report on the ground lies on a runway when within this distance of its
+#: centreline, m: half the width of the widest runways (ICAO Annex 14 code F:
+#: 60 m); positions are written to 1e-6 degree (0.1 m).
+RUNWAY_HALF_WIDTH_M = 30.0
+#: Ground rolls are looked for this long before take-off and after touchdown, s: a
+#: roll lasts about a minute, and the legs of one aircraft are at least 10 min
+#: apart (the scenario's turnaround_min is at least 10).
+ROLL_MAX_S = 300
 
 
 @pytest.fixture(scope="module")
@@ -407,6 +418,80 @@ def test_nuisances_present(runs: dict[str, Path]) -> None:
     icao, nac_p, lat = (_column(table, n) for n in ("icao24", "nac_p", "lat"))
     stuck = np.isin(icao, [a["icao24"] for a in faulty])
     assert ((nac_p[stuck] <= 2) & ~np.isnan(lat[stuck])).any()
+
+
+# -- runways ----------------------------------------------------------------------------------
+
+
+def _on_axis(end: Runway, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance past ``end``'s threshold along its landing direction, and off its centreline, m."""
+    d = distance_m(end.lat, end.lon, lat, lon)
+    a = np.radians(bearing_deg(end.lat, end.lon, lat, lon) - end.heading_deg)
+    return d * np.cos(a), d * np.sin(a)
+
+
+@pytest.mark.parametrize("name", ["jamming", "global-day"])
+def test_take_offs_and_landings_on_real_runways(runs: dict[str, Path], name: str) -> None:
+    """Every ground roll (take-off and landing) of the background flights, read back from
+    the records, runs along a real runway of the airport, between its thresholds."""
+    truth = _truth(runs[name])
+    table, _, _ = _read(runs[name])
+    table = table.filter(pc.equal(table["format"], "readsb-trace"))
+    tracks = _by_aircraft(table, ["lat", "lon", "track_deg", "on_ground"])
+    rolls, airports = 0, set()
+    for f in truth["flights"]:
+        g = tracks.get(f["icao24"])
+        if g is None:
+            continue
+        ground = (g["on_ground"] == True) & ~np.isnan(g["lat"])  # noqa: E712 (element-wise)
+        t = g["time"]
+        roll = ROLL_MAX_S * 1_000_000_000
+        for airport, when in (
+            (f["origin"], (t <= f["takeoff_ns"]) & (t > f["takeoff_ns"] - roll)),
+            (f["destination"], (t >= f["landing_ns"]) & (t < f["landing_ns"] + roll)),
+        ):
+            m = ground & when
+            if m.sum() < 3 or not runways_of(airport):
+                continue
+            lat, lon, track = g["lat"][m], g["lon"][m], g["track_deg"][m]
+            end = nearest_runway(airport, float(lat[0]), float(lon[0]), float(track[0]))
+            assert end is not None, (f["icao24"], airport)
+            along, cross = _on_axis(end, lat, lon)
+            assert np.abs(cross).max() <= RUNWAY_HALF_WIDTH_M, (f["icao24"], airport, end.ident)
+            length_m = (end.length_ft or 0.0) * M_PER_FT
+            assert along.min() >= -1.0 and along.max() <= length_m, (f["icao24"], end.ident)
+            hdg = np.abs((track - end.heading_deg + 180.0) % 360.0 - 180.0)
+            assert hdg.max() <= 1.0 + TRACK_ROUNDING_DEG, (f["icao24"], end.ident)
+            rolls += 1
+            airports.add(airport)
+    assert rolls >= 6 and len(airports) >= 3
+
+
+def test_runway_in_use() -> None:
+    heathrow = Airport("EGLL", 51.4706, -0.461941, 83.0)
+    # Westerly wind: the 27s, the longer of the two (27R, 3,902 m); easterly: the 09s (09L).
+    assert runway_in_use(heathrow, Wind(260.0, 15.0)).ident == "27R"
+    assert runway_in_use(heathrow, Wind(100.0, 15.0)).ident == "09L"
+    assert runway_in_use(heathrow, Wind(0.0, 0.0)).ident == "09L"  # calm: longest, lower ident
+    used = runway_in_use(heathrow, Wind(260.0, 15.0))
+    end = next(r for r in runways_of("EGLL") if r.ident == "27R")
+    assert (used.lat, used.lon, used.heading_deg, used.elevation_ft) == (
+        end.lat, end.lon, end.heading_deg, end.elevation_ft
+    )  # fmt: skip
+    # Malmo: runway 29 points into a wind from 300 but is 800 m long; an E190 takes the 35.
+    malmo = Airport("ESMS", 55.5363, 13.3762, 236.0)
+    assert runway_in_use(malmo, Wind(300.0, 25.0)).ident == "29"
+    assert runway_in_use(malmo, Wind(300.0, 25.0), TYPES["E190"]).ident == "35"
+    # No runway data (a made-up code, or a real code placed elsewhere): the synthetic
+    # runway, facing the wind, its threshold half a runway before the reference point.
+    for fake in (Airport("ZZZZ", 10.0, 10.0, 50.0), Airport("EGLL", 10.0, 10.0, 50.0)):
+        rw = runway_in_use(fake, Wind(260.0, 15.0))
+        assert rw.ident is None and rw.heading_deg % 10.0 == 0.0
+        assert abs((rw.heading_deg - 260.0 + 180.0) % 360.0 - 180.0) <= 90.0
+        assert float(distance_m(10.0, 10.0, rw.lat, rw.lon)) == pytest.approx(
+            RUNWAY_LENGTH_M / 2, rel=1e-3
+        )
+        assert rw.elevation_ft == 50.0
 
 
 # -- models ---------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ import pytest
 from skywitness.cli import main
 from skywitness.errors import UsageError
 from skywitness.io import expand, open_file
-from skywitness.model.geo import distance_m
+from skywitness.model.geo import bearing_deg, distance_m
+from skywitness.model.runways import Runway, runways_of
 from skywitness.model.schema import REPORT_SCHEMA
 from skywitness.sim import scenario_names, simulate
 from skywitness.sim.scenario import load
@@ -55,6 +56,12 @@ PERIOD_TOLERANCE = 0.10
 AMPLITUDE_TOLERANCE = 0.25
 #: "Descending fast" at the last record, ft/min.
 FAST_DESCENT_FPM = -1500.0
+#: At the go-around and at the impact the true path is over the runway's extended
+#: centreline: within half the width of the widest runways, m (ICAO Annex 14 code F: 60 m).
+CENTRELINE_M = 30.0
+#: Seeds whose runways are checked besides SEED (shared, traces only: test_track_gaps.py
+#: simulates the same).
+RUNWAY_SEEDS = (0, 1, 2)
 
 
 def _cols(t: pa.Table) -> dict[str, np.ndarray]:
@@ -278,6 +285,47 @@ def test_crash_short_of_the_runway(run: Run) -> None:
         assert cols["vrate_fpm"][i] < FAST_DESCENT_FPM
         gap = float(distance_m(cols["lat"][i], cols["lon"][i], crash["lat"], crash["lon"]))
         assert gap < 2000.0
+
+
+def _end(airport: str, ident: str) -> Runway:
+    ends = [r for r in runways_of(airport) if r.ident == ident]
+    assert len(ends) == 1, (airport, ident)
+    return ends[0]
+
+
+def _axis(end: Runway, lat: float, lon: float) -> tuple[float, float]:
+    """Distance past ``end``'s threshold along its landing direction, and off its centreline, m."""
+    d = float(distance_m(end.lat, end.lon, lat, lon))
+    a = np.radians(float(bearing_deg(end.lat, end.lon, lat, lon)) - end.heading_deg)
+    return d * float(np.cos(a)), d * float(np.sin(a))
+
+
+def _check_runways(inc: dict[str, Any]) -> None:
+    path = inc["true_path"]
+    t = np.asarray(path["time_ns"])
+    for app in inc["approaches"]:
+        # A real runway end of the destination, with its threshold, heading and elevation.
+        end = _end(inc["destination"], app["runway"])
+        assert (app["threshold"]["lat"], app["threshold"]["lon"]) == (end.lat, end.lon)
+        assert (app["runway_deg"], app["elevation_ft"]) == (end.heading_deg, end.elevation_ft)
+        # The go-around over its extended centreline, before the threshold.
+        i = int(np.argmin(np.abs(t - app["go_around_ns"])))
+        along, cross = _axis(end, path["lat"][i], path["lon"][i])
+        assert along < 0 and abs(cross) <= CENTRELINE_M, (app["runway"], along, cross)
+    crash = inc["crash"]
+    end = _end(inc["diversion"], crash["runway"])
+    assert (crash["threshold"]["lat"], crash["threshold"]["lon"]) == (end.lat, end.lon)
+    assert (crash["runway_deg"], crash["elevation_ft"]) == (end.heading_deg, end.elevation_ft)
+    along, cross = _axis(end, crash["lat"], crash["lon"])
+    assert abs(cross) <= CENTRELINE_M, (crash["runway"], cross)
+    assert along == pytest.approx(-1000.0 * crash["distance_to_threshold_km"], abs=CENTRELINE_M)
+
+
+def test_approaches_and_crash_on_real_runways(run: Run, simulation: Simulations) -> None:
+    _check_runways(run.inc)
+    for seed in RUNWAY_SEEDS:
+        out = simulation("incident", seed, snapshots=False)
+        _check_runways(json.loads((out / "truth.json").read_text())["incident"])
 
 
 # -- determinism, variation, the command line, scenario errors -------------------------------

@@ -149,8 +149,13 @@ def _evidence(one: pa.Table, bad: env.BadValues) -> None:
             if name == "speed_ground":
                 assert x[i] > env.GROUND_MAX_GS_KT, (field, i, x[i])
             elif name.endswith("_stuck"):
+                # it repeats the value before it, or the last value no rule rejected
                 prev = np.flatnonzero(np.isfinite(x[:i]))
-                assert prev.size and x[prev[-1]] == x[i], (field, i)
+                kept = np.flatnonzero(np.isfinite(x[:i]) & (rule[:i] == 0))
+                assert (prev.size and x[prev[-1]] == x[i]) or (kept.size and x[kept[-1]] == x[i]), (
+                    field,
+                    i,
+                )
             elif name.endswith(("_burst", "_jump")):
                 k = int(np.searchsorted(valid_all, i))
                 around = valid_all[max(0, k - env.NEIGHBOURS) : k + env.NEIGHBOURS + 1]
@@ -332,7 +337,10 @@ def test_frozen_altitude_and_frozen_vertical_rate() -> None:
     alt[climb] = alt[climb[0]]
     bad = flag_bad_values(_series(f, alt=alt), TRANSPORT)
     assert np.flatnonzero(bad.alt_bad).tolist() == climb[1:].tolist()
-    assert {env.RULES[c] for c in bad.alt_rule[climb[1:]]} == {"alt_stuck"}
+    # stuck, or left out of the longest consistent chain (the release step after the
+    # stuck run is impossible, so one side of it is wrong): either names the run
+    rules = {env.RULES[c] for c in bad.alt_rule[climb[1:]]}
+    assert "alt_stuck" in rules and rules <= {"alt_stuck", "alt_chain"}
     assert not bad.vrate_bad.any()
     # level flight while the vertical rate says 2,000 ft/min for 2 min
     g = _flight()

@@ -284,7 +284,11 @@ def summary_lines(result: FlightFindings) -> list[str]:
     if src:
         share = sum(s == "reconstructed" for s in src) / len(src)
         spoofed = sum(s == "spoofed" for s in src)
-        bad = result.series["rejected"].to_pylist() if "rejected" in result.series.column_names else []
+        bad = (
+            result.series["rejected"].to_pylist()
+            if "rejected" in result.series.column_names
+            else []
+        )
         lines.append(
             f"  track: {len(src):,} reports; {share:.0%} without a trusted position (path "
             f"reconstructed), {spoofed} spoofed; {sum(map(bool, bad))} with values rejected "

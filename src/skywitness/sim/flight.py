@@ -2,8 +2,10 @@
 
 Vectorised NumPy, no per-second Python loop. The flight:
 
-1. rolls along the runway in use (a runway-like heading per airport, the
-   direction facing the wind) from rest to lift-off, at constant acceleration;
+1. rolls along the runway in use (:func:`runway_in_use`: the airport's real
+   runway end most into the wind, from :mod:`skywitness.model.runways`; a
+   synthetic runway for airports without runway data) from its threshold,
+   from rest to lift-off, at constant acceleration;
 2. climbs straight ahead to :data:`DEPARTURE_TURN_AGL_FT`, then turns at
    standard rate (bank-limited) onto the great circle towards the arrival;
 3. climbs on the APD schedule (:mod:`skywitness.sim.performance`: IAS by
@@ -11,8 +13,12 @@ Vectorised NumPy, no per-second Python loop. The flight:
    semicircular rule and the route length, cruises at the APD Mach, and
    descends on the APD schedule;
 4. leaves the great circle with another standard-rate turn onto a straight
-   final, flies a 3 degree glide path from :data:`FINAL_AGL_FT`, flares and
-   rolls out to taxi speed.
+   final along the extended centreline of the arrival runway end, flies a
+   3 degree glide path from :data:`FINAL_AGL_FT` to the aim point past its
+   threshold, flares and rolls out to taxi speed.
+
+The ground roll and the touchdown are at the threshold elevation of the
+runway end in use.
 
 Ground speed is TAS plus the scenario's constant wind (wind triangle: the
 aircraft crabs into the cross-wind). Turn radii are chosen so that the
@@ -42,6 +48,7 @@ from skywitness.model.atmosphere import (
     tas_to_mach,
 )
 from skywitness.model.geo import bearing_deg, destination, distance_m
+from skywitness.model.runways import Runway, runways_of
 from skywitness.model.units import KT_PER_MPS, M_PER_FT, MPS_PER_KT
 from skywitness.sim.model import Airport
 from skywitness.sim.performance import (
@@ -99,11 +106,22 @@ VAPP_PLUS_KT = 5.0
 STABILISED_AGL_FT = 1000.0
 #: Speed at which the roll-out ends (runway vacated), kt.
 TAXI_KT = 20.0
-#: Runway length assumed at every airport, m (airportsdata has no runways;
-#: a typical international runway), and the touchdown aim point past the
+#: Runway length of the synthetic runway of an airport without runway data, m
+#: (a typical international runway), and the touchdown aim point past the
 #: threshold, m (ICAO Annex 14: aiming point 400 m for runways of 2,400 m or more).
 RUNWAY_LENGTH_M = 3000.0
 AIM_POINT_M = 400.0
+#: A runway end of the table is used only when its threshold lies within this
+#: distance of the airport's reference point, m (modelling choice: the largest
+#: airports span about 5 km; a scenario airport placed elsewhere under a real
+#: code keeps the synthetic runway).
+RUNWAY_NEAR_M = 10_000.0
+#: Runway ends whose heading is within this many degrees as close to the wind
+#: as the best one count as equally into the wind; among them the longest
+#: runway is used (modelling choice: towers do not tell apart directions a
+#: few degrees apart, and the headings of parallel runways in the table
+#: differ by fractions of a degree).
+INTO_WIND_TIE_DEG = 5.0
 #: Level-flight acceleration between climb, cruise and descent speeds, kt/s
 #: (modelling choice: airliners gain or lose about 1 kt/s in level flight).
 LEVEL_ACCEL_KT_S = 1.0
@@ -171,20 +189,97 @@ def along_wind_kt(track_deg: float, wind: Wind) -> float:
     return we * math.sin(tr) + wn * math.cos(tr)
 
 
-def runway_heading(airport: Airport, wind: Wind) -> float:
-    """Take-off and landing direction at ``airport``: a runway-like heading facing the wind.
+@dataclass(frozen=True)
+class RunwayInUse:
+    """The runway end an airport uses for take-off and landing.
 
-    airportsdata has no runways: each airport gets one orientation in 10
-    degree steps, fixed by its code, and uses the end facing the wind (or a
-    fixed end in calm air), as towers do.
+    ``ident`` is the end's designator ("29", "06L"), None for the synthetic
+    runway of an airport without runway data; (``lat``, ``lon``) its landing
+    threshold, ``heading_deg`` the true heading of the direction flown,
+    ``elevation_ft`` the threshold elevation and ``length_m`` the runway's length.
     """
+
+    airport: str
+    ident: str | None
+    lat: float
+    lon: float
+    heading_deg: float
+    elevation_ft: float
+    length_m: float
+
+
+def _angle_deg(a: float, b: float) -> float:
+    """Absolute difference of two directions, degrees in [0, 180]."""
+    return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+def _length_m(end: Runway) -> float:
+    return (end.length_ft or 0.0) * M_PER_FT
+
+
+def runway_in_use(airport: Airport, wind: Wind, perf: Performance | None = None) -> RunwayInUse:
+    """The runway end ``airport`` takes off and lands on in ``wind``, as towers choose it.
+
+    Where :func:`skywitness.model.runways.runways_of` knows the airport's
+    runways (thresholds within :data:`RUNWAY_NEAR_M` of its reference point):
+    among the runways long enough for ``perf`` (at least its APD take-off and
+    landing distances; all runways when none is, or without ``perf``: then the
+    longest), the end most into the wind (within :data:`INTO_WIND_TIE_DEG` of
+    the best, the longest runway, then the lower ident); in calm air the
+    longest runway's lower ident. Its real threshold, true heading and
+    threshold elevation.
+
+    Airports without runway data get a synthetic runway: one orientation in 10
+    degree steps fixed by the code, the end facing the wind (a fixed end in
+    calm air), :data:`RUNWAY_LENGTH_M` long, its threshold half a runway
+    before the reference point, at the airport's elevation; ``ident`` None.
+    Deterministic: no random draw.
+    """
+    ends = [
+        r
+        for r in runways_of(airport.icao)
+        if float(distance_m(airport.lat, airport.lon, r.lat, r.lon)) <= RUNWAY_NEAR_M
+    ]
+    if ends:
+        need = 0.0 if perf is None else max(perf.takeoff_distance_m, perf.landing_distance_m)
+        usable = [r for r in ends if _length_m(r) >= need]
+        if not usable:
+            longest = max(_length_m(r) for r in ends)
+            usable = [r for r in ends if _length_m(r) >= longest]
+        if wind.speed_kt > 0:
+            best = min(_angle_deg(r.heading_deg, wind.from_deg) for r in usable)
+            usable = [
+                r
+                for r in usable
+                if _angle_deg(r.heading_deg, wind.from_deg) <= best + INTO_WIND_TIE_DEG
+            ]
+        end = min(usable, key=lambda r: (-_length_m(r), r.ident))
+        return RunwayInUse(
+            airport=airport.icao,
+            ident=end.ident,
+            lat=end.lat,
+            lon=end.lon,
+            heading_deg=end.heading_deg % 360.0,
+            elevation_ft=end.elevation_ft,
+            length_m=_length_m(end) or RUNWAY_LENGTH_M,
+        )
     code = zlib.crc32(airport.icao.encode())
     heading = float((code % 18) * 10)
     other = (heading + 180.0) % 360.0
     if wind.speed_kt > 0:
-        into = abs((heading - wind.from_deg + 180.0) % 360.0 - 180.0)
-        return heading if into <= 90.0 else other
-    return heading if (code >> 8) % 2 == 0 else other
+        heading = heading if _angle_deg(heading, wind.from_deg) <= 90.0 else other
+    else:
+        heading = heading if (code >> 8) % 2 == 0 else other
+    lat, lon = _to_latlon(airport, *_scaled(_unit(heading), -RUNWAY_LENGTH_M / 2))
+    return RunwayInUse(
+        airport=airport.icao,
+        ident=None,
+        lat=float(lat),
+        lon=float(lon),
+        heading_deg=heading,
+        elevation_ft=airport.elevation_ft,
+        length_m=RUNWAY_LENGTH_M,
+    )
 
 
 @dataclass(frozen=True)
@@ -423,6 +518,17 @@ class _Turn:
     exit_deg: float
 
 
+def _scaled(u: tuple[float, float], k: float) -> tuple[float, float]:
+    return u[0] * k, u[1] * k
+
+
+def _to_xy(ref: Airport, lat: float, lon: float) -> tuple[float, float]:
+    """(lat, lon) in the local azimuthal-equidistant plane around ``ref`` (inverse of _to_latlon)."""
+    d = float(distance_m(ref.lat, ref.lon, lat, lon))
+    b = math.radians(float(bearing_deg(ref.lat, ref.lon, lat, lon)))
+    return d * math.sin(b), d * math.cos(b)
+
+
 def _to_latlon(ref: Airport, x: Float | float, y: Float | float) -> tuple[Float, Float]:
     """Local azimuthal-equidistant (x east, y north, m) around ``ref`` to lat/lon."""
     xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -561,29 +667,29 @@ class _Path:
 
 
 def _build_path(
-    origin: Airport, dest: Airport, dep_heading: float, arr_heading: float,
+    origin: Airport, dest: Airport, dep: RunwayInUse, arr: RunwayInUse,
     dep_straight_m: float, final_m: float, rollout_m: float, r_dep: float, r_arr: float,
 ) -> _Path:  # fmt: skip
+    """The path from the roll start at ``dep``'s threshold to touchdown at ``arr``'s aim point."""
+    dep_heading, arr_heading = dep.heading_deg, arr.heading_deg
     ux, uy = _unit(dep_heading)
-    start = (-RUNWAY_LENGTH_M / 2 * ux, -RUNWAY_LENGTH_M / 2 * uy)
+    start = _to_xy(origin, dep.lat, dep.lon)
     turn_start = (start[0] + dep_straight_m * ux, start[1] + dep_straight_m * uy)
     vx, vy = _unit(arr_heading)
-    touchdown = (
-        (-RUNWAY_LENGTH_M / 2 + AIM_POINT_M) * vx,
-        (-RUNWAY_LENGTH_M / 2 + AIM_POINT_M) * vy,
-    )
+    thr = _to_xy(dest, arr.lat, arr.lon)
+    touchdown = (thr[0] + AIM_POINT_M * vx, thr[1] + AIM_POINT_M * vy)
     final = (touchdown[0] - final_m * vx, touchdown[1] - final_m * vy)
     target_dep: tuple[float, float] = (dest.lat, dest.lon)
-    dep = arr = None
+    dep_turn = arr_turn = None
     for _ in range(JOIN_ITERATIONS):
-        dep = _solve_turn(origin, turn_start, dep_heading, r_dep, target_dep)
-        jlat, jlon = _to_latlon(origin, *dep.exit_xy)
-        arr = _solve_turn(
+        dep_turn = _solve_turn(origin, turn_start, dep_heading, r_dep, target_dep)
+        jlat, jlon = _to_latlon(origin, *dep_turn.exit_xy)
+        arr_turn = _solve_turn(
             dest, final, (arr_heading + 180.0) % 360.0, r_arr, (float(jlat), float(jlon))
         )
-        elat, elon = _to_latlon(dest, *arr.exit_xy)
+        elat, elon = _to_latlon(dest, *arr_turn.exit_xy)
         target_dep = (float(elat), float(elon))
-    assert dep is not None and arr is not None
+    assert dep_turn is not None and arr_turn is not None
     return _Path(
         origin,
         dest,
@@ -591,8 +697,8 @@ def _build_path(
         arr_heading,
         start,
         dep_straight_m,
-        dep,
-        arr,
+        dep_turn,
+        arr_turn,
         final,
         final_m,
         rollout_m,
@@ -625,13 +731,14 @@ def fly(
     offset: GeomOffset,
 ) -> Trajectory:
     """The flight from ``origin`` to ``dest`` whose take-off roll starts at ``start_s``."""
-    dep_hdg, arr_hdg = runway_heading(origin, wind), runway_heading(dest, wind)
+    dep_rwy, arr_rwy = runway_in_use(origin, wind, perf), runway_in_use(dest, wind, perf)
+    dep_hdg, arr_hdg = dep_rwy.heading_deg, arr_rwy.heading_deg
     course = float(bearing_deg(origin.lat, origin.lon, dest.lat, dest.lon))
     floor = max(MIN_CRUISE_FT, max(origin.elevation_ft, dest.elevation_ft) + MIN_CRUISE_AGL_FT)
     levels = _cruise_levels(perf, course, floor)
 
     # Ground roll: constant acceleration to lift-off over the roll distance.
-    e0, e1 = origin.elevation_ft, dest.elevation_ft
+    e0, e1 = dep_rwy.elevation_ft, arr_rwy.elevation_ft
     tail_dep, tail_arr = along_wind_kt(dep_hdg, wind), along_wind_kt(arr_hdg, wind)
     gs_lof = max(float(cas_to_tas_kt(perf.v2_kt - LIFTOFF_BELOW_V2_KT, e0)) + tail_dep, 30.0)
     roll_m = TAKEOFF_ROLL_FRACTION * perf.takeoff_distance_m
@@ -665,7 +772,7 @@ def fly(
     v_dep = float(climb.tas_kt[turn_i : turn_i + window].max(initial=0.0)) + wind.speed_kt
     v_arr = float(descent.tas_kt[::-1][final_i : final_i + window].max(initial=0.0)) + wind.speed_kt
     r_dep, r_arr = _radius_m(v_dep * MPS_PER_KT), _radius_m(v_arr * MPS_PER_KT)
-    path = _build_path(origin, dest, dep_hdg, arr_hdg, dep_straight, final_m, ro_m, r_dep, r_arr)
+    path = _build_path(origin, dest, dep_rwy, arr_rwy, dep_straight, final_m, ro_m, r_dep, r_arr)
 
     # The highest level whose climb and descent leave enough cruise.
     available = path.touchdown_m - s_lof
@@ -808,10 +915,11 @@ def height_m(traj: Trajectory) -> Float:
 
 __all__ = [
     "GeomOffset",
+    "RunwayInUse",
     "Trajectory",
     "Wind",
     "fly",
     "ground_speed",
     "height_m",
-    "runway_heading",
+    "runway_in_use",
 ]

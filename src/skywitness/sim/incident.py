@@ -45,7 +45,7 @@ from skywitness.model.geo import bearing_deg, destination, distance_m
 from skywitness.model.units import KT_PER_MPS, M_PER_FT, MPS_PER_KT, NS_PER_S
 from skywitness.sim import jammer
 from skywitness.sim.fleet import ICAO_RANGE, NORMAL_NIC, Aircraft, Leg, squawk
-from skywitness.sim.flight import GeomOffset, Trajectory, Wind, fly, height_m
+from skywitness.sim.flight import GeomOffset, RunwayInUse, Trajectory, Wind, fly, height_m
 from skywitness.sim.incident_flight import PHASE_RATE_FPM, Events, Script, draw_script, fly_incident
 from skywitness.sim.model import Emitter, IncidentRoute, Scenario
 from skywitness.sim.performance import TYPES, Performance
@@ -98,7 +98,9 @@ DEFINITION = (
     "(NIC, NACp, NACv 0; altitude, speeds, track and heading still sent), jammed.in_zone its "
     "geometric presence in the jammer's zones. approaches: glide-path intercept (start), the "
     "second of the lowest height (go_around) and that height above the threshold elevation "
-    "(min_height_ft, barometric; the threshold taken at the airport's elevation_ft). "
+    "(min_height_ft, barometric) of the runway end approached: runway (its ident; null where "
+    "the airport has no runway data and the simulator made one up), runway_deg (true heading), "
+    "threshold and elevation_ft (the threshold's). "
     "failure: the autopilot disengages (nav_modes without autopilot from then on); "
     "emergency: squawk 7700 and emergency general from its time. oscillation: a phugoid "
     "from the failure, altitude amplitude_ft (half the peak-to-peak) and period_s, its "
@@ -109,7 +111,8 @@ DEFINITION = (
     "fields (frozen: one implausible altitude and speed pair; bursts: runs of altitude jumps "
     "and impossible speeds between true values). positions_back: the first record with a "
     "position again; last_record: the last record (airborne); crash: where the altitude "
-    "reaches the field elevation of the diversion airport, short of its runway threshold. "
+    "reaches the threshold elevation (elevation_ft) of the diversion airport's runway end "
+    "(runway, runway_deg, threshold), short of that threshold on its extended centreline. "
     "true_path: where the aircraft truly was (no corrupted values), every step_s seconds "
     "and at the impact."
 )
@@ -398,31 +401,36 @@ def _where(tr: Trajectory, i: int) -> dict[str, Any]:
     }
 
 
+def _threshold(end: RunwayInUse) -> dict[str, float]:
+    return {"lat": round(end.lat, 6), "lon": round(end.lon, 6)}
+
+
 def truth(p: Plan, leg: Leg, gnss: Gnss) -> dict[str, Any]:
     """The ``incident`` object of ``truth.json``."""
     tr, ev, route, s = p.traj, p.events, p.route, p.script
     dest, div = route.destination, route.diversion
     t0 = tr.start_s
+    rwy1, rwy2 = ev.runways
     approaches = []
     for app in ev.approaches:
         approaches.append({
-            "airport": dest.icao, "elevation_ft": dest.elevation_ft, "runway_deg": ev.runway_deg[0],
+            "airport": dest.icao, "runway": rwy1.ident, "runway_deg": rwy1.heading_deg,
+            "threshold": _threshold(rwy1), "elevation_ft": rwy1.elevation_ft,
             "start": iso(t0 + app.start), "start_ns": (t0 + app.start) * NS_PER_S,
             "go_around": iso(t0 + app.lowest), "go_around_ns": (t0 + app.lowest) * NS_PER_S,
             "min_height_ft": round(app.min_height_ft, 1),
         })  # fmt: skip
     failure = _where(tr, ev.failure)
-    failure["height_ft"] = round(float(tr.alt_baro_ft[ev.failure]) - dest.elevation_ft)
+    failure["height_ft"] = round(float(tr.alt_baro_ft[ev.failure]) - rwy1.elevation_ft)
     # The speed swing of the energy exchange (v dv = -g dh) at the mean speed of the hold.
     tas_mps = float(np.mean(tr.tas_kt[ev.hold[0] : ev.hold[1]])) * MPS_PER_KT
     speed_swing_kt = ISA_G0 * s.phugoid_amplitude_ft * M_PER_FT / tas_mps * KT_PER_MPS
     crash = _where(tr, ev.crash)
-    thr_lat, thr_lon = ev.threshold
     crash.update(
-        elevation_ft=div.elevation_ft, short_of=div.icao, runway_deg=ev.runway_deg[1],
-        threshold={"lat": round(thr_lat, 6), "lon": round(thr_lon, 6)},
+        elevation_ft=rwy2.elevation_ft, short_of=div.icao, runway=rwy2.ident,
+        runway_deg=rwy2.heading_deg, threshold=_threshold(rwy2),
         distance_to_threshold_km=round(
-            float(distance_m(tr.lat[ev.crash], tr.lon[ev.crash], thr_lat, thr_lon)) / 1000.0, 3
+            float(distance_m(tr.lat[ev.crash], tr.lon[ev.crash], rwy2.lat, rwy2.lon)) / 1000.0, 3
         ),
     )  # fmt: skip
     w = leg.window

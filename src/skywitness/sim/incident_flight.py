@@ -25,8 +25,14 @@ track at the ground speed of the wind triangle. In order:
 7. one full circle at the fix, then the final course: the descent steepens to
    the drawn dive angle, aimed at a point the drawn distance short of the
    threshold; the phugoid fades over the last kilometres; the flight ends
-   where the altitude reaches the field elevation (flat ground at the field
-   elevation: a modelling choice).
+   where the altitude reaches the threshold elevation of the diversion runway
+   (flat ground at that elevation: a modelling choice).
+
+The runways are those :func:`skywitness.sim.flight.runway_in_use` gives: the
+real runway end most into the wind at both airports (a synthetic runway
+where the runway table has none), with the real threshold, true heading and
+threshold elevation; heights of approaches and of the failure are above the
+destination runway's threshold.
 
 Deterministic: every random choice is in the :class:`Script`.
 """
@@ -53,14 +59,14 @@ from skywitness.sim.flight import (
     GLIDE_PATH_DEG,
     LEVEL_ACCEL_KT_S,
     MAX_BANK_DEG,
-    RUNWAY_LENGTH_M,
     STANDARD_RATE_DEG_S,
     GeomOffset,
+    RunwayInUse,
     Trajectory,
     Wind,
     fly,
     ground_speed,
-    runway_heading,
+    runway_in_use,
 )
 from skywitness.sim.model import Airport, IncidentRoute
 from skywitness.sim.performance import Performance
@@ -190,7 +196,7 @@ class Approach:
 
     start: int  # glide-path intercept
     lowest: int  # the second of the minimum height (the go-around)
-    min_height_ft: float  # above the threshold elevation
+    min_height_ft: float  # above the threshold elevation of the destination runway
 
 
 @dataclass(frozen=True)
@@ -205,20 +211,23 @@ class Events:
     arrival: int  # reaching the arrival fix at the diversion airport
     final: int  # leaving the circle at the fix for the final
     crash: int  # the impact: the last sample
-    runway_deg: tuple[float, float]  # landing directions: destination, diversion
-    threshold: tuple[float, float]  # the diversion runway's threshold (lat, lon)
+    #: The runway ends approached: at the destination, and the diversion's (crashed short of).
+    runways: tuple[RunwayInUse, RunwayInUse]
 
 
 class _Runway:
     """One landing direction at an airport: the runway axis in a local plane (m)."""
 
-    def __init__(self, airport: Airport, heading_deg: float) -> None:
+    def __init__(self, airport: Airport, end: RunwayInUse) -> None:
         self.airport = airport
-        self.heading = heading_deg
-        self.ux, self.uy = math.sin(math.radians(heading_deg)), math.cos(math.radians(heading_deg))
+        self.end = end
+        self.heading = end.heading_deg
+        self.length_m = end.length_m
+        rad = math.radians(self.heading)
+        self.ux, self.uy = math.sin(rad), math.cos(rad)
         self.coslat = math.cos(math.radians(airport.lat))
-        # The threshold, where flight.fly puts it: half a runway before the reference point.
-        self.tx, self.ty = -RUNWAY_LENGTH_M / 2 * self.ux, -RUNWAY_LENGTH_M / 2 * self.uy
+        # The threshold, where flight.fly lands: the runway end's threshold.
+        self.tx, self.ty = self.xy(end.lat, end.lon)
 
     def xy(self, lat: float, lon: float) -> tuple[float, float]:
         """Local east/north metres (equirectangular: exact enough within tens of km)."""
@@ -409,7 +418,10 @@ def fly_incident(
     """The incident flight whose take-off roll starts at ``depart_s``, and its events."""
     dest, div = route.destination, route.diversion
     base = fly(route.origin, dest, perf, depart_s, wind, offset)
-    e1, e2 = dest.elevation_ft, div.elevation_ft
+    # The runway ends: the destination's is the one fly() landed on.
+    rwy1 = _Runway(dest, runway_in_use(dest, wind, perf))
+    rwy2 = _Runway(div, runway_in_use(div, wind, perf))
+    e1, e2 = rwy1.end.elevation_ft, rwy2.end.elevation_ft
     height = base.alt_baro_ft - e1
     final = (base.phase == DESCENT) & (np.arange(base.n) > base.liftoff)
     start1 = _first(final & (height <= FINAL_AGL_FT), "reached its final approach")
@@ -418,7 +430,6 @@ def fly_incident(
         wind, g1, float(base.lat[g1]), float(base.lon[g1]), float(base.alt_baro_ft[g1]),
         float(base.vrate_fpm[g1]), float(base.tas_kt[g1]), float(base.track_deg[g1]),
     )  # fmt: skip
-    rwy1 = _Runway(dest, runway_heading(dest, wind))
     tan_gp = math.tan(math.radians(GLIDE_PATH_DEG))
     platform = e1 + FINAL_AGL_FT
     vapp = perf.vat_kt + VAPP_PLUS_KT
@@ -428,7 +439,7 @@ def fly_incident(
         return ga_ias if p.alt - e1 < CLEAN_UP_AGL_FT else perf.min_clean_kt
 
     # 1. First go-around: straight ahead, climbing to the intercept altitude.
-    while rwy1.along(p.lat, p.lon) < RUNWAY_LENGTH_M + UPWIND_M:
+    while rwy1.along(p.lat, p.lon) < rwy1.length_m + UPWIND_M:
         p.step(rwy1.course(p.lat, p.lon), platform, ias_after_go_around(), GO_AROUND_CLIMB_FPM,
                perf.approach_rod_fpm)  # fmt: skip
     downwind = p.k
@@ -478,7 +489,6 @@ def fly_incident(
                FAILED_CLIMB_FPM, FAILED_DESCENT_FPM)  # fmt: skip
     decision = p.k
     # 6. The diversion, direct to the arrival fix.
-    rwy2 = _Runway(div, runway_heading(div, wind))
     fix = rwy2.point(-ARRIVAL_FIX_M, 0.0)
     arrival_alt = e2 + ARRIVAL_AGL_FT
     tan_profile = math.tan(math.radians(DESCENT_PROFILE_DEG))
@@ -532,8 +542,7 @@ def fly_incident(
         arrival=arrival,
         final=final_start,
         crash=crash,
-        runway_deg=(rwy1.heading, rwy2.heading),
-        threshold=rwy2.point(0.0, 0.0),
+        runways=(rwy1.end, rwy2.end),
     )
 
 

@@ -86,7 +86,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from skywitness.errors import UsageError
 from skywitness.model.atmosphere import ISA_G0, cas_to_tas_kt
-from skywitness.model.schema import ALT_MAX_FT
+from skywitness.model.schema import ALT_MAX_FT, ALT_MIN_FT
 from skywitness.model.units import FPM_PER_MPS, KT_PER_MPS, NS_PER_S
 
 Float = NDArray[np.float64]
@@ -162,6 +162,33 @@ STUCK_MIN_VRATE_FPM = 500.0
 #: A frozen vertical rate is bad when the altitude moved less than this
 #: fraction of what the rate says (or the other way): modelling choice.
 STUCK_FOLLOW = 0.25
+
+#: In the longest consistent chain a value counts for the time it holds until
+#: the next value, at most this long, s: readsb writes a trace point when the
+#: altitude changes much, so wild values come denser than good ones and must not
+#: outvote them by their number (as :data:`SPEED_GRID_S` for the speed median;
+#: modelling choice, the same 5 s).
+CHAIN_HOLD_S = 5.0
+
+# -- frozen with the speed ------------------------------------------------------------
+
+#: An altitude run holding within this band (ft) holds still: a frozen source
+#: repeating its last value with a flicker of one or two 25-ft steps (the Q-bit
+#: resolution of Mode S altitude) stays within it (modelling choice: four steps).
+FROZEN_SPREAD_FT = 100.0
+#: Fewest reports of such a run: one or two reports are the neighbour rules'
+#: (modelling choice, as :data:`STUCK_MIN_REPORTS`).
+FROZEN_MIN_REPORTS = 3
+#: Inside such a run, at most this many consecutive reports whose speed no rule
+#: rejected still belong to it when their speed is the frozen one (within
+#: :data:`FROZEN_SPEED_BAND_KT` of the run's median): the speed rules judge
+#: each value against its neighbours and let a few frozen values through
+#: (modelling choice).
+FROZEN_GAP_REPORTS = 3
+FROZEN_SPEED_BAND_KT = 5.0
+#: ... and the run's speeds hold within twice that band: a frozen source repeats its
+#: speed too (the median rule also rejects real speed swings of 150 kt, as in
+#: parabolic flights: traffic's zero_gravity sample; modelling choice).
 
 # -- inference of air and ground ---------------------------------------------------------
 
@@ -292,6 +319,8 @@ RULES: tuple[str, ...] = (
     "vrate_stuck",
     "track_jump",
     "speed_median",
+    "alt_chain",
+    "alt_frozen",
 )
 _CODE = {name: np.int8(i) for i, name in enumerate(RULES)}
 FIELDS: tuple[str, ...] = ("alt", "speed", "vrate", "track")
@@ -576,6 +605,213 @@ def _field_denied(
     return out
 
 
+@dataclass(frozen=True)
+class _Reach:
+    """How far the altitude can move between two reports: ``tol`` ft plus ``vmax``
+    ft/s times the time between them."""
+
+    tol: float
+    vmax: float
+
+    def joinable(self, x: Float, t: Float, i: Int | slice, j: Int | int) -> Bool:
+        """Whether values ``i`` and ``j`` (``t[i] <= t[j]``) can both be right."""
+        return np.asarray(np.abs(x[j] - x[i]) <= self.tol + self.vmax * (t[j] - t[i]))
+
+
+def _chain_pieces(t: Float, x: Float, reach: _Reach, reach_s: float) -> list[tuple[int, int]]:
+    """The stretches ``[a, b)`` of the values that need the chain: each holds at least
+    one break (two consecutive values the envelope cannot join) and is bounded by a
+    gap longer than ``reach_s`` or by the middle of a run without breaks spanning
+    more than ``2 * reach_s`` (module docstring, *the longest consistent chain*)."""
+    n = t.shape[0]
+    k = np.arange(n - 1)
+    brk = ~reach.joinable(x, t, k, k + 1)
+    if not brk.any():
+        return []
+    gap = np.diff(t) > reach_s
+    # runs without breaks or gaps: [first, last]
+    edge = brk | gap
+    first = np.r_[0, np.flatnonzero(edge) + 1]
+    last = np.r_[first[1:] - 1, n - 1]
+    cuts = [0]
+    for f, la in zip(first.tolist(), last.tolist(), strict=True):
+        if f > 0 and gap[f - 1]:
+            cuts.append(f)  # a gap the envelope spans whatever the values
+        if t[la] - t[f] > 2.0 * reach_s:
+            mid = int(np.searchsorted(t, 0.5 * (t[f] + t[la])))
+            cuts.append(mid)
+    cuts.append(n)
+    pieces = []
+    for a, b in itertools.pairwise(sorted(set(cuts))):
+        if b - a >= 2 and brk[a : b - 1].any():
+            pieces.append((a, b))
+    return pieces
+
+
+def _longest_chain(t: Float, x: Float, reach: _Reach, reach_s: float) -> Bool:
+    """Per value: kept by the longest chain of values in which every two consecutive
+    ones are joinable (dynamic programming over the values within ``reach_s`` before
+    each; farther ones are joinable whatever their values). A chain's length is the
+    time its values hold, each value up to :data:`CHAIN_HOLD_S` (module docstring)."""
+    n = t.shape[0]
+    keep = np.ones(n, bool)
+    hold = np.minimum(np.diff(t, append=np.inf), CHAIN_HOLD_S)
+    for a, b in _chain_pieces(t, x, reach, reach_s):
+        ts, xs, ws = t[a:b], x[a:b], hold[a:b]
+        m = b - a
+        lo = np.searchsorted(ts, ts - reach_s, side="left")
+        best = np.zeros(m)  # longest chain ending at each value
+        prev = np.full(m, -1, np.int64)
+        top = np.zeros(m, np.int64)  # running argmax of best (latest on ties)
+        for j in range(m):
+            k0 = int(lo[j])
+            score, p = 0.0, -1
+            if k0 > 0:  # beyond reach: joinable whatever the values
+                p = int(top[k0 - 1])
+                score = float(best[p])
+            if k0 < j:
+                ok = reach.joinable(xs, ts, slice(k0, j), j)
+                if ok.any():
+                    cand = np.where(ok, best[k0:j], -1.0)
+                    i = j - 1 - int(np.argmax(cand[::-1]))
+                    if best[i] >= score:
+                        score, p = float(best[i]), i
+            best[j] = score + ws[j]
+            prev[j] = p
+            top[j] = j if j == 0 or best[j] >= best[top[j - 1]] else top[j - 1]
+        chain = np.zeros(m, bool)
+        j = int(top[m - 1])
+        while j >= 0:
+            chain[j] = True
+            j = int(prev[j])
+        keep[a:b] = chain
+    return keep
+
+
+def _fill_frozen_gaps(bad: Bool, gs: Float) -> Bool:
+    """``bad`` with short unrejected stretches between two rejected runs set, where
+    their speed is the runs' frozen one (:data:`FROZEN_GAP_REPORTS`)."""
+    out = bad.copy()
+    edge = np.diff(np.r_[0, bad.astype(np.int8), 0])
+    starts, stops = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)  # [start, stop)
+    for k in range(starts.size - 1):
+        a, b = int(stops[k]), int(starts[k + 1])  # the unrejected stretch [a, b)
+        if b - a > FROZEN_GAP_REPORTS:
+            continue
+        around = np.r_[gs[starts[k] : a], gs[b : stops[k + 1]]]
+        around = around[np.isfinite(around)]
+        gap = gs[a:b]
+        if around.size and np.all(np.abs(gap - np.median(around)) <= FROZEN_SPEED_BAND_KT):
+            out[a:b] = True
+    return out
+
+
+def _frozen_pair(
+    t: Float, alt: Float, use: Bool, gs: Float, speed_bad: Bool, reach: _Reach
+) -> Bool:
+    """Per report: an altitude frozen with its speed (the ``alt_frozen`` rule, module
+    docstring). Runs of consecutive altitude reports (rows ``use``) whose ground speed
+    was rejected as impossible there (``speed_bad``: speed_min, speed_range; a report without one takes the speed state of the nearest report
+    within :data:`HOLD_S`; a few unrejected ones with the frozen speed inside, see
+    :data:`FROZEN_GAP_REPORTS`), whose altitude holds within
+    :data:`FROZEN_SPREAD_FT`, and which the altitude before or the one after
+    cannot join."""
+    out = np.zeros(alt.shape[0], bool)
+    idx = np.flatnonzero(use & np.isfinite(alt))
+    if idx.size < FROZEN_MIN_REPORTS + 2:
+        return out
+    state = _nearest(t, np.where(np.isfinite(gs), speed_bad.astype(np.float64), np.nan), HOLD_S)
+    bad = state[idx] == 1.0
+    if not bad.any():
+        return out
+    bad = _fill_frozen_gaps(bad, _nearest(t, gs, HOLD_S)[idx])
+    edge = np.diff(bad.astype(np.int8))
+    first = np.flatnonzero(edge == 1) + 1  # runs with a report before and after them
+    last = np.flatnonzero(edge == -1)
+    if bad[0]:
+        last = last[1:]
+    first = first[: last.size]
+    if first.size == 0:
+        return out
+    xi = alt[idx]
+    # each run of rejected speeds is cut into its level pieces (the speed rules can
+    # reject a few true values next to a frozen stretch)
+    pieces: list[tuple[int, int]] = []
+    for f, la in zip(first.tolist(), last.tolist(), strict=True):
+        start, lo, hi = f, xi[f], xi[f]
+        for j in range(f + 1, la + 2):
+            if j <= la:
+                lo2, hi2 = min(lo, xi[j]), max(hi, xi[j])
+                if hi2 - lo2 <= FROZEN_SPREAD_FT:
+                    lo, hi = lo2, hi2
+                    continue
+            if j - start >= FROZEN_MIN_REPORTS:
+                pieces.append((start, j - 1))
+            if j <= la:
+                start, lo, hi = j, xi[j], xi[j]
+    if not pieces:
+        return out
+    held = _nearest(t, gs, HOLD_S)[idx]
+    pieces = [
+        (p, q) for p, q in pieces
+        if np.isfinite(held[p : q + 1]).any()
+        and np.nanmax(held[p : q + 1]) - np.nanmin(held[p : q + 1]) <= 2 * FROZEN_SPEED_BAND_KT
+    ]  # fmt: skip
+    if not pieces:
+        return out
+    a = np.array([p[0] for p in pieces], np.int64)
+    b = np.array([p[1] for p in pieces], np.int64)
+    enter = ~reach.joinable(alt, t, idx[a - 1], idx[a])
+    leave = ~reach.joinable(alt, t, idx[b], idx[b + 1])
+    mark = np.zeros(idx.size + 1, np.int64)
+    ok = enter | leave
+    np.add.at(mark, a[ok], 1)
+    np.add.at(mark, b[ok] + 1, -1)
+    out[idx] = np.cumsum(mark[:-1]) > 0
+    return out
+
+
+def _reach_s(env: Envelope) -> float:
+    """Time (s) beyond which the envelope joins any two altitudes of its range."""
+    return (env.ceiling_ft - ALT_MIN_FT + ALT_TOL_FT) / (env.max_vrate_fpm / 60.0)
+
+
+def _alt_denied(
+    t: Float, alt: Float, use: Bool, reach: _Reach, reach_s: float
+) -> tuple[Bool, Bool]:
+    """Per altitude (rows ``use``): ``alt_burst`` and ``alt_chain`` (module docstring).
+    The neighbours vote among the values the longest consistent chain keeps; a value
+    outside the chain is a burst when the neighbours deny it among all values too."""
+    idx = np.flatnonzero(use & np.isfinite(alt))
+    off = np.zeros(alt.shape[0], bool)
+    if idx.size >= 2:
+        off[idx] = ~_longest_chain(t[idx], alt[idx], reach, reach_s)
+    rate = reach.vmax
+    everyone = _field_denied(t, alt, use, ALT_TOL_FT, rate)
+    kept = _field_denied(t, alt, use & ~off, ALT_TOL_FT, rate)
+    # a value the chain keeps is a burst by the vote among kept values only when the
+    # nearest values left on both sides cannot join it either (a lone value
+    # between two that agree with each other)
+    kept &= _apart_from_both_sides(t, alt, use & ~off & ~kept, kept, reach)
+    burst = kept | (everyone & off)
+    return burst, off & ~burst
+
+
+def _apart_from_both_sides(t: Float, x: Float, good: Bool, cand: Bool, reach: _Reach) -> Bool:
+    """Per row: ``cand`` and not joinable with the nearest ``good`` row before it nor
+    with the one after it."""
+    n = x.shape[0]
+    rows = np.arange(n)
+    prev = np.maximum.accumulate(np.where(good, rows, -1))
+    nxt = np.minimum.accumulate(np.where(good, rows, n)[::-1])[::-1]
+    i = np.flatnonzero(cand & (prev >= 0) & (nxt < n))
+    out = np.zeros(n, bool)
+    before = ~reach.joinable(x, t, prev[i], i)
+    after = ~reach.joinable(x, t, i, nxt[i])
+    out[i] = before & after
+    return out
+
+
 def _runs_equal(t: Float, x: Float, idx: Int) -> tuple[Int, Int]:
     """Runs of exactly repeated values among the rows ``idx`` (consecutive valid rows,
     at most NEIGHBOUR_MAX_S apart): first and last position in ``idx`` of each."""
@@ -694,7 +930,41 @@ def far_from_median(t_s: ArrayLike, gs_kt: ArrayLike, use: ArrayLike | None = No
         grid = np.arange(tr[0], tr[-1] + SPEED_GRID_S, SPEED_GRID_S)
         held = xr[np.searchsorted(tr, grid, side="right") - 1]
         med = np.interp(tr, grid, _window_median(held, k))
-        out[rows] = np.abs(xr - med) > SPEED_MEDIAN_TOL_KT
+        far = np.abs(xr - med) > SPEED_MEDIAN_TOL_KT
+        out[rows] = far & _held_runs(far, xr)
+    return out
+
+
+#: The ``speed_median`` rule rejects a far speed when it stands alone (a spike: its
+#: neighbours are not far) or holds still with at least two consecutive far speeds
+#: around it, within this band, kt: a frozen or corrupted source repeats a value
+#: (the incident's frozen 52 kt with a 1-kt flicker) or wanders slowly (FR24's
+#: spoofed THY9BP: 50-68 kt over 15 min at FL380), while real swings of more than
+#: the median's tolerance move through it continuously (parabolic flights: 360 to
+#: 200 kt within 20 s, 7 kt/s, traffic's zero_gravity sample; modelling choice).
+SPEED_MEDIAN_HOLD_KT = 10.0
+
+
+def _held_runs(far: Bool, x: Float) -> Bool:
+    """Per value: ``far`` and alone, or in a piece of at least three consecutive far
+    values within :data:`SPEED_MEDIAN_HOLD_KT` (module constants)."""
+    out = np.zeros(far.shape[0], bool)
+    edge = np.diff(np.r_[0, far.astype(np.int8), 0])
+    for a, b in zip(np.flatnonzero(edge == 1), np.flatnonzero(edge == -1), strict=True):
+        if b - a == 1:
+            out[a] = True
+            continue
+        start, lo, hi = a, x[a], x[a]
+        for j in range(a + 1, b + 1):
+            if j < b:
+                lo2, hi2 = min(lo, x[j]), max(hi, x[j])
+                if hi2 - lo2 <= SPEED_MEDIAN_HOLD_KT:
+                    lo, hi = lo2, hi2
+                    continue
+            if j - start >= 3:
+                out[start:j] = True
+            if j < b:
+                start, lo, hi = j, x[j], x[j]
     return out
 
 
@@ -798,15 +1068,19 @@ def _check(s: Series, env: Envelope) -> BadValues:
     _assign(codes["vrate"], np.abs(vr) > env.max_vrate_fpm + VRATE_TOL_FPM, "vrate_range")
 
     # neighbours (values already out of range take no part)
-    vmax_fps = env.max_vrate_fpm / 60.0
-    alt_ok = air & (codes["alt"] == 0)
-    _assign(codes["alt"], _field_denied(t, alt, alt_ok, ALT_TOL_FT, vmax_fps), "alt_burst")
-    accel_kts = env.max_accel_mps2 * KT_PER_MPS
-    gs_ok = codes["speed"] == 0
-    _assign(codes["speed"], _field_denied(t, gs, gs_ok, GS_TOL_KT, accel_kts), "speed_jump")
     vacc_fpms = env.max_vaccel_mps2 * FPM_PER_MPS
     vr_ok = air & (codes["vrate"] == 0)
     _assign(codes["vrate"], _field_denied(t, vr, vr_ok, VRATE_TOL_FPM, vacc_fpms), "vrate_jump")
+    # ... and the longest consistent chain
+    vmax_fps = env.max_vrate_fpm / 60.0
+    reach = _Reach(tol=ALT_TOL_FT, vmax=vmax_fps)
+    alt_in = air & (codes["alt"] == 0)
+    burst, chain = _alt_denied(t, alt, alt_in, reach, _reach_s(env))
+    _assign(codes["alt"], burst, "alt_burst")
+    _assign(codes["alt"], chain, "alt_chain")
+    accel_kts = env.max_accel_mps2 * KT_PER_MPS
+    gs_ok = codes["speed"] == 0
+    _assign(codes["speed"], _field_denied(t, gs, gs_ok, GS_TOL_KT, accel_kts), "speed_jump")
     fast = air & (gs >= TRACK_MIN_GS_KT) & (codes["speed"] == 0)
     v_mps = np.maximum(np.where(np.isfinite(gs), gs, TRACK_MIN_GS_KT), TRACK_MIN_GS_KT) / KT_PER_MPS
     turn_dps = np.degrees(ISA_G0 * math.sqrt(env.load_factor**2 - 1.0) / v_mps)
@@ -824,6 +1098,15 @@ def _check(s: Series, env: Envelope) -> BadValues:
 
     # speeds far from the median of their minutes (after every other speed rule)
     _assign(codes["speed"], far_from_median(t, gs, air & (codes["speed"] == 0)), "speed_median")
+
+    # an altitude frozen with its rejected speed; the chain is then drawn without it
+    frozen = _frozen_pair(t, alt, alt_in, gs, codes["speed"] > 0, reach)
+    if frozen.any():
+        codes["alt"][alt_in] = 0
+        _assign(codes["alt"], frozen, "alt_frozen")
+        burst, chain = _alt_denied(t, alt, alt_in & ~frozen, reach, _reach_s(env))
+        _assign(codes["alt"], burst, "alt_burst")
+        _assign(codes["alt"], chain, "alt_chain")
 
     # frozen values, judged against the other field's good values
     good_vr = np.where(codes["vrate"] == 0, vr, np.nan)

@@ -162,6 +162,20 @@ QUANTISATION_RATE_MPS = 0.5 * MPS_PER_KT
 #: km and thousands of ft of a gap (modelling choice; the wind is estimated
 #: from the same positions as the calibration, which therefore cannot see it).
 WIND_CHANGE_MPS = 5.0
+#: Least drift rate where the velocity's accuracy is not known (NACv 0, as a
+#: jammed aircraft reports: its velocity then comes from inertial or air data,
+#: not GNSS), m/s: NACv 3's bound (< 1 m/s, DO-260B), the best class airliner
+#: GNSS sensors commonly declare; a velocity without GNSS is assumed no better.
+#: Measured: without it the bound rests on the flight's trusted stretches alone
+#: (often a straight climb-out) and held 0.51-0.88 of the simulated incident's
+#: true positions through its loops and turns (tests/test_track_gaps.py).
+UNKNOWN_NACV_RATE_MPS = 1.0
+#: ... and where the gap has one anchor only, m/s: NACv 2's bound (< 3 m/s). Between
+#: two anchors the forward path's miss at the second measures the gap's own drift
+#: (and scales the bound up when it is larger); from one anchor nothing checks the
+#: velocity. Measured: at 1 m/s the simulated incident's gap reckoned forward from
+#: its only anchor held 0.63 of its true positions within 15 min.
+ONE_END_UNKNOWN_NACV_RATE_MPS = 3.0
 #: Correlation time of a reported velocity's error, s: a NACv bound holds per
 #: report; over longer times its errors average as a random walk (modelling
 #: choice: GNSS velocity errors decorrelate within a minute).
@@ -565,7 +579,7 @@ def _growth(
     names = np.asarray(method, dtype=object)
 
     def rate(elapsed: Float, scale: float) -> Float:
-        floor = _floor_rate(elapsed, nac_v_error_mps, air)
+        floor = _floor_rate(elapsed, nac_v_error_mps, air, one_ended=fa is None or fb is None)
         return np.asarray(np.maximum(drift.rate_at(elapsed) * scale, floor), np.float64)
 
     ta = tt - fa.time_ns / NS_PER_S if fa is not None else np.full(tt.shape, np.nan)
@@ -726,16 +740,22 @@ def calibrate_drift(
     return Drift(tuple(scales), tuple(rates), tuple(counts))
 
 
-def _floor_rate(elapsed_s: Float, nac_v_error_mps: float, air: bool) -> Float:
+def _floor_rate(
+    elapsed_s: Float, nac_v_error_mps: float, air: bool, *, one_ended: bool = False
+) -> Float:
     """Least drift rate (m/s) at each elapsed time: the speed's quantisation, a wind
     change where air data carried the path, and the reported velocity accuracy
-    averaged over its correlation time."""
+    averaged over its correlation time (:data:`UNKNOWN_NACV_RATE_MPS` where it is
+    not known)."""
     tau = np.maximum(np.asarray(elapsed_s, np.float64), NACV_CORRELATION_S)
     floor = np.full(tau.shape, QUANTISATION_RATE_MPS)
     if air:
         floor = np.maximum(floor, WIND_CHANGE_MPS)
     if math.isfinite(nac_v_error_mps) and nac_v_error_mps > 0:
         floor = np.maximum(floor, nac_v_error_mps * np.sqrt(NACV_CORRELATION_S / tau))
+    else:  # NACv 0 or none: the accuracy is unknown
+        unknown = ONE_END_UNKNOWN_NACV_RATE_MPS if one_ended else UNKNOWN_NACV_RATE_MPS
+        floor = np.maximum(floor, unknown)
     return np.asarray(floor, np.float64)
 
 
