@@ -950,21 +950,23 @@ def _held_runs(far: Bool, x: Float) -> Bool:
     values within :data:`SPEED_MEDIAN_HOLD_KT` (module constants)."""
     out = np.zeros(far.shape[0], bool)
     edge = np.diff(np.r_[0, far.astype(np.int8), 0])
-    for a, b in zip(np.flatnonzero(edge == 1), np.flatnonzero(edge == -1), strict=True):
+    for a, b in zip(
+        np.flatnonzero(edge == 1).tolist(), np.flatnonzero(edge == -1).tolist(), strict=True
+    ):
         if b - a == 1:
             out[a] = True
             continue
-        start, lo, hi = a, x[a], x[a]
+        start, lo, hi = a, float(x[a]), float(x[a])
         for j in range(a + 1, b + 1):
             if j < b:
-                lo2, hi2 = min(lo, x[j]), max(hi, x[j])
+                lo2, hi2 = min(lo, float(x[j])), max(hi, float(x[j]))
                 if hi2 - lo2 <= SPEED_MEDIAN_HOLD_KT:
                     lo, hi = lo2, hi2
                     continue
             if j - start >= 3:
                 out[start:j] = True
             if j < b:
-                start, lo, hi = j, x[j], x[j]
+                start, lo, hi = j, float(x[j]), float(x[j])
     return out
 
 
