@@ -1,5 +1,7 @@
 """``skywitness demo``: simulate a jamming and a spoofing scenario, ingest them
-and run both analyses, through the same commands a person would type."""
+and run both analyses, through the same commands a person would type; then
+simulate the incident (one flight through jamming to a crash), write its
+flight report and say where it is and what it found in five lines."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from skywitness.cli.commands import EXIT_OK
 
 #: What the demo simulates and analyses (seed 0 each).
 DEMO_SCENARIOS = ("jamming", "spoofing")
+#: ... and last, the one flight it reconstructs.
+INCIDENT = "incident"
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -58,7 +62,49 @@ def demo(args: argparse.Namespace) -> int:
     outs = [out_dir / f"spoofing.{ext}" for ext in ("html", "geojson", "csv", "parquet")]
     if _has_matplotlib():
         outs.append(out_dir / "spoofing-map.png")
-    return _run(["spoofing", *store, "--from", start, "--to", end, *_outs(outs)])
+    code = _run(["spoofing", *store, "--from", start, "--to", end, *_outs(outs)])
+    if code != EXIT_OK:
+        return code
+    output.say()
+    return _incident(store_dir, sample_dir / INCIDENT, out_dir)
+
+
+def _incident(store_dir: Path, where: Path, out_dir: Path) -> int:
+    """Simulate the incident, ingest its traces, write its flight report, five lines."""
+    from skywitness.jobs.flight import flight_analysis
+    from skywitness.model.time import parse_time
+    from skywitness.progress import terminal_progress
+    from skywitness.report.flight_files import five_lines
+    from skywitness.report.provenance import Provenance
+    from skywitness.sim import simulate
+    from skywitness.store import Store
+
+    if not (where / "truth.json").exists():
+        output.say(f"Simulating the {INCIDENT!r} scenario (seed 0) into {where}: one flight "
+                   "through jamming to a crash, readsb traces and ground truth")  # fmt: skip
+        with terminal_progress(f"simulate {INCIDENT}") as progress:
+            simulate(INCIDENT, where, seed=0, snapshots=False, progress=progress)
+    truth = json.loads((where / "truth.json").read_text())
+    callsign = truth["incident"]["callsign"]
+    code = _run(["ingest", "--store", str(store_dir), str(where / "traces")])
+    if code != EXIT_OK:
+        return code
+    report, geo = out_dir / "incident.html", out_dir / "incident.geojson"
+    argv = ["flight", callsign, "--store", str(store_dir), "--from", truth["start"],
+            "--to", truth["end"], "--out", str(report), "--out", str(geo)]  # fmt: skip
+    output.say(f"$ {shlex.join(['skywitness', *argv])}")
+    start, end = parse_time(truth["start"]), parse_time(truth["end"])
+    store = Store(store_dir, create=False)
+    with terminal_progress("flight") as progress:
+        result = flight_analysis(
+            store, callsign, start_ns=start, end_ns=end, outputs=[report, geo],
+            provenance=Provenance.from_argv(argv, inputs=[str(store.root.resolve())],
+                                            start_ns=start, end_ns=end),
+            progress=progress,
+        )  # fmt: skip
+    for line in five_lines(result, report):
+        output.say(line)
+    return EXIT_OK
 
 
 def _run(argv: list[str]) -> int:

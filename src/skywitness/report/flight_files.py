@@ -335,3 +335,60 @@ def end_text(end: Mapping[str, Any]) -> str:
     if ap:
         place = f" ({'runway ' + str(rwy) + ', ' if rwy else ''}{ap})"
     return f"{kind} {when}{where}{place}"
+
+
+def five_lines(result: FlightFindings, report: str | Path) -> list[str]:
+    """Where the report is and what it found, in exactly five lines (the demo's end)."""
+    events = list(result.events)
+
+    def first(kind: str) -> Any:
+        return next((e for e in events if e.kind == kind), None)
+
+    def hm(iso: str) -> str:
+        return str(iso)[11:19] + "Z"
+
+    legs = result.flights
+    route = (
+        f"{legs[0].get('origin') or '?'} -> {legs[-1].get('destination') or '?'}" if legs else "?"
+    )
+    lost = first("gnss_lost")
+    src = result.track["source"].to_pylist()
+    err = [e for e, s in zip(result.track["error_km"].to_pylist(), src, strict=True)
+           if s == "reconstructed" and e is not None]  # fmt: skip
+    share = sum(s == "reconstructed" for s in src) / len(src) if src else 0.0
+    gnss = (
+        f"GNSS lost {hm(lost.time)} for {float(lost.detail.get('duration_s', 0)) / 60:.0f} min"
+        if lost is not None
+        else "GNSS never lost"
+    )
+    line2 = (
+        f"{result.callsign or result.icao24} {route}: {gnss}; {share:.0%} of its positions "
+        f"reconstructed (median stated error {float(np.median(err)) if err else 0.0:.1f} km)"
+    )
+    apps = result.approaches
+    where = ", ".join(dict.fromkeys(str(a.get("airport")) for a in apps)) or "none"
+    lows = ", ".join(f"{a.get('min_height_ft'):.0f} ft" for a in apps if a.get("go_around"))
+    line3 = (
+        f"{len(apps)} approach(es) ({where}), "
+        f"{sum(bool(a.get('go_around')) for a in apps)} go-around(s)"
+        + (f" (lowest {lows})" if lows else "")
+    )
+    parts = []
+    if result.failure is not None:
+        ev = result.failure.get("evidence") or []
+        parts.append(f"failure {hm(result.failure['time'])} ({ev[0] if ev else 'evidence'})")
+    squawk = next(
+        (e for e in events if e.kind == "squawk" and e.detail.get("meaning") != "none"), None
+    )
+    if squawk is not None:
+        parts.append(f"squawk {squawk.detail.get('code')} {hm(squawk.time)}")
+    if result.oscillation is not None:
+        o = result.oscillation
+        parts.append(f"oscillation every {o['period_s']:.0f} s, +/-{o['amplitude_ft']:.0f} ft")
+    line4 = "; ".join(parts) if parts else "no failure, emergency or oscillation"
+    div = first("diversion")
+    end = result.end
+    line5 = (f"diverted to {div.detail.get('to')} {hm(div.time)}; " if div is not None else "") + (
+        "end: " + end_text(end) if end is not None else "end: unknown"
+    )
+    return [f"Incident report: {report}", "  " + line2, "  " + line3, "  " + line4, "  " + line5]
