@@ -159,3 +159,11 @@ def test_table_with_several_aircraft_needs_a_name(incident: tuple[Path, dict[str
     assert result.icao24 == inc["icao24"] and result.areas == ()
     assert "Flight " in repr(result) and "<table>" in result._repr_html_()
     assert result.to_arrow("events").num_rows == len(result.events)
+
+
+def test_readme_documents_every_event_kind() -> None:
+    from skywitness.track.events import KINDS
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    rows = {line.split("`")[1] for line in readme.splitlines() if line.strip().startswith("| `")}
+    assert set(KINDS) <= rows

@@ -307,6 +307,15 @@ def _day(ns: int) -> str:
     return datetime.fromtimestamp(ns // NS_PER_S, UTC).strftime("%d %B %Y").lstrip("0")
 
 
+def _evidence_words(item: str) -> str:
+    """``05:43:34Z autopilot off`` (the flight job's evidence) as ``autopilot off at
+    05:43:34``; other strings as they are."""
+    head, _, rest = item.partition(" ")
+    if len(head) == 9 and head.endswith("Z") and head[2] == ":" and rest:
+        return f"{rest} at {head[:-1]}"
+    return item
+
+
 def _duration(seconds: float) -> str:
     s = round(max(seconds, 0.0))
     h, rest = divmod(s, 3600)
@@ -739,7 +748,7 @@ def flight_summary(
     failure = doc.get("failure")
     if failure:
         t = _ns(failure.get("time"), "failure time")
-        ev = [str(x) for x in failure.get("evidence") or []]
+        ev = [_evidence_words(str(x)) for x in failure.get("evidence") or []]
         out.append(
             f"First evidence of a failure at {_clock(t or 0)} UTC"
             + (f": {'; '.join(ev)}." if ev else ".")
