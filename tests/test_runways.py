@@ -84,10 +84,18 @@ def test_nearest_runway_by_track_and_by_position() -> None:
 
 def test_runway_centres_fix_a_misplaced_reference_point() -> None:
     # airportsdata puts Brussels 40 km south-west (DMS read as decimals); its runways do not
-    ref = icao_airports()["EBBR"]
+    import airportsdata
+
+    raw = airportsdata.load("ICAO")["EBBR"]
     lat, lon = runway_centres()["EBBR"]
     assert float(distance_m(lat, lon, 50.901, 4.484)) < 2000.0
-    assert float(distance_m(float(ref["lat"]), float(ref["lon"]), lat, lon)) > 30_000.0
+    assert float(distance_m(float(raw["lat"]), float(raw["lon"]), lat, lon)) > 30_000.0
+    # the airport table every part reads is moved to its runways, the original kept
+    fixed = icao_airports()["EBBR"]
+    assert (fixed["lat"], fixed["lon"]) == (lat, lon)
+    assert (fixed["airportsdata_lat"], fixed["airportsdata_lon"]) == (raw["lat"], raw["lon"])
+    # an airport whose reference point agrees with its runways is left as it is
+    assert icao_airports()["EDDM"]["lat"] == airportsdata.load("ICAO")["EDDM"]["lat"]
 
 
 # -- the script ------------------------------------------------------------------------------
