@@ -167,3 +167,20 @@ def test_readme_documents_every_event_kind() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     rows = {line.split("`")[1] for line in readme.splitlines() if line.strip().startswith("| `")}
     assert set(KINDS) <= rows
+
+
+def test_the_incident_against_its_truth(
+    incident: tuple[Path, dict[str, Any]], doc: dict[str, Any]
+) -> None:
+    """Seed 3 (not developed on), scored as bench/accuracy.py --task flight scores it."""
+    from skywitness.sim.score_flight import flight_scores
+
+    _, inc = incident
+    got = flight_scores(doc, inc)
+    assert got["failure_dt_s"] is not None and abs(got["failure_dt_s"]) <= 30
+    assert got["end_kind"] == "crashed" and got["crash_km"] <= 2 and got["crash_within"]
+    assert got["approaches_right"]
+    assert abs(got["period_err"]) <= 0.10 and abs(got["amplitude_err"]) <= 0.20
+    # the turn towards the diversion airport comes after the decision, not at an approach
+    assert got["diversion_to"] == inc["diversion"]
+    assert 0 <= got["diversion_dt_s"] <= 300

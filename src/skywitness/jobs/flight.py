@@ -675,8 +675,19 @@ def _kernels(
         approaches += find_approaches(
             table.slice(a, b - a), _slice_phases(phases, a, b), rec, bad=_slice_bad(bad, a, b)
         )
-    oscillations = find_oscillations(table, bad=bad, phases=phases)
-    rates = abnormal_vertical_rates(table, bad=bad, phases=phases)
+    # per flight: the kernels grid a flight's time span (a store can hold years of one
+    # aircraft; flights split at long silences)
+    oscillations: list[Oscillation] = []
+    rates: list[VerticalRate] = []
+    for f in flights:
+        a, b = f.start_row, f.end_row
+        leg, leg_bad, leg_phases = (
+            table.slice(a, b - a),
+            _slice_bad(bad, a, b),
+            _slice_phases(phases, a, b),
+        )
+        oscillations += find_oscillations(leg, bad=leg_bad, phases=leg_phases)
+        rates += abnormal_vertical_rates(leg, bad=leg_bad, phases=leg_phases)
     found = [
         *approach_events(approaches),
         *_with_rates(oscillation_events(oscillations), rates),
@@ -704,16 +715,21 @@ def _kernels(
     )
     return _Found(
         events=tuple(events),
-        end=None if last_end is None else _end_json(last_end),
+        end=None if last_end is None else _end_json(last_end, approaches),
         failure=None if first_failure is None else _failure_json(first_failure),
         approaches=tuple(_approach_json(x) for x in approaches),
         oscillation=_oscillation_json(oscillations),
     )
 
 
-def _end_json(e: Event) -> dict[str, Any]:
-    """The ``end`` member, from the last flight's ``end`` event."""
-    d = e.detail
+def _end_json(e: Event, approaches: Sequence[Approach] = ()) -> dict[str, Any]:
+    """The ``end`` member, from the last flight's ``end`` event (a landing's runway,
+    when the end's look-up found none, from the approach that landed)."""
+    d = dict(e.detail)
+    if d.get("kind") == "landed" and d.get("runway") is None:
+        landed = [a for a in approaches if a.landed and a.airport == d.get("airport")]
+        if landed:
+            d["runway"] = landed[-1].runway
     return {"kind": d["kind"], "time": e.time, "lat": d.get("lat"), "lon": d.get("lon"),
             "airport": d.get("airport"), "runway": d.get("runway"), "error_km": d.get("error_km")}  # fmt: skip
 
@@ -730,7 +746,9 @@ def _approach_json(a: Approach) -> dict[str, Any]:
         "airport": a.airport,
         "runway": a.runway,
         "start": iso_utc(a.start_ns),
-        "min_height_ft": None if not np.isfinite(a.min_height_ft) else round(a.min_height_ft),
+        "min_height_ft": None
+        if not np.isfinite(a.min_height_ft)
+        else round(float(a.min_height_ft), 1),
         "go_around": a.go_around,
         "time": iso_utc(a.low_ns),
     }

@@ -21,6 +21,8 @@ that the bench and the tests score alike:
   (the truth's ``true_path``, every 5 s, interpolated linearly), its median and
   95th percentile, and ``within``: the share of rows whose truth lies inside
   the stated ``error_km``; ``stated_median_km`` the median stated error;
+* ``diversion_to`` (the airport of the found ``diversion`` event) and
+  ``diversion_dt_s``: its time minus the truth's decision to divert;
 * ``corrupted_used``: track rows inside a truth corrupted interval whose
   altitude is more than :data:`CORRUPTED_ALT_TOL_FT` from the truth's (a
   corrupted altitude that reached the track).
@@ -75,6 +77,11 @@ def flight_scores(doc: Mapping[str, Any], incident: Mapping[str, Any]) -> dict[s
     else:
         out["period_err"] = osc["period_s"] / t_osc["period_s"] - 1.0
         out["amplitude_err"] = osc["amplitude_ft"] / t_osc["amplitude_ft"] - 1.0
+    div = next((e for e in doc.get("events", []) if e["kind"] == "diversion"), None)
+    out["diversion_to"] = None if div is None else div["detail"].get("to")
+    out["diversion_dt_s"] = (
+        None if div is None else (_ns(div["time"]) - incident["decision"]["time_ns"]) / 1e9
+    )
     out |= _approaches(doc, incident)
     out |= _path(doc, incident)
     return out

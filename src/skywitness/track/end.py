@@ -404,10 +404,11 @@ def _approached(
     lon: Float,
     index: AirportIndex | None,
 ) -> list[tuple[int, str]]:
-    """(time, airport) of each approach: from ``approach`` events, else the phases'
-    go-arounds located on the reconstructed path."""
+    """(time, airport) of each approach: from ``approach`` events (the time of the
+    lowest point, ``low_time``: the turn towards a new airport is searched after
+    it), else the phases' go-arounds located on the reconstructed path."""
     given = [
-        (e.time_ns, str(e.detail["airport"]))
+        (_parse_iso(e.detail.get("low_time")) or e.time_ns, str(e.detail["airport"]))
         for e in events
         if e.kind == "approach" and e.detail.get("airport")
     ]
