@@ -24,6 +24,7 @@ LAYERS = (
     ("api",),
     ("jobs",),
     ("report",),
+    ("claims",),
     ("sim",),
     ("gnss",),
     ("track",),
