@@ -201,6 +201,9 @@ class FlightResult:
     start_ns: int | None
     end_ns: int | None
     provenance: Provenance | None = None
+    #: The aircraft's reports the result was computed from (canonical schema plus
+    #: ``archive`` and ``archives``; copies across archives merged), in time order.
+    records: pa.Table | None = None
 
     TABLES: ClassVar[tuple[str, ...]] = ("track", "events", "approaches", "flights")
 
@@ -575,6 +578,7 @@ def compute_flight(
         end=found.end,
         areas=areas,
         reports=table.num_rows,
+        records=table,
         start_ns=first if start_ns is None else start_ns,
         end_ns=last if end_ns is None else end_ns,
         provenance=None
