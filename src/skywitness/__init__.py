@@ -23,10 +23,12 @@ from skywitness.version import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skywitness.api import (
+        CheckResult,
         FlightResult,
         JammingResult,
         ReadWarning,
         SpoofingResult,
+        check,
         flight,
         jamming,
         query,
@@ -38,13 +40,14 @@ if TYPE_CHECKING:
 
 #: Names loaded from :mod:`skywitness.api` on first access.
 _API = (
-    "read", "query", "jamming", "spoofing", "flight",
-    "FlightResult", "JammingResult", "SpoofingResult", "ReadWarning",
+    "read", "query", "jamming", "spoofing", "flight", "check",
+    "CheckResult", "FlightResult", "JammingResult", "SpoofingResult", "ReadWarning",
 )  # fmt: skip
 #: Subpackages reachable as attributes (``skywitness.sim.simulate``) without an import.
 _SUBMODULES = ("api", "gnss", "io", "jobs", "model", "report", "sim", "store", "track")
 
 __all__ = [
+    "CheckResult",
     "FlightResult",
     "JammingResult",
     "ReadWarning",
@@ -52,6 +55,7 @@ __all__ = [
     "SpoofingResult",
     "Store",
     "__version__",
+    "check",
     "flight",
     "jamming",
     "query",

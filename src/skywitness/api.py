@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from skywitness.errors import InputError, UsageError
 from skywitness.io.base import Issue
+from skywitness.jobs.check import CheckResult, compute_check
 from skywitness.jobs.flight import FlightResult, compute_flight, flight_reports, region_reports
 from skywitness.jobs.jamming import JammingResult, check_jamming_parameters, compute_jamming
 from skywitness.jobs.reports import BBox, reports_for, select_reports
@@ -40,10 +41,12 @@ from skywitness.report.provenance import Provenance
 from skywitness.store import Store, StoreMissingError
 
 __all__ = [
+    "CheckResult",
     "FlightResult",
     "JammingResult",
     "ReadWarning",
     "SpoofingResult",
+    "check",
     "flight",
     "jamming",
     "query",
@@ -339,6 +342,32 @@ def flight(
         reports, ident=ident, region=region, start_ns=start_ns, end_ns=end_ns,
         provenance=Provenance(call, inputs, start_ns, end_ns), progress=progress,
     )  # fmt: skip
+
+
+def check(
+    claims: Any,
+    source: Source,
+    *,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Weigh claims about flights against the record: a verdict per claim
+    (consistent, inconsistent or undetermined) with its residuals, tolerance,
+    best clock offset, explanation and evidence (what ``skywitness check``
+    computes). ``claims``: a claims file (JSON, or YAML with the yaml extra) or
+    the loaded document ``{"claims": [...]}``; ``source`` as for :func:`jamming`."""
+    from skywitness.claims.model import read_claims
+
+    found = read_claims(claims if isinstance(claims, dict) else Path(claims))
+    if isinstance(source, Store | str | os.PathLike) and not isinstance(source, pa.Table):
+        data: Any = _store(source)
+        root = str(data.root.resolve())
+        described, inputs = repr(root), tuple([root])
+    else:
+        data, described, inputs = _reports(source, None, None, None, progress)
+    name = repr(str(claims)) if not isinstance(claims, dict) else "<claims>"
+    call = f"skywitness.check({name}, {described})"
+    return compute_check(found, data, provenance=Provenance(call, inputs, None, None),
+                         progress=progress)  # fmt: skip
 
 
 # -- helpers -------------------------------------------------------------------------

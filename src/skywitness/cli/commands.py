@@ -285,6 +285,29 @@ def flight(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def check(args: argparse.Namespace) -> int:
+    from skywitness.jobs.check import EXTENSIONS, check_analysis
+    from skywitness.progress import terminal_progress
+
+    outs = options.outputs(args.out, "--out", EXTENSIONS)  # before any work
+    store = open_store(args.store)
+    with terminal_progress("check") as progress, writing(outs):
+        result = check_analysis(
+            store, args.claims, outputs=outs,
+            provenance=provenance(args, store, None, None), progress=progress,
+        )  # fmt: skip
+    if args.json:
+        output.print_json(result.as_json())
+        return EXIT_OK
+    for line in result.summary_lines():
+        output.say(line)
+    for v in result.verdicts:
+        output.say(f"  {v.id}: {v.verdict} ({v.kind}): {v.explanation}")
+    for w in result.written:
+        output.say(f"  wrote {w['file']}")
+    return EXIT_OK
+
+
 def formats(args: argparse.Namespace) -> int:
     from skywitness.io import registry
 

@@ -303,6 +303,26 @@ def build() -> argparse.ArgumentParser:
     s.set_defaults(func=commands.flight)
 
     s = command(
+        "check",
+        "weigh claims about flights (a claims file) against the record",
+        examples(
+            "skywitness check claims.json --store data --out check.html",
+            "skywitness check claims.yaml --json",
+        ),
+    )
+    s.add_argument("claims", metavar="CLAIMS_FILE", help="a claims file (JSON, or YAML)")
+    s.add_argument("--store", help=STORE_HELP)
+    s.add_argument(
+        "--out",
+        action="append",
+        metavar="FILE",
+        help=".html (offline report), .json (the verdicts), .geojson (observers, observer "
+        "regions, claimed positions), .csv (one row per claim); repeatable (default: none)",
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=commands.check)
+
+    s = command(
         "demo",
         "simulate, ingest and analyse a jamming and a spoofing scenario (about a minute)",
         examples("skywitness demo", "skywitness demo --store /tmp/demo/store"),
