@@ -53,6 +53,18 @@ and network latency), ``late`` (positions return only 2-5 min before the
 crash instead of 8-20). The kernels were developed on ``base`` seeds 0-4;
 every other variant and seed is held out.
 
+With ``--task claims`` (scenario incident) it scores the claim checker
+(:func:`skywitness.claims.check.check_claims`) on the incident's claims file
+(:mod:`skywitness.sim.claims`: true claims with realistic observation errors,
+false ones off by 1.3 to 10 tolerances), per seed: simulate (traces), run
+``skywitness.flight`` on the incident aircraft's trace, check every claim, and
+count per kind the claims judged right (true -> consistent, false ->
+inconsistent), wrong, and undetermined (apart). The flip table takes, per kind
+and quantity, an exact true claim (no error, no clock tolerance, where positions
+were sent: :func:`skywitness.sim.claims.flip_claims`) moved by 0 to 3 tolerances
+in steps of 0.25 and gives the margin at which its verdict first turns
+inconsistent (median and range over the seeds).
+
 Results are printed as Markdown for bench/RESULTS.md.
 """
 
@@ -140,7 +152,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--first-seed", type=int, default=0)
-    ap.add_argument("--task", choices=("jamming", "spoofing", "flight"), default="jamming")
+    ap.add_argument(
+        "--task", choices=("jamming", "spoofing", "flight", "claims"), default="jamming"
+    )
     ap.add_argument("--variants", default="base", help="flight task: comma-separated variants")
     ap.add_argument("--scenarios", help="comma-separated (default: per task)")
     ap.add_argument("--input", choices=("snapshots", "traces"), default="snapshots")
@@ -154,14 +168,13 @@ def main() -> None:
     args = ap.parse_args()
     if args.scenarios is None:
         args.scenarios = DEFAULT_SCENARIOS[args.task]
-    summary = {"jamming": _summary, "spoofing": _spoof_summary, "flight": _flight_summary}[
-        args.task
-    ]
-    if args.task == "flight":
+    summary = {"jamming": _summary, "spoofing": _spoof_summary, "flight": _flight_summary,
+               "claims": _claims_summary}[args.task]  # fmt: skip
+    if args.task in ("flight", "claims"):
         if args.summarise:
             summary(json.loads(Path(args.summarise).read_text()), args)
             return
-        rows = flight_runs(args)
+        rows = flight_runs(args) if args.task == "flight" else claims_runs(args)
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=1))
         summary(rows, args)
@@ -324,7 +337,150 @@ DEFAULT_SCENARIOS = {
     "jamming": "jamming,two-jammers,sparse,clean",
     "spoofing": "spoofing,spoofing-circle,jamming-spoofing,clean,jamming",
     "flight": "incident",
+    "claims": "incident",
 }
+
+
+# -- the claims task ---------------------------------------------------------------
+
+#: Flip table margins: 0 to 3 tolerances in steps of 0.25 (issue 11).
+FLIP_MARGINS = tuple(0.25 * k for k in range(13))
+
+
+def claims_runs(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Simulate the incident, reconstruct its flight, check its claims and the flip claims."""
+    from skywitness.api import flight
+    from skywitness.claims.check import DEFAULT_TOLERANCES, check_claims
+    from skywitness.claims.model import parse_claims
+    from skywitness.sim.claims import flip_claims, generate_claims
+
+    work = Path(tempfile.mkdtemp(prefix="skywitness-claims-"))
+    rows: list[dict[str, Any]] = []
+    try:
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            t0 = time.perf_counter()
+            out = work / f"incident-{seed}"
+            simulate("incident", out, seed=seed, snapshots=False)
+            inc = json.loads((out / "truth.json").read_text())["incident"]
+            trace = out / "traces" / f"trace_full_{inc['icao24']}.json"
+            reports = read_table(trace)
+            t1 = time.perf_counter()
+            result = flight(reports, inc["icao24"], areas=False)
+            t2 = time.perf_counter()
+            records = {inc["icao24"]: result, inc["callsign"]: result}
+            # the checker's own defaults, so the false margins are in its tolerances
+            doc, truth = generate_claims(inc, inc["claims"]["seed"], DEFAULT_TOLERANCES)
+            verdicts = check_claims(parse_claims(doc), records)
+            claims = []
+            for v in verdicts:
+                tr = truth[v.id]
+                off = tr.get("off") or {}
+                claims.append({"id": v.id, "kind": v.kind, "true": tr["true"],
+                               "verdict": v.verdict, "record": tr.get("record"),
+                               "what": tr["what"], "off_in_tolerances": off.get("in_tolerances"),
+                               "explanation": v.explanation})  # fmt: skip
+            flips = flip_claims(inc, FLIP_MARGINS, DEFAULT_TOLERANCES)
+            fv = check_claims(parse_claims({"claims": [f.claim for f in flips]}), records)
+            flip_rows = [{"kind": f.kind, "quantity": f.quantity, "margin": f.margin,
+                          "tolerance": f.tolerance, "unit": f.unit, "verdict": v.verdict}
+                         for f, v in zip(flips, fv, strict=True)]  # fmt: skip
+            rows.append({"seed": seed, "claims": claims, "flips": flip_rows,
+                         "sim_seconds": t1 - t0, "flight_seconds": t2 - t1,
+                         "check_seconds": time.perf_counter() - t2})  # fmt: skip
+            shutil.rmtree(out)
+            right = sum(_judged_right(c) for c in claims)
+            und = sum(c["verdict"] == "undetermined" for c in claims)
+            print(f"# seed {seed}: {len(claims)} claims, {right} right, {und} undetermined, "
+                  f"{len(claims) - right - und} wrong ({time.perf_counter() - t0:.1f} s)",
+                  flush=True)  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def _judged_right(c: dict[str, Any]) -> bool:
+    return bool(c["verdict"] == ("consistent" if c["true"] else "inconsistent"))
+
+
+def _claims_summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    claims = [{**c, "seed": r["seed"]} for r in rows for c in r["claims"]]
+    print()
+    print(f"Claims judged right over {len(rows)} seeds (true -> consistent, false -> "
+          "inconsistent; undetermined apart; share right of all and of those decided):")  # fmt: skip
+    print()
+    print("| kind | truth | claims | right | wrong | undetermined | right of all | "
+          "right of decided |")  # fmt: skip
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    kinds = list(dict.fromkeys(c["kind"] for c in claims))
+    for kind in [*kinds, "all"]:
+        for truth in (True, False):
+            cs = [c for c in claims if (kind == "all" or c["kind"] == kind) and c["true"] == truth]
+            if not cs:
+                continue
+            right = sum(_judged_right(c) for c in cs)
+            und = sum(c["verdict"] == "undetermined" for c in cs)
+            wrong = len(cs) - right - und
+            decided = len(cs) - und
+            of_decided = f"{right / decided:.1%}" if decided else "-"
+            print(f"| {kind} | {'true' if truth else 'false'} | {len(cs)} | {right} | {wrong} | "
+                  f"{und} | {right / len(cs):.1%} | {of_decided} |")  # fmt: skip
+    obs = [c for c in claims if c["kind"] == "observation"]
+    if obs:
+        print()
+        print("Observations by what the record holds at the time:")
+        print()
+        print("| record | truth | claims | right | wrong | undetermined |")
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        for rec in dict.fromkeys(c["record"] for c in obs):
+            for truth in (True, False):
+                cs = [c for c in obs if c["record"] == rec and c["true"] == truth]
+                if cs:
+                    right = sum(_judged_right(c) for c in cs)
+                    und = sum(c["verdict"] == "undetermined" for c in cs)
+                    print(f"| {rec} | {'true' if truth else 'false'} | {len(cs)} | {right} | "
+                          f"{len(cs) - right - und} | {und} |")  # fmt: skip
+    wrong = [c for c in claims if not _judged_right(c) and c["verdict"] != "undetermined"]
+    if wrong:
+        print()
+        print(f"Judged wrong ({len(wrong)}; first 40):")
+        print()
+        for c in wrong[:40]:
+            print(f"- seed {c['seed']} {c['id']} ({c['what']}; true {c['true']}, off "
+                  f"{c['off_in_tolerances']} tol): {c['verdict']}: {c['explanation']}")  # fmt: skip
+    print()
+    print("Flip table: an exact true claim moved by 0-3 tolerances (steps of 0.25): the "
+          "margin (in tolerances) at which the verdict first turns inconsistent, over the "
+          "seeds (approach counts: in whole approaches):")  # fmt: skip
+    print()
+    print("| kind | quantity | tolerance | verdict at 0 | flips at: median | min | max | "
+          "seeds never flipping by 3 |")  # fmt: skip
+    print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    flips = [{**f, "seed": r["seed"]} for r in rows for f in r["flips"]]
+    for kind, q in dict.fromkeys((f["kind"], f["quantity"]) for f in flips):
+        mine = [f for f in flips if f["kind"] == kind and f["quantity"] == q]
+        at: list[float] = []
+        never = 0
+        zero: dict[str, int] = {}
+        for seed in dict.fromkeys(f["seed"] for f in mine):
+            fs = sorted((f for f in mine if f["seed"] == seed), key=lambda f: f["margin"])
+            v0 = fs[0]["verdict"]
+            zero[v0] = zero.get(v0, 0) + 1
+            first = next((f["margin"] for f in fs if f["verdict"] == "inconsistent"), None)
+            if first is None:
+                never += 1
+            else:
+                at.append(first)
+        tol = f"{mine[0]['tolerance']:g} {mine[0]['unit']}"
+        z = ", ".join(f"{k} {v}" for k, v in sorted(zero.items()))
+        stats = (f"{np.median(at):.2f} | {min(at):.2f} | {max(at):.2f}" if at
+                 else "- | - | -")  # fmt: skip
+        print(f"| {kind} | {q} | {tol} | {z} | {stats} | {never} |")
+    secs = [r["sim_seconds"] + r["flight_seconds"] + r["check_seconds"] for r in rows]
+    print()
+    print(
+        f"Per seed: {np.median(secs):.1f} s median (simulate, flight, check); "
+        f"checking alone {np.median([r['check_seconds'] for r in rows]):.2f} s."
+    )
 
 
 def score_spoofing(reports: pa.Table, truth: dict[str, Any]) -> dict[str, Any]:

@@ -89,7 +89,7 @@ class Run:
         self.inc: dict[str, Any] = self.truth["incident"]
         tables, self.skipped, self.formats = [], 0, set()
         for path in expand([self.out]):
-            if path.name == "truth.json":
+            if path.name in ("truth.json", "claims.json"):  # the truth, and claims: no records
                 continue
             fr = open_file(path)
             table = pa.Table.from_batches(list(fr), schema=REPORT_SCHEMA)

@@ -32,8 +32,10 @@ writes the truth (``truth.json``, ``incident``).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,6 +46,7 @@ from skywitness.model.atmosphere import ISA_G0
 from skywitness.model.geo import bearing_deg, destination, distance_m
 from skywitness.model.units import KT_PER_MPS, M_PER_FT, MPS_PER_KT, NS_PER_S
 from skywitness.sim import jammer
+from skywitness.sim.claims import generate_claims
 from skywitness.sim.fleet import ICAO_RANGE, NORMAL_NIC, Aircraft, Leg, squawk
 from skywitness.sim.flight import GeomOffset, RunwayInUse, Trajectory, Wind, fly, height_m
 from skywitness.sim.incident_flight import PHASE_RATE_FPM, Events, Script, draw_script, fly_incident
@@ -91,6 +94,11 @@ BURST_ALT_MAX_FT = 60_000.0
 #: Fields a corruption replaces, named as in the canonical report schema.
 CORRUPTED_FIELDS = ("alt_baro_ft", "gs_kt")
 
+#: The claims file written beside ``truth.json`` (:mod:`skywitness.sim.claims`).
+CLAIMS_FILE = "claims.json"
+#: Claims seeds are drawn below this bound (any 63-bit integer).
+CLAIMS_SEED_BOUND = 2**63 - 1
+
 #: What ``truth.json``'s ``incident`` object says (written into its definitions).
 DEFINITION = (
     "one flight (icao24) that loses GNSS in the jammer's area near its destination: "
@@ -114,7 +122,11 @@ DEFINITION = (
     "reaches the threshold elevation (elevation_ft) of the diversion airport's runway end "
     "(runway, runway_deg, threshold), short of that threshold on its extended centreline. "
     "true_path: where the aircraft truly was (no corrupted values), every step_s seconds "
-    "and at the impact."
+    "and at the impact. claims: the claims file written beside truth.json (file), drawn from "
+    "this object with seed, and per claim id its truth (true; for a false claim off: the "
+    "quantity, the amount, its unit and tolerance; observation errors, clock offset, the "
+    "height reference used, and record: positions or no_positions at the time), see "
+    "skywitness.sim.claims."
 )
 
 
@@ -152,6 +164,8 @@ class Plan:
     corruptions: tuple[Corruption, ...]
     bad_alt_ft: Float
     bad_gs_kt: Float
+    #: The seed of the incident's claims file (drawn last: no other draw changes).
+    claims_seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -220,6 +234,7 @@ def plan(sc: Scenario, rng: np.random.Generator, wind: Wind, offset: GeomOffset)
     back_at = events.crash - round(float(rng.uniform(*inc.positions_back_min)) * 60.0)
     squawk_at = events.failure + round(float(rng.uniform(*inc.squawk_after_s)))
     corruptions, bad_alt, bad_gs = _corrupt(rng, traj, events, entry, back_at, inc.corrupted_s)
+    claims_seed = int(rng.integers(CLAIMS_SEED_BOUND))
 
     near = tuple(
         a for a in sc.traffic.airports
@@ -235,7 +250,7 @@ def plan(sc: Scenario, rng: np.random.Generator, wind: Wind, offset: GeomOffset)
         scenario=fitted, route=route, emitter=fitted.emitters[-1], perf=perf, icao24=icao24,
         callsign=callsign, squawk=code, delays=delays, script=script, traj=traj, events=events,
         squawk_at=squawk_at, back_at=back_at, records_end=last + 1,
-        corruptions=corruptions, bad_alt_ft=bad_alt, bad_gs_kt=bad_gs,
+        corruptions=corruptions, bad_alt_ft=bad_alt, bad_gs_kt=bad_gs, claims_seed=claims_seed,
     )  # fmt: skip
 
 
@@ -436,7 +451,7 @@ def truth(p: Plan, leg: Leg, gnss: Gnss) -> dict[str, Any]:
     w = leg.window
     path = np.unique(np.r_[np.arange(w.start, w.stop, TRUE_PATH_STEP_S), w.stop - 1])
     zones = [z for z in leg.zones if z["emitter"] == p.emitter.id]
-    return {
+    out = {
         "icao24": leg.aircraft.icao24,
         "callsign": p.callsign,
         "type": p.perf.icao_type,
@@ -488,8 +503,39 @@ def truth(p: Plan, leg: Leg, gnss: Gnss) -> dict[str, Any]:
             "alt_geom_ft": np.round(tr.alt_geom_ft[path]).astype(int).tolist(),
             "gs_kt": np.round(tr.gs_kt[path], 1).tolist(),
             "track_deg": np.round(tr.track_deg[path], 1).tolist(),
+            "tas_kt": np.round(tr.tas_kt[path], 1).tolist(),
+            "heading_deg": np.round(tr.heading_deg[path], 1).tolist(),
         },
     }
+    _, claims_truth = generate_claims(out, p.claims_seed)
+    out["claims"] = {"file": CLAIMS_FILE, "seed": p.claims_seed, "truth": claims_truth}
+    return out
 
 
-__all__ = ["JAMMER_ID", "Corruption", "Gnss", "Plan", "flight_record", "fly_leg", "plan", "truth"]
+def claims_document(incident: dict[str, Any]) -> dict[str, Any]:
+    """The claims file of an incident truth object (``truth.json``'s ``incident``, with
+    its ``claims``): drawn again from its seed, the same claims its truth lists."""
+    doc, _ = generate_claims(incident, int(incident["claims"]["seed"]))
+    return doc
+
+
+def write_claims(out: Path, incident: dict[str, Any]) -> Path:
+    """Write the incident's claims file beside ``truth.json`` in ``out``; its path."""
+    path = Path(out) / CLAIMS_FILE
+    path.write_text(json.dumps(claims_document(incident), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+__all__ = [
+    "CLAIMS_FILE",
+    "JAMMER_ID",
+    "Corruption",
+    "Gnss",
+    "Plan",
+    "claims_document",
+    "flight_record",
+    "fly_leg",
+    "plan",
+    "truth",
+    "write_claims",
+]

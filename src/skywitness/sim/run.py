@@ -11,6 +11,9 @@
 - ``readsb-hist/YYYY/MM/DD/HHMMSSZ.json.gz``: a snapshot every 5 s, as
   ADS-B Exchange archives them (``now``, ``aircraft`` with ``seen`` and
   ``seen_pos``), when ``snapshots`` is true;
+- ``claims.json`` (the incident scenario only): published claims about the
+  incident flight, true and false (:mod:`skywitness.sim.claims`; their truth in
+  ``truth.json``).
 - ``truth.json``: what was simulated (below), with an ``incident`` object in
   scenarios with an ``[incident]`` table (:mod:`skywitness.sim.incident`: one
   flight through jamming, two go-arounds, a failure, a diversion and a crash,
@@ -80,7 +83,7 @@ def simulate(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UsageError(f"seed must be a non-negative integer, got {seed!r}")
     out = Path(out)
-    for name in ("traces", "readsb-hist", "truth.json"):
+    for name in ("traces", "readsb-hist", "truth.json", "claims.json"):
         if (out / name).exists():
             raise UsageError(f"{out / name} already exists: simulate into a new directory")
     root = np.random.SeedSequence(seed)
@@ -150,6 +153,8 @@ def simulate(
         truth["definitions"]["incident"] = incident.DEFINITION
         truth["incident"] = incident_truth
     (out / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+    if incident_truth is not None:  # the published claims about the flight, true and false
+        incident.write_claims(out, incident_truth)
     summary: dict[str, Any] = {
         "scenario": sc.name,
         "seed": seed,
