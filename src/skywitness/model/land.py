@@ -31,11 +31,15 @@ COAST_RESOLUTION_DEG = 0.005
 
 
 @cache
-def land_rings() -> tuple[Float, ...]:
-    """Land outlines as closed (k, 2) arrays of (lon, lat) degrees; a ring crossing the
-    antimeridian is made continuous and also given shifted by 360 degrees, so that
-    every point in [-180, 180] is tested against the copy that covers it."""
-    text = (resources.files("skywitness") / "data" / f"coastlines-{SCALE}.json").read_text()
+def coastlines(scale: str = SCALE) -> tuple[Float, ...]:
+    """Natural Earth land outlines at ``scale`` (``"110m"`` or ``"50m"``) as closed
+    (k, 2) arrays of (lon, lat) degrees; a ring crossing the antimeridian is made
+    continuous and also given shifted by 360 degrees, so that every point in
+    [-180, 180] is tested (and drawn) against the copy that covers it. The one
+    decoder of the shipped outlines (the maps draw these rings too)."""
+    if scale not in ("110m", "50m"):
+        raise ValueError(f"coastline scale must be 110m or 50m, not {scale!r}")
+    text = (resources.files("skywitness") / "data" / f"coastlines-{scale}.json").read_text()
     data = json.loads(text)
     unit = 1.0 / float(data["scale"])
     rings: list[Float] = []
@@ -47,7 +51,14 @@ def land_rings() -> tuple[Float, ...]:
             shift = 360.0 if xy[:, 0].min() < -180.0 else -360.0
             rings.append(xy + np.array([shift, 0.0]))
         rings.append(xy)
+    for r in rings:  # shared by every caller: read-only
+        r.flags.writeable = False
     return tuple(rings)
+
+
+def land_rings() -> tuple[Float, ...]:
+    """The outlines the land test uses (:data:`SCALE`)."""
+    return coastlines(SCALE)
 
 
 @cache

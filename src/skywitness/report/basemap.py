@@ -8,11 +8,9 @@ latitude so that shapes keep their proportions at the map's centre.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Sequence
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pyarrow as pa
@@ -45,24 +43,13 @@ Extent = tuple[float, float, float, float]
 
 @cache
 def load_coastlines(scale: str = "110m") -> tuple[Ring, ...]:
-    """Natural Earth land outlines as closed (k, 2) arrays of (lon, lat) degrees."""
+    """Natural Earth land outlines as closed (k, 2) arrays of (lon, lat) degrees
+    (decoded once, by :func:`skywitness.model.land.coastlines`)."""
+    from skywitness.model.land import coastlines
+
     if scale not in ("110m", "50m"):
         raise UsageError(f"coastline scale must be 110m or 50m, not {scale!r}")
-    text = (resources.files("skywitness") / "data" / f"coastlines-{scale}.json").read_text()
-    data = json.loads(text)
-    unit = 1.0 / float(data["scale"])
-    rings = []
-    for flat in data["rings"]:
-        xy = np.cumsum(np.asarray(flat, dtype=np.float64).reshape(-1, 2), axis=0) * unit
-        # A ring that crosses the antimeridian (Eurasia at Chukotka) jumps by
-        # 360 degrees; make it continuous and add a copy shifted back into view.
-        jumps = np.round(np.diff(xy[:, 0]) / 360.0)
-        if jumps.any():
-            xy[1:, 0] -= 360.0 * np.cumsum(jumps)
-            shift = 360.0 if xy[:, 0].min() < -180.0 else -360.0
-            rings.append(xy + np.array([shift, 0.0]))
-        rings.append(xy)
-    return tuple(rings)
+    return coastlines(scale)
 
 
 def coastlines_in(extent: Extent) -> list[Ring]:
