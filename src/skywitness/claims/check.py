@@ -469,7 +469,10 @@ def _fit(quantities: Sequence[_Quantity], n: int) -> _Fit:
         u = np.stack([a.unc for a in q.alts])
         has = np.isfinite(d) & ~np.isnan(u)
         fail = has & (d > q.tol + u)
-        dec = has & (u < q.tol)
+        # decided consistent: the record's own value within the tolerance (not only its
+        # uncertainty band: a claim is never consistent only because the error is
+        # large) and that uncertainty smaller than the tolerance
+        dec = has & (u < q.tol) & (d <= q.tol)
         with np.errstate(invalid="ignore", divide="ignore"):
             norm = np.where(has, d / (q.tol + u), np.inf)
         norm = np.where(np.isnan(norm), 0.0, norm)
@@ -905,7 +908,9 @@ def _approaches(claim: Claim, record: FlightRecord, data: _Data) -> Verdict:
     mine = []
     for a in record.approaches:
         t = parse_time(a.get("time") or a.get("start"))
-        if t is None or (lo is not None and t < lo) or (hi is not None and t > hi):
+        # strictly between the bounds: an approach whose lowest point *is* the bound
+        # ("after the first go-around") is the bound's own, not one after it
+        if t is None or (lo is not None and t <= lo) or (hi is not None and t >= hi):
             continue
         if airport is not None and a.get("airport") != airport:
             continue
@@ -1224,7 +1229,7 @@ def _end(claim: Claim, record: FlightRecord, data: _Data) -> Verdict:
                              float(claim.get("lon")))) / 1000.0  # fmt: skip
         st = (
             "consistent"
-            if d <= w + err_km and err_km < w
+            if d <= w and err_km < w
             else ("inconsistent" if d > w + err_km else "undetermined")
         )
         statuses.append(st)
@@ -1240,7 +1245,7 @@ def _end(claim: Claim, record: FlightRecord, data: _Data) -> Verdict:
         dt = (int(end["time_ns"]) - t_claim) / NS_PER_S
         st = (
             "consistent"
-            if abs(dt) <= clock + extra and extra < clock
+            if abs(dt) <= clock and extra < clock
             else ("inconsistent" if abs(dt) > clock + extra else "undetermined")
         )
         statuses.append(st)
