@@ -13,6 +13,7 @@ from pathlib import Path
 
 from skywitness.cli import output
 from skywitness.cli.commands import EXIT_OK
+from skywitness.store import Store
 
 #: What the demo simulates and analyses (seed 0 each).
 DEMO_SCENARIOS = ("jamming", "spoofing")
@@ -77,7 +78,6 @@ def _incident(store_dir: Path, where: Path, out_dir: Path) -> int:
     from skywitness.report.flight_files import five_lines
     from skywitness.report.provenance import Provenance
     from skywitness.sim import simulate
-    from skywitness.store import Store
 
     if not (where / "truth.json").exists():
         output.say(f"Simulating the {INCIDENT!r} scenario (seed 0) into {where}: one flight "
@@ -104,6 +104,27 @@ def _incident(store_dir: Path, where: Path, out_dir: Path) -> int:
         )  # fmt: skip
     for line in five_lines(result, report):
         output.say(line)
+    return _claims(store, where, out_dir)
+
+
+def _claims(store: Store, where: Path, out_dir: Path) -> int:
+    """Check the claims published about the incident (true and false ones)."""
+    from skywitness.jobs.check import check_analysis
+    from skywitness.progress import terminal_progress
+    from skywitness.report.provenance import Provenance
+
+    output.say()
+    page = out_dir / "claims.html"
+    argv = ["check", str(where / "claims.json"), "--store", str(store.root), "--out", str(page)]
+    output.say(f"$ {shlex.join(['skywitness', *argv])}")
+    with terminal_progress("check") as progress:
+        result = check_analysis(
+            store, where / "claims.json", outputs=[page],
+            provenance=Provenance.from_argv(argv, inputs=[str(store.root.resolve())]),
+            progress=progress,
+        )  # fmt: skip
+    output.say(f"Claims report: {page}")
+    output.say("  " + result.summary_lines()[0] + " (the scenario's claims are true and false)")
     return EXIT_OK
 
 
