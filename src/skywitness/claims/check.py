@@ -1049,6 +1049,15 @@ def _spacing_s(data: _Data, at: int) -> float:
 # -- gnss ----------------------------------------------------------------------------------
 
 
+#: A report stands for the GNSS state until the next one, at most this long, s (a
+#: silence says nothing of the state; modelling choice: readsb traces write a point
+#: at least every minute while an aircraft is seen).
+GNSS_HOLD_S = 60.0
+#: Fewest reports in a window to tell its GNSS state (one report may be a stale or
+#: garbled one; modelling choice).
+GNSS_MIN_REPORTS = 3
+
+
 def _gnss(claim: Claim, record: FlightRecord, data: _Data) -> Verdict:
     lo, hi, wev, why = _window(claim, record, data, "from", "to")
     if why is not None:
@@ -1076,17 +1085,31 @@ def _gnss(claim: Claim, record: FlightRecord, data: _Data) -> Verdict:
     if claimed is None:
         return _verdict(claim, "undetermined", {}, {}, None, "The claim names no GNSS state.",
                         {"states": counts})  # fmt: skip
-    match = counts[claimed] + (counts["jammed"] if claimed == "degraded" else 0)
-    share = match / total
-    verdict = "consistent" if share >= share_need else "inconsistent"
-    record_state = max(counts, key=lambda k: counts[k])
-    res = {"state": {"claimed": claimed, "record": record_state, "difference": None,
-                     "share": round(share, 3), "unit": "share of reports", "status": verdict}}  # fmt: skip
+    # the share of the window's *time* in each state: each report holds until the
+    # next (at most GNSS_HOLD_S): a jammed aircraft sends fewer reports than a normal
+    # one, so a share of reports would understate the jamming
     t_sel = data.t[sel]
+    st_sel = state[sel]
+    end_ns = hi if hi is not None else int(t_sel[-1])
+    hold = np.diff(np.r_[t_sel, max(end_ns, int(t_sel[-1]))]) / NS_PER_S
+    hold = np.minimum(np.maximum(hold, 0.0), GNSS_HOLD_S)
+    if total < GNSS_MIN_REPORTS or float(hold.sum()) <= 0.0:
+        return _verdict(claim, "undetermined", {}, {"gnss_share": share_need}, None,
+                        f"The record has only {total} report(s) in the window: too few to "
+                        "tell its GNSS state.",
+                        {"window": wev, "reports": total, "states": counts})  # fmt: skip
+    want = (st_sel == claimed) | ((st_sel == "jammed") if claimed == "degraded" else False)
+    share = float(hold[want].sum() / hold.sum())
+    verdict = "consistent" if share >= share_need else "inconsistent"
+    by_time = {k: float(hold[st_sel == k].sum()) for k in counts}
+    record_state = max(by_time, key=lambda k: by_time[k])
+    res = {"state": {"claimed": claimed, "record": record_state, "difference": None,
+                     "share": round(share, 3), "unit": "share of the window's time",
+                     "status": verdict}}  # fmt: skip
     ev = {"window": wev, "reports": total, "states": counts,
           "first": iso_utc(int(t_sel[0])), "last": iso_utc(int(t_sel[-1]))}  # fmt: skip
-    expl = (f"Of the record's {total} reports in the window, {share:.0%} show GNSS {claimed}"
-            f"{' or jammed' if claimed == 'degraded' else ''}; mostly {record_state}.")  # fmt: skip
+    expl = (f"For {share:.0%} of the window's time ({total} reports) the record shows GNSS "
+            f"{claimed}{' or jammed' if claimed == 'degraded' else ''}; mostly {record_state}.")  # fmt: skip
     return _verdict(claim, verdict, res, {"gnss_share": share_need}, None, expl, ev)
 
 
@@ -1124,7 +1147,12 @@ def _squawk(claim: Claim, record: FlightRecord, data: _Data) -> Verdict:
                         f"The window cannot be placed: {why}.", {"window": wev, "reason": why})  # fmt: skip
     code = claim.get("code")
     said = claim.get("transmitted", True)
-    sel = data.in_window(lo, hi)
+    # the claim's window is on its own clock: widened by the clock tolerance when the
+    # claim says the code was sent (a claim "7700 from the failure to 05:47" whose
+    # clock runs 40 s fast still holds), narrowed when it says it was not
+    clock = _tol(claim, "clock_s")
+    pad = int(clock * NS_PER_S) * (1 if said else -1)
+    sel = data.in_window(None if lo is None else lo - pad, None if hi is None else hi + pad)
     carried = sel & np.array([s is not None for s in data.squawk], dtype=bool)
     if code is None or not carried.any():
         why = "no code given" if code is None else "no report in the window carries a squawk"
@@ -1161,7 +1189,8 @@ def _squawk(claim: Claim, record: FlightRecord, data: _Data) -> Verdict:
             f"Squawk {code} was transmitted in {k} reports from "
             f"{iso_utc(int(times[0]), 'seconds')} to {iso_utc(int(times[-1]), 'seconds')}."
         )
-    return _verdict(claim, verdict, res, {"min_reports": SETTLE_REPORTS}, None, expl, ev)
+    return _verdict(claim, verdict, res, {"min_reports": SETTLE_REPORTS, "clock_s": clock}, None,
+                    expl, ev)  # fmt: skip
 
 
 # -- end -----------------------------------------------------------------------------------
