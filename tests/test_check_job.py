@@ -138,3 +138,14 @@ def test_a_bad_claims_file_exits_2_naming_each_problem(
     assert main(["check", str(path), "--store", str(store)]) == 2
     err = capsys.readouterr().err
     assert "claim A, field 'lat'" in err and "claim B, field 'colour'" in err
+
+
+def test_a_yaml_claims_file_reads_as_the_json_one(tmp_path: Path) -> None:
+    import yaml
+
+    doc = _readme_example()
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert [c.as_json() for c in read_claims(path)] == [c.as_json() for c in parse_claims(doc)]
+    (tmp_path / "bad.yml").write_text("claims: [\n")
+    assert "not valid YAML" in read_claims_error(tmp_path / "bad.yml")
