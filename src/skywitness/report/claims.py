@@ -42,7 +42,6 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -65,27 +64,37 @@ from skywitness.report.basemap import (
     coastlines_in,
     geometry_points,
 )
-from skywitness.report.flight import (
+from skywitness.report.flight import (  # the flight report's map pieces, shared
+    _ANCHOR_SHARE,
     AIRPORT_COLOUR,
     BAND_COLOUR,
     BAND_STEP_SHARE,
     CLIP_MARGIN_SHARE,
+    DASH,
     END_COLOUR,
     EVENT_POSITION_MAX_S,
     LABEL_CHAR_PX,
     LABEL_PLACES,
+    MAP_WIDTH_PX,
     MAX_BAND_CIRCLES,
     SOURCE_COLOURS,
     SOURCE_WORDS,
     TRACK_GAP_S,
     TRACK_TOLERANCE_SHARE,
+    _clip_ring,
+    _clock,
+    _join,
+    _legend_row,
+    _num,
+    _overlap,
+    _plural,
     end_words,
     flight_title,
 )
+from skywitness.report.html import _script_safe
 from skywitness.report.provenance import KEY, Provenance, provenance_json, provenance_line
 
 Float = NDArray[np.float64]
-DASH = "\u2013"
 DEG = "\u00b0"
 
 #: Verdicts in the order the page counts them, their colours (colour-blind
@@ -173,10 +182,6 @@ QUANTITY_WORDS = {
     "tolerance_min": "time in the air",
 }
 
-#: The overview map's drawing box in CSS pixels, and a close-up's (layout:
-#: modelling choice; the overview as the flight report's, a little lower to
-#: leave room for the close-ups).
-MAP_WIDTH_PX = 1000
 MAP_HEIGHT_PX = 560
 CLOSE_WIDTH_PX = 640
 CLOSE_HEIGHT_PX = 400
@@ -214,23 +219,6 @@ def _ns(value: Any, what: str) -> int | None:
         return None
 
 
-def _num(value: Any) -> float:
-    if value is None or isinstance(value, bool):
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def _clock(ns: int) -> str:
-    return datetime.fromtimestamp(ns // NS_PER_S, UTC).strftime("%H:%M:%S")
-
-
-def _day(ns: int) -> str:
-    return datetime.fromtimestamp(ns // NS_PER_S, UTC).strftime("%d %B %Y").lstrip("0")
-
-
 def _km(km: float) -> str:
     if km < 1:
         return f"{km * 1000:,.0f} m"
@@ -245,17 +233,6 @@ def _number(v: float) -> str:
     if abs(v) >= 10:
         return f"{v:,.1f}".rstrip("0").rstrip(".")
     return f"{v:.2f}".rstrip("0").rstrip(".")
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else plural or word + 's'}"
-
-
-def _join(items: Sequence[str]) -> str:
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _latlon(lat: float, lon: float) -> str:
@@ -923,22 +900,6 @@ def _extent(
     return (lon0, lon1, lat0, lat1)
 
 
-def _clip_ring(ring: Float, box: tuple[float, float, float, float]) -> Float:
-    """The ring with its points outside ``box`` moved onto the box's edge and the
-    runs of them along one edge cut to their ends (copied from the flight report)."""
-    lon0, lon1, lat0, lat1 = box
-    x = np.clip(ring[:, 0], lon0, lon1)
-    y = np.clip(ring[:, 1], lat0, lat1)
-    code = (np.sign(ring[:, 0] - x) + 1) * 3 + (np.sign(ring[:, 1] - y) + 1)
-    same_prev = np.r_[False, code[1:] == code[:-1]]
-    same_next = np.r_[code[:-1] == code[1:], False]
-    keep = (code == 4) | ~(same_prev & same_next)
-    out = np.column_stack([x[keep], y[keep]])
-    if out.shape[0] and (code[keep] != 4).all():
-        return out[:0]
-    return out
-
-
 def _inside(ring: Float, x: float, y: float) -> bool:
     """Whether (x, y) lies inside the closed ring (even-odd ray casting)."""
     x0, y0 = ring[:, 0], ring[:, 1]
@@ -949,13 +910,6 @@ def _inside(ring: Float, x: float, y: float) -> bool:
     return bool(np.count_nonzero(crosses & (x < at)) % 2)
 
 
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-_ANCHOR_SHARE = {"start": 0.0, "middle": 0.5, "end": 1.0}
-
-
 @dataclass(frozen=True)
 class _Marker:
     key: str
@@ -964,13 +918,6 @@ class _Marker:
     shape: str
     label: str
     half_px: float
-
-
-def _legend_row(swatch: str, words: str) -> str:
-    return (
-        f'<div class="lg"><svg class="sw" width="28" height="18" viewBox="-14 -9 28 18">'
-        f"{swatch}</svg><span>{html.escape(words)}</span></div>"
-    )
 
 
 #: Marker symbols by role (drawn at a constant size in pixels; ``{c}`` the verdict colour).
@@ -1593,10 +1540,6 @@ def _span_deg(pts: Sequence[tuple[float, float]], lat: float) -> float:
         (max(p[0] for p in pts) - min(p[0] for p in pts)) * kx,
         max(p[1] for p in pts) - min(p[1] for p in pts),
     )
-
-
-def _script_safe(text: str) -> str:
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def claims_html(

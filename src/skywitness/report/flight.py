@@ -63,6 +63,7 @@ from skywitness.report.basemap import (
     coastlines_in,
 )
 from skywitness.report.flight_plots import Band, Mark, rejected_fields, time_plots
+from skywitness.report.html import _script_safe
 from skywitness.report.provenance import KEY, Provenance, provenance_json, provenance_line
 from skywitness.report.style import FALSE_COLOUR, PATH_COLOUR, event_colour
 
@@ -1357,11 +1358,6 @@ def _event_table(
         '<table class="events"><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th>'
         f"<th>What the data say</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
-
-
-def _script_safe(text: str) -> str:
-    """JSON text safe inside a ``<script>`` element (no ``</script>``, no ``<!--``)."""
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _series_range(series: pa.Table) -> tuple[int, int] | None:
