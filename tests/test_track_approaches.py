@@ -272,6 +272,7 @@ def test_inputs_are_checked(legs: pa.Table) -> None:
         find_approaches(sub, phases, pa.table({"lat": [1.0]}))
 
 
+@pytest.mark.slow  # ~5 s: 57,793 raw frames decoded and reconstructed
 def test_air_ground_flicker_is_no_approach(samples: Path) -> None:
     """Raw frames mix surface and airborne messages during the take-off roll (traffic's
     rs1090 sample, AFR34ZG at Paris CDG): the flicker is no approach, and the one
