@@ -7,6 +7,15 @@ new leg, &4 vertical rate geometric, &8 altitude geometric), 7 vertical rate,
 8 null or the full aircraft dict, 9 source type, 10 geometric altitude,
 11 geometric vertical rate, 12 IAS, 13 roll, 14 receiver id (some builds).
 One report per point; quality fields come from the dict where it is present.
+
+A point flagged stale that repeats the previous point's position exactly,
+airborne, carries no position: readsb sets the stale flag when no position
+message came for 20 s before the point, and some builds and archives then
+write the last position again on every point while positions are lost
+(GNSS jamming, coverage). The repeat is not a fix: read as one it would be an
+aircraft holding its position while it flies on, a frozen (spoofed) position
+that never was. The report keeps everything else and ``stale`` true; the
+read tells the user how many positions it so left out (a note).
 """
 
 from __future__ import annotations
@@ -69,9 +78,28 @@ class TraceReader:
         # Microsecond rounding: readsb writes milliseconds, floats add noise below.
         base_ns = round(base * 1e6) * 1000
         icao24 = icao.strip().lower()
-        yield from batches_of(
-            ctx, NAME, ((i, _point(point, base_ns, icao24)) for i, point in enumerate(doc["trace"]))
-        )
+        points = ((i, _point(point, base_ns, icao24)) for i, point in enumerate(doc["trace"]))
+        yield from batches_of(ctx, NAME, _without_stale_repeats(points, ctx))
+
+
+def _without_stale_repeats(
+    rows: Iterator[tuple[int, dict[str, Any] | str]], ctx: ReadContext
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """The rows, with the position of an airborne stale point that repeats the
+    last position exactly taken out (see the module docstring)."""
+    last: tuple[float, float] | None = None
+    dropped = 0
+    for record, row in rows:
+        if not isinstance(row, str) and row["lat"] is not None and row["lon"] is not None:
+            here = (row["lat"], row["lon"])
+            if row["stale"] and here == last and not row.get("on_ground"):
+                row["lat"] = row["lon"] = None
+                dropped += 1
+            else:
+                last = here
+        yield record, row
+    if dropped:
+        ctx.note(None, f"{dropped} stale point(s) repeating the last position read without one")
 
 
 def _is_point(path: JsonPath) -> bool:
