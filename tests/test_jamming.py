@@ -108,11 +108,13 @@ def test_cli_simulate_ingest_jamming(tmp_path: Path, capsys: pytest.CaptureFixtu
             "kind",
             "start",
             "end",
+            "active",
             "n_aircraft",
             "aircraft",
             "emitter",
             "polygon",
         }
+        assert ev["active"][0]["start"] == ev["start"] and ev["active"][-1]["end"] == ev["end"]
         assert ev["kind"] == "jamming"  # the sparse scenario has a jammer and no spoofer
         assert ev["start"].endswith("Z") and ev["end"] > ev["start"]
         assert ev["n_aircraft"] == len(ev["aircraft"]) >= 2

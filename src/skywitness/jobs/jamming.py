@@ -204,6 +204,7 @@ def events_table(events: Sequence[Event]) -> pa.Table:
             "kind": pa.array([e.kind for e in events], pa.string()),
             "start": tables.times([e.start_ns for e in events]),
             "end": tables.times([e.end_ns for e in events]),
+            "active": pa.array([e.windows_text() for e in events], pa.string()),
             "n_aircraft": pa.array([len(e.aircraft) for e in events], pa.int32()),
             "aircraft": pa.array([list(e.aircraft) for e in events], pa.list_(pa.string())),
             "emitter_lat": emitter("lat"),

@@ -29,6 +29,7 @@ def events_geojson(events: Sequence[Event]) -> dict[str, Any]:
         j = e.as_json()
         props = {k: v for k, v in j.items() if k not in ("polygon", "emitter")}
         props["aircraft"] = ",".join(e.aircraft)
+        props["active"] = e.windows_text()  # a string: QGIS and kepler.gl read no nested lists
         props["event_kind"] = event_kind(e)
         features.append(
             {"type": "Feature", "geometry": e.polygon, "properties": {**props, "kind": "area"}}

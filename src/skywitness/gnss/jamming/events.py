@@ -101,6 +101,12 @@ OFF_MIN_GOOD = 2
 #: ... "well inside" meaning this far inside its reach: past the fringe and
 #: the fit's typical error, so boundary traffic says nothing.
 OFF_MARGIN_KM = 50.0
+#: An event's activity is the union of its stretches' times; a hole in it is a
+#: gap (the emitter off) only when good aircraft flew well inside the fitted
+#: disc during it for at least the longest re-acquisition (EXIT_MAX_LAG_S, as
+#: in :func:`_while_on`); a hole nobody flew through says nothing, and holes
+#: shorter than this are the spacing of traffic, not the emitter.
+ACTIVE_HOLE_MIN_S = 600.0
 #: Vertices of an event's polygon when it is drawn from a fitted disc.
 CIRCLE_VERTICES = 72
 
@@ -124,6 +130,18 @@ class Event:
     #: Decided by the jamming job from the spoofing detectors
     #: (:func:`skywitness.jobs.jamming.event_kinds`); quality alone cannot tell.
     kind: EventKind = "jamming"
+    #: When the emitter was active, as far as the record tells: [start, end) ns
+    #: windows separated by gaps (:func:`active_windows`); empty: start to end.
+    active: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def windows(self) -> list[tuple[int, int]]:
+        """The active windows (at least one: start to end)."""
+        return self.active or [(self.start_ns, self.end_ns)]
+
+    def windows_text(self) -> str:
+        """The active windows as ``start/end`` ISO intervals joined by ``;``."""
+        return ";".join(f"{iso_utc(a, 'seconds')}/{iso_utc(b, 'seconds')}" for a, b in self.windows)
 
     def as_json(self) -> dict[str, Any]:
         e = self.emitter
@@ -132,6 +150,10 @@ class Event:
             "kind": self.kind,
             "start": iso_utc(self.start_ns, "seconds"),
             "end": iso_utc(self.end_ns, "seconds"),
+            "active": [
+                {"start": iso_utc(a, "seconds"), "end": iso_utc(b, "seconds")}
+                for a, b in self.windows
+            ],
             "n_aircraft": len(self.aircraft),
             "aircraft": self.aircraft,
             "emitter": None if e is None else e.as_json(km_digits=2, counts=False),
@@ -199,10 +221,47 @@ def interference_events(
     if locate:
         found = _merge_same_emitter(ivs, found, groups, outside)
         found = _attach_lone(ivs, found, outside)
+    for ev in found:
+        ev.active = active_windows(ev, outside)
     found.sort(key=lambda e: (e.start_ns, e.id))
     for k, ev in enumerate(found):
         ev.id = f"E{k + 1:03d}-{datetime.fromtimestamp(ev.start_ns / NS, UTC):%Y%m%dT%H%M}"
     return found
+
+
+def active_windows(ev: Event, outside: NDArray[np.float64]) -> list[tuple[int, int]]:
+    """When ``ev``'s emitter was active: the union of its stretches' times, split
+    at holes of at least ACTIVE_HOLE_MIN_S through which good aircraft flew well
+    inside the fitted disc (OFF_MIN_GOOD reports, OFF_MARGIN_KM inside its reach)
+    for at least EXIT_MAX_LAG_S. Without a located emitter nothing tells whether
+    a hole was the emitter off: one window, start to end."""
+    spans = sorted((iv.start_ns, iv.end_ns) for iv in ev.intervals)
+    merged: list[list[int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    em = ev.emitter
+    if em is None or len(merged) < 2 or not len(outside):
+        return [(ev.start_ns, ev.end_ns)]
+    d = distance_m(outside[:, 1], outside[:, 2], em.lat, em.lon) / 1000
+    reach = np.minimum(em.range_km, horizon_km(outside[:, 3], em.antenna_m))
+    deep_t = np.sort(outside[d <= reach - OFF_MARGIN_KM, 0])
+    out = [merged[0]]
+    for a, b in merged[1:]:
+        lo, hi = out[-1][1], a
+        t = deep_t[(deep_t > lo / NS) & (deep_t < hi / NS)]
+        off = (
+            (hi - lo) / NS >= ACTIVE_HOLE_MIN_S
+            and len(t) >= OFF_MIN_GOOD
+            and t[-1] - t[0] >= EXIT_MAX_LAG_S
+        )
+        if off:
+            out.append([a, b])
+        else:
+            out[-1][1] = max(out[-1][1], b)
+    return [(int(a), int(b)) for a, b in out]
 
 
 def switching_bursts(times: list[int], gap_s: float, first: bool) -> list[list[int]]:

@@ -1,0 +1,40 @@
+"""One emitter, one event, with its active windows and the gaps between them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import skywitness
+from skywitness.model.geo import distance_m
+from skywitness.sim.run import simulate
+
+
+def _t(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1e9)
+
+
+@pytest.mark.slow
+def test_an_emitter_switched_off_for_a_while_is_one_event_with_a_gap(tmp_path: Path) -> None:
+    """two-jammers: east-med-b is on 10:40-11:10 and 11:25-12:00; its event
+    holds one gap inside the switch-off, east-med-a's event none."""
+    simulate("two-jammers", tmp_path / "sim", seed=0)
+    result = skywitness.jamming(skywitness.read(tmp_path / "sim" / "readsb-hist"))
+    # b is seen by few aircraft and located loosely: its event is the other one.
+    near_b = [
+        e for e in result.events
+        if e.emitter is not None and distance_m(e.emitter.lat, e.emitter.lon, 33.70, 33.90) > 200e3
+    ]  # fmt: skip
+    assert len(near_b) == 1
+    windows = near_b[0].windows
+    assert len(windows) == 2
+    gap = (windows[0][1], windows[1][0])
+    assert _t("2024-05-14T11:09:00") <= gap[0] and gap[1] <= _t("2024-05-14T11:27:00")
+    near_a = [
+        e for e in result.events
+        if e.emitter is not None and distance_m(e.emitter.lat, e.emitter.lon, 33.70, 33.90) < 50e3
+    ]  # fmt: skip
+    assert len(near_a) == 1 and len(near_a[0].windows) == 1
+    assert near_a[0].as_json()["active"][0]["start"] == near_a[0].as_json()["start"]
