@@ -185,11 +185,13 @@ def simulate(args: argparse.Namespace) -> int:
     out = options.output_dir(args.out, "--out")
     with terminal_progress("simulate") as progress, writing([out]):
         summary = simulate(args.scenario, out, seed=args.seed, size=args.size,
-                           snapshots=not args.no_snapshots, progress=progress)  # fmt: skip
+                           snapshots=not args.no_snapshots, progress=progress,
+                           world=args.world)  # fmt: skip
     if args.json:
         output.print_json(summary)
     else:
-        output.say(f"{summary['scenario']} (seed {summary['seed']}, size {summary['size']}): "
+        output.say(f"{summary['scenario']} (seed {summary['seed']}, size {summary['size']}, "
+              f"world {summary['world']}): "
               f"{summary['aircraft']} aircraft, {summary['flights']} flights, "
               f"{summary['affected_aircraft']} affected by jamming, "
               f"{summary['spoofed_aircraft']} spoofed; {summary['trace_files']} trace files, "

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 from skywitness.cli import commands, demo
 from skywitness.errors import UsageError
+from skywitness.sim.world import WORLDS
 from skywitness.version import __version__
 
 STORE_HELP = "store directory (default: $SKYWITNESS_STORE, else ./skywitness-data)"
@@ -200,6 +201,7 @@ def build() -> argparse.ArgumentParser:
         examples(
             "skywitness simulate jamming --out sim/jamming",
             "skywitness simulate my-scenario.toml --out sim/mine --seed 3 --size 0.5",
+            "skywitness simulate jamming --out sim/held-out --world terrain --seed 7",
         ),
     )
     s.add_argument("scenario", help="a shipped scenario name or a TOML file")
@@ -208,6 +210,15 @@ def build() -> argparse.ArgumentParser:
     s.add_argument("--size", type=float, default=1.0, help="traffic scale factor")
     s.add_argument(
         "--no-snapshots", action="store_true", help="write traces and truth only (faster)"
+    )
+    s.add_argument(
+        "--world",
+        metavar="NAME",
+        choices=list(WORLDS),
+        help="world model (default: the scenario's [world] name, else base): "
+        + "; ".join(
+            f"{name}: {model.description}".replace("%", "%%") for name, model in WORLDS.items()
+        ),
     )
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=commands.simulate)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from skywitness.progress import Progress
+    from skywitness.sim.world import WorldModel
 
 
 def scenario_names() -> list[str]:
@@ -30,15 +31,19 @@ def simulate(
     size: float = 1.0,
     snapshots: bool = True,
     progress: Progress | None = None,
+    world: str | WorldModel | None = None,
 ) -> dict[str, Any]:
     """Simulate ``scenario`` into ``out``; see :func:`skywitness.sim.run.simulate`.
 
     ``progress(stage, done, total)`` is told of the aircraft simulated and the
-    snapshot files written (see :mod:`skywitness.progress`).
+    snapshot files written (see :mod:`skywitness.progress`). ``world``: a world
+    model's name or a model (:mod:`skywitness.sim.world`); None: the scenario's
+    ``[world]``, else ``base``.
     """
     from skywitness.sim.run import simulate as run
 
-    return run(scenario, out, seed=seed, size=size, snapshots=snapshots, progress=progress)
+    return run(scenario, out, seed=seed, size=size, snapshots=snapshots, progress=progress,
+               world=world)  # fmt: skip
 
 
 __all__ = ["scenario_names", "simulate"]

@@ -58,6 +58,10 @@ class Aircraft:
     faulty: bool
     ehs: bool
     delays: tuple[float, float, float]
+    #: How the transponder reports a lost fix (a receiver brand, :mod:`skywitness.sim.world`)
+    #: and the (NIC, NACp, NACv) it reports then; the base world's: all three 0.
+    brand: str = "all-zero"
+    lost_quality: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def quality_fields(self) -> bool:

@@ -66,7 +66,7 @@ def leg_info(leg: Leg) -> LegInfo:
 #: Columns kept as integers scaled by these factors (exact decimals once divided):
 #: the precision readsb writes them with.
 SCALED: dict[str, int] = {"gs": 10, "track": 100, "heading": 100, "roll": 100, "mach": 1000,
-                          "seen": 10, "last_age": 10}  # fmt: skip
+                          "seen": 10, "last_age": 10, "seen_pos": 10}  # fmt: skip
 
 
 def columns(leg: Leg, idx: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
@@ -177,7 +177,7 @@ def aircraft_dict(info: LegInfo, r: dict[str, Any], trace: bool) -> dict[str, An
         d["nic"] = r["nic"]
         d["rc"] = RC_BY_NIC[r["nic"]]
     if not trace and r["pos"]:
-        d["seen_pos"] = r["seen"]
+        d["seen_pos"] = r.get("seen_pos", r["seen"])
     if info.quality_fields:
         d.update(version=info.version, nic_baro=1, nac_p=r["nac_p"], nac_v=r["nac_v"], sil=NORMAL_SIL,
                  sil_type="perhour", gva=2, sda=2)  # fmt: skip

@@ -77,6 +77,32 @@ class Spoofer:
 
 
 @dataclass(frozen=True)
+class Geometry:
+    """How one emitter's or spoofer's zone is shaped in a world model
+    (:mod:`skywitness.sim.world`, which documents the sources): antenna height,
+    pattern, range law, fringe and terrain masking. Without one (the base
+    world) a zone is the disc of the scenario's ``range_km`` and
+    ``fringe_km`` within the smooth-Earth radio horizon."""
+
+    #: Antenna height above the ground, m (replaces the scenario's ``height_m``).
+    height_m: float
+    #: Direction of the pattern's maximum, degrees from true north.
+    boresight_deg: float
+    #: Gain at the back relative to boresight, dB (0: omnidirectional).
+    front_to_back_db: float
+    #: Range law exponent n: received power falls as 1/d^n.
+    exponent: float
+    #: Depth of the fringe below the loss level, dB (used when ``fringe_share`` is None).
+    fringe_db: float
+    #: Fringe width as a share of the range in the same direction, or None.
+    fringe_share: float | None
+    #: Sectors blocked by terrain: (start, width), degrees clockwise from true north.
+    masked: tuple[tuple[float, float], ...] = ()
+    #: Elevation angle above which aircraft in a blocked sector are in line of sight, deg.
+    mask_elevation_deg: float = 0.0
+
+
+@dataclass(frozen=True)
 class CoverageHole:
     """Where receivers do not hear aircraft below ``below_ft`` (terrain, no stations)."""
 
@@ -189,6 +215,8 @@ class Scenario:
     nuisance: Nuisance
     spoofers: tuple[Spoofer, ...] = ()
     incident: Incident | None = None
+    #: The world model the file names (``[world] name``), if any (:mod:`skywitness.sim.world`).
+    world: str | None = None
 
     @property
     def end_s(self) -> int:
@@ -199,6 +227,7 @@ __all__ = [
     "Airport",
     "CoverageHole",
     "Emitter",
+    "Geometry",
     "Incident",
     "IncidentJammer",
     "IncidentRoute",

@@ -31,6 +31,12 @@ messages as readsb decodes them), :mod:`skywitness.sim.traces`,
 outputs, with the definitions of affected and spoofed intervals). This one
 runs them in order and draws every random number from streams spawned off
 one seed.
+
+World models (:mod:`skywitness.sim.world`): ``world`` names one (or is one),
+else the scenario's ``[world]`` table does, else it is ``base``, the
+simulator as it was before world models. The model's per-seed and
+per-aircraft draws come from a stream of their own (:data:`WORLD_STREAM`),
+so the base world draws, and writes, exactly what it did before.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ import numpy as np
 from skywitness.errors import UsageError
 from skywitness.progress import Progress, no_progress
 from skywitness.sim import incident, spoofer
+from skywitness.sim import world as worlds
 from skywitness.sim.fleet import draw_fleet, fly_legs
 from skywitness.sim.flight import GeomOffset, Wind
 from skywitness.sim.scenario import load
@@ -53,6 +60,11 @@ from skywitness.sim.snapshots import SnapshotRows, write_snapshots
 from skywitness.sim.state import broadcast_state, spoof
 from skywitness.sim.traces import trace_points, write_trace
 from skywitness.sim.truth import aircraft_truth, flight_truth, truth_document
+
+#: The world model's stream: the seed's child with this spawn key. The other
+#: streams are the seed's first children, spawned in order (at most four), so
+#: this one never coincides with them and adding it moved no other draw.
+WORLD_STREAM = 1 << 16
 
 
 def simulate(
@@ -63,10 +75,13 @@ def simulate(
     size: float = 1.0,
     snapshots: bool = True,
     progress: Progress | None = None,
+    world: str | worlds.WorldModel | None = None,
 ) -> dict[str, Any]:
     """Simulate ``scenario`` (a shipped name or a TOML path) into ``out``; a summary.
 
-    ``progress``, when given, is called as ``progress(stage, done, total)``
+    ``world``: a world model's name (:data:`skywitness.sim.world.WORLDS`) or a
+    :class:`~skywitness.sim.world.WorldModel`; None takes the scenario's
+    ``[world]`` name, else ``base``. ``progress``, when given, is called as ``progress(stage, done, total)``
     with the stages ``"aircraft"`` (aircraft simulated, their trace files
     written) and, with ``snapshots``, ``"snapshots"`` (snapshot files
     written). It does not change what is written.
@@ -82,15 +97,20 @@ def simulate(
         raise UsageError(f"size must be a positive number, got {size!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UsageError(f"seed must be a non-negative integer, got {seed!r}")
+    if world is not None and not isinstance(world, str | worlds.WorldModel):
+        raise UsageError(f"world must be a name or a WorldModel, got {world!r}")
+    root = np.random.SeedSequence(seed)
+    world_seq = np.random.SeedSequence(root.entropy, spawn_key=(WORLD_STREAM,))
+    world_rng = np.random.default_rng(world_seq)
+    model = worlds.resolve_world(world if world is not None else sc.world or "base", world_rng)
     out = Path(out)
     for name in ("traces", "readsb-hist", "truth.json", "claims.json"):
         if (out / name).exists():
             raise UsageError(f"{out / name} already exists: simulate into a new directory")
-    root = np.random.SeedSequence(seed)
-    world, fleet_seq = root.spawn(2)
-    world_rng = np.random.default_rng(world)
-    offset = GeomOffset.draw(world_rng, sc.weather.geom_offset_max_ft, float(sc.start_s))
-    wind = Wind(sc.weather.wind_from_deg, sc.weather.wind_kt)
+    weather_seq, fleet_seq = root.spawn(2)
+    weather_rng = np.random.default_rng(weather_seq)
+    offset = GeomOffset.draw(weather_rng, sc.weather.geom_offset_max_ft, float(sc.start_s))
+    wind = worlds.draw_wind(model, world_rng, Wind(sc.weather.wind_from_deg, sc.weather.wind_kt))
     plan = None
     if sc.incident is not None:
         # The incident flight draws from its own streams (spawned only in incident
@@ -98,14 +118,23 @@ def simulate(
         plan_seq, leg_seq = root.spawn(1)[0].spawn(2)
         plan = incident.plan(sc, np.random.default_rng(plan_seq), wind, offset)
         sc = plan.scenario
+    drawn = worlds.draw_world(model, sc, world_rng, wind)
+    # The base world (every aspect base's) takes the original code paths.
+    w = None if model.identity else drawn
+    sc = drawn.scenario(sc)
     fleet = draw_fleet(sc, size, np.random.default_rng(fleet_seq))
+    if w is not None:
+        fleet = [
+            w.receiver(ac, np.random.default_rng(s))
+            for ac, s in zip(fleet, world_seq.spawn(len(fleet)), strict=True)
+        ]
     per_aircraft = fleet_seq.spawn(len(fleet))
     # Spoofing draws come from their own stream: scenarios without spoofers
     # draw exactly what they drew before spoofers existed.
     spoof_seqs = root.spawn(1)[0].spawn(len(fleet)) if sc.spoofers else [None] * len(fleet)
 
     (out / "traces").mkdir(parents=True, exist_ok=True)
-    snaps = SnapshotRows() if snapshots else None
+    snaps = SnapshotRows(drawn.stale_positions) if snapshots else None
     truth_aircraft: list[dict[str, Any]] = []
     flights: list[dict[str, Any]] = []
     trace_count = 0
@@ -120,17 +149,17 @@ def simulate(
             spoof_rng = np.random.default_rng(spoof_seq) if spoof_seq is not None else None
             receiver = spoofer.Receiver.draw(spoof_rng) if spoof_rng is not None else None
             for leg in legs:
-                broadcast_state(sc, leg, rng)
+                broadcast_state(sc, leg, rng, w)
                 if spoof_rng is not None and receiver is not None:
-                    spoof(sc, leg, receiver, spoof_rng)
+                    spoof(sc, leg, receiver, spoof_rng, w)
                 flights.append(flight_truth(leg))
                 if snaps is not None:
                     snaps.add(sc, leg)
-            points = [p for leg in legs for p in trace_points(leg)]
+            points = [p for leg in legs for p in trace_points(leg, w)]
             if points:
                 trace_count += len(points)
                 write_trace(out / "traces", ac, points)
-            truth_aircraft.append(aircraft_truth(sc, ac, legs, bool(points)))
+            truth_aircraft.append(aircraft_truth(sc, ac, legs, bool(points), w is not None))
         report("aircraft", done, total)
     incident_truth = None
     if plan is not None:
@@ -141,14 +170,15 @@ def simulate(
         flights.append(incident.flight_record(plan, leg))
         if snaps is not None:
             snaps.add(sc, leg)
-        points = trace_points(leg)
+        points = trace_points(leg, w)
         trace_count += len(points)
         write_trace(out / "traces", ac, points)
-        truth_aircraft.append(aircraft_truth(sc, ac, [leg], True))
+        truth_aircraft.append(aircraft_truth(sc, ac, [leg], True, w is not None))
         incident_truth = incident.truth(plan, leg, gnss)
         report("aircraft", total, total)
     n_snapshots = write_snapshots(out, sc, snaps, report) if snaps is not None else 0
-    truth = truth_document(sc, seed, size, wind, flights, truth_aircraft)
+    record = None if model == worlds.BASE else drawn.record(sc)
+    truth = truth_document(sc, seed, size, wind, flights, truth_aircraft, record)
     if incident_truth is not None:
         truth["definitions"]["incident"] = incident.DEFINITION
         truth["incident"] = incident_truth
@@ -159,6 +189,7 @@ def simulate(
         "scenario": sc.name,
         "seed": seed,
         "size": size,
+        "world": model.name,
         "out": str(out),
         "aircraft": len(truth_aircraft),
         "flights": len(flights),

@@ -8,9 +8,11 @@ active windows), the spoofers (the same geometry, plus where the false
 positions go: an attractor or a circle, and how receivers react) and the
 nuisances of real data (MLAT and ADS-B version 0
 aircraft without quality fields, faulty transponders, message dropouts,
-receiver coverage holes), and optionally one incident flight (candidate
+receiver coverage holes), optionally one incident flight (candidate
 routes, the jammer near its destination, the ranges its events are drawn
-from; see :mod:`skywitness.sim.incident`). Nothing here is a code path: a new
+from; see :mod:`skywitness.sim.incident`), and optionally the world model it
+runs in (``[world] name = "steep"``, :mod:`skywitness.sim.world`; the
+``world`` argument of ``simulate`` wins). Nothing here is a code path: a new
 scenario is a new file. The shipped ones live in ``skywitness/sim/scenarios/*.toml``.
 
 Every problem raises :class:`~skywitness.errors.UsageError` naming the file
@@ -48,6 +50,7 @@ from skywitness.sim.model import (
     Weather,
 )
 from skywitness.sim.performance import TYPES
+from skywitness.sim.world import WORLDS
 
 #: Snapshots are written every 5 s on the UTC clock (ADS-B Exchange
 #: readsb-hist cadence): scenario start times must fall on that grid.
@@ -259,7 +262,9 @@ def _time_s(keys: _Keys, key: str, v: Any) -> int:
 
 def _parse(doc: dict[str, Any], path: Path) -> Scenario:
     root = _Keys(doc, path, "")
-    root.unknown({"scenario", "traffic", "weather", "emitters", "spoofers", "nuisance", "incident"})
+    root.unknown(
+        {"scenario", "traffic", "weather", "emitters", "spoofers", "nuisance", "incident", "world"}
+    )
     sc = root.table("scenario")
     sc.unknown({"name", "description", "start", "duration_min"})
     name = sc.string("name", _REQUIRED)
@@ -281,6 +286,7 @@ def _parse(doc: dict[str, Any], path: Path) -> Scenario:
             where = f"emitters[{i}]" if i < len(emitters) else f"spoofers[{i - len(emitters)}]"
             raise root.error(f"{where}.id", f"duplicate emitter id {e!r}")
     incident = _incident(root.table("incident"), traffic) if "incident" in root.data else None
+    world = _world(root.table("world")) if "world" in root.data else None
     return Scenario(
         name=name,
         description=sc.string("description", ""),
@@ -293,7 +299,17 @@ def _parse(doc: dict[str, Any], path: Path) -> Scenario:
         nuisance=_nuisance(root.table("nuisance", required=False)),
         spoofers=spoofers,
         incident=incident,
+        world=world,
     )
+
+
+def _world(w: _Keys) -> str:
+    """The optional ``[world]`` table: the name of a world model (:mod:`skywitness.sim.world`)."""
+    w.unknown({"name"})
+    name = w.string("name")
+    if name not in WORLDS:
+        raise w.error(w.key("name"), f"unknown world model {name!r} (choices: {', '.join(WORLDS)})")
+    return name
 
 
 def _traffic(t: _Keys) -> Traffic:

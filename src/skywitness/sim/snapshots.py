@@ -3,6 +3,12 @@
 As ADS-B Exchange archives them: ``now``, ``messages`` and ``aircraft``, each
 aircraft with ``seen`` and ``seen_pos``, kept while readsb would keep it.
 Every snapshot of the window is written, empty ones too.
+
+While an aircraft's position is lost, the base world omits ``lat``/``lon``
+and shows ``lastPosition`` once the last one is over a minute old; a world
+model with the ``stale`` trace convention (:mod:`skywitness.sim.world`) keeps
+the last position as ``lat``/``lon`` with a growing ``seen_pos`` for that
+minute, as readsb does (README-json.md), then ``lastPosition`` alike.
 """
 
 from __future__ import annotations
@@ -64,13 +70,15 @@ class SnapshotRows:
         "pos": np.bool_, "nic": np.int8, "nac_p": np.int8, "nac_v": np.int8, "messages": np.int32,
         "snapshot": np.int32, "info": np.int32, "seen": np.int32,
         "last_lat": np.float64, "last_lon": np.float64, "last_nic": np.int8, "last_age": np.int32,
-        "emergency": np.bool_, "nav_modes": np.int8,
+        "emergency": np.bool_, "nav_modes": np.int8, "seen_pos": np.int32,
     }  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, stale_positions: bool = False) -> None:
         self.parts: list[dict[str, NDArray[Any]]] = []
         self.infos: list[LegInfo] = []
         self.rows = 0
+        #: Keep the last position as lat/lon for a minute after it is lost (readsb's way).
+        self.stale_positions = stale_positions
 
     def add(self, sc: Scenario, leg: Leg) -> None:
         """Keep ``leg``'s row in every snapshot that shows it (readsb's keep rules)."""
@@ -104,10 +112,18 @@ class SnapshotRows:
         age = np.round((now - (tr.start_s + p + leg.frac[p])) * 10) / 10
         show = (last_pos >= 0) & ~cols["pos"] & (age > LAST_POSITION_AFTER_S)
         rep = leg.reported
+        seen_pos = np.round(seen * 10)
+        if self.stale_positions:
+            held = (last_pos >= 0) & ~cols["pos"] & ~show
+            if held.any():
+                last = columns(leg, p[held])
+                cols["lat"][held], cols["lon"][held] = last["lat"], last["lon"]
+                cols["pos"] = cols["pos"] | held
+                seen_pos = np.where(held, np.round(age * 10), seen_pos)
         cols.update(
             snapshot=k, info=np.full(len(k), len(self.infos)), seen=np.round(seen * 10),
             last_lat=np.where(show, np.round(rep.lat[p], 6), np.nan), last_lon=np.round(rep.lon[p], 6),
-            last_nic=leg.nic[p], last_age=np.round(age * 10),
+            last_nic=leg.nic[p], last_age=np.round(age * 10), seen_pos=seen_pos,
         )  # fmt: skip
         self.parts.append({c: np.asarray(v, dtype=self.DTYPES[c]) for c, v in cols.items()})
         self.infos.append(leg_info(leg))

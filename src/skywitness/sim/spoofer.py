@@ -9,7 +9,9 @@ the aircraft is within radio line of sight (the jammer's 4/3 Earth radio
 horizon) and within ``range_km``, the distance at which the spoofer's signals
 dominate the authentic ones (:func:`effective_range_km`). When several
 spoofers reach it, the one with the smallest distance relative to its range
-(the strongest at the receiver) owns the second.
+(the strongest at the receiver) owns the second. A world model
+(:mod:`skywitness.sim.world`) shapes the reach as it shapes a jammer's zone
+(antenna height, pattern, range law, terrain masking, line-of-sight altitude).
 
 Dynamics, per aircraft (one receiver, one behaviour, drawn once per aircraft
 as :class:`Receiver`; per-episode jitter on the delays):
@@ -59,7 +61,7 @@ from skywitness.model.geo import destination, distance_m
 from skywitness.model.units import KT_PER_MPS
 from skywitness.sim import jammer
 from skywitness.sim.flight import Trajectory
-from skywitness.sim.model import Spoofer
+from skywitness.sim.model import Geometry, Spoofer
 
 Float = NDArray[np.float64]
 
@@ -144,16 +146,31 @@ def effective_range_km(power_w: float) -> float:
 
 
 def zone(
-    spoofer: Spoofer, t_s: NDArray[np.int64], lat: Float, lon: Float, height_m: Float
-) -> tuple[NDArray[np.bool_], Float]:
-    """Within reach per sample (active, in range and line of sight), and ground distance (km)."""
+    spoofer: Spoofer,
+    t_s: NDArray[np.int64],
+    lat: Float,
+    lon: Float,
+    height_m: Float,
+    geometry: Geometry | None = None,
+) -> tuple[NDArray[np.bool_], Float, Float | float]:
+    """Within reach per sample (active, in range and line of sight), ground distance
+    (km) and the range in the aircraft's direction (km).
+
+    ``geometry`` (a world model's, :mod:`skywitness.sim.world`) shapes the reach
+    as the jammer's (:func:`skywitness.sim.jammer.zone`): antenna height,
+    pattern, range law and terrain masking; without one it is the disc of
+    ``range_km`` within the smooth-Earth horizon.
+    """
     dist_km = distance_m(lat, lon, spoofer.lat, spoofer.lon) / 1000.0
-    active = np.zeros(len(t_s), dtype=bool)
-    for a, b in spoofer.active:
-        active |= (t_s >= a) & (t_s < b)
-    horizon = jammer.radio_horizon_km(height_m, spoofer.height_m)
-    inside = active & (dist_km <= spoofer.range_km) & (dist_km <= horizon)
-    return np.asarray(inside), np.asarray(dist_km)
+    active = jammer.active_mask(spoofer, t_s)
+    range_km, _, azimuth = jammer.reach_km(spoofer, lat, lon, geometry)
+    if geometry is None or azimuth is None:
+        horizon = jammer.radio_horizon_km(height_m, spoofer.height_m)
+        inside = active & (dist_km <= range_km) & (dist_km <= horizon)
+    else:
+        inside = active & (dist_km <= range_km)
+        inside &= jammer.line_of_sight(dist_km, height_m, azimuth, geometry)
+    return np.asarray(inside), np.asarray(dist_km), range_km
 
 
 @dataclass(frozen=True)
@@ -288,15 +305,20 @@ class Capture:
 
 
 def reach(
-    spoofers: tuple[Spoofer, ...], tr: Trajectory, height_m: Float
+    spoofers: tuple[Spoofer, ...],
+    tr: Trajectory,
+    height_m: Float,
+    geometry: tuple[Geometry | None, ...] | None = None,
 ) -> tuple[NDArray[np.int64], tuple[tuple[NDArray[np.bool_], Float], ...]]:
-    """The spoofer owning each second (-1: none), and each spoofer's :func:`zone`."""
+    """The spoofer owning each second (-1: none), and each spoofer's :func:`zone`
+    (within reach, distance); ``geometry``: each spoofer's, in a world model."""
     owner = np.full(tr.n, -1, np.int64)
     best = np.full(tr.n, np.inf)
     zones = []
-    for k, sp in enumerate(spoofers):
-        inside, dist = zone(sp, tr.t_s, tr.lat, tr.lon, height_m)
-        ratio = dist / sp.range_km
+    shapes = geometry if geometry is not None else (None,) * len(spoofers)
+    for k, (sp, shape) in enumerate(zip(spoofers, shapes, strict=True)):
+        inside, dist, range_km = zone(sp, tr.t_s, tr.lat, tr.lon, height_m, shape)
+        ratio = dist / range_km
         better = inside & (ratio < best)
         owner = np.where(better, k, owner)
         best = np.where(better, ratio, best)
@@ -311,14 +333,16 @@ def capture(
     receiver: Receiver,
     rng: np.random.Generator,
     blocked: NDArray[np.bool_],
+    geometry: tuple[Geometry | None, ...] | None = None,
 ) -> Capture:
     """Phases, episodes and reported fields of one leg (see the module docstring).
 
     ``blocked``: seconds without any GNSS position (jamming loss); they report
     the truth's speed and track and no position, whatever the spoofer does.
+    ``geometry``: each spoofer's reach in a world model (:func:`reach`).
     """
     n, t = tr.n, tr.t_s
-    owner, zones = reach(spoofers, tr, height_m)
+    owner, zones = reach(spoofers, tr, height_m, geometry)
     within = owner >= 0
 
     # Episodes: [onset, end of reach + recovery), merged while the receiver is still captured.

@@ -9,7 +9,8 @@ What a report shows, per second of the aircraft's *broadcast state*:
 - normal: position, NIC, NACp, geometric altitude as the aircraft's avionics give them;
 - ``degraded`` (inside an emitter's fringe): position still reported, NIC 5-7
   and NACp 4-7 (lower than normal), see :mod:`skywitness.sim.jammer`;
-- ``lost`` (inside range and line of sight): NIC, NACp and NACv 0, no
+- ``lost`` (inside range and line of sight): NIC, NACp and NACv 0 (other
+  receiver brands in some world models, :mod:`skywitness.sim.world`), no
   position (``lat``/``lon`` absent from snapshots, null in traces), no
   geometric altitude; barometric altitude, ground speed and track keep coming.
 
@@ -33,22 +34,31 @@ from skywitness.sim.fleet import Leg
 from skywitness.sim.flight import height_m
 from skywitness.sim.model import Scenario
 from skywitness.sim.truth import zone_runs
+from skywitness.sim.world import World
 
 
-def broadcast_state(sc: Scenario, leg: Leg, rng: np.random.Generator) -> None:
-    """Emitter zones, broadcast state, reception and quality, per second of the leg."""
+def broadcast_state(
+    sc: Scenario, leg: Leg, rng: np.random.Generator, world: World | None = None
+) -> None:
+    """Emitter zones, broadcast state, reception and quality, per second of the leg.
+
+    ``world``: the run's world model with its draws (:mod:`skywitness.sim.world`):
+    the zones' shapes and the altitude that sets line of sight; None is the
+    base world.
+    """
     tr, ac = leg.traj, leg.aircraft
     n, t = tr.n, tr.t_s
-    h = height_m(tr)
+    h = height_m(tr) if world is None else world.los_height_m(tr)
     geo = np.zeros(n, np.int8)
     resp = np.full(n, -1, np.int64)
     depth = np.ones(n)
     for i, em in enumerate(sc.emitters):
-        lvl, dist = jammer.zone(em, t, tr.lat, tr.lon, h)
+        shape = world.emitter_geometry(em) if world is not None else None
+        lvl, dist = jammer.zone(em, t, tr.lat, tr.lon, h, shape)
         better = lvl > geo
         geo = np.where(better, lvl, geo).astype(np.int8)
         resp = np.where(better, i, resp)
-        d = np.clip((dist - em.range_km) / max(em.fringe_km, 1e-9), 0.0, 1.0)
+        d = jammer.fringe_depth(em, tr.lat, tr.lon, dist, shape)
         depth = np.where(lvl > 0, np.minimum(depth, d), depth)
         leg.zones.extend(zone_runs(leg, em, lvl, dist))
     level = jammer.broadcast_levels(geo, ac.delays, rng)
@@ -76,20 +86,29 @@ def broadcast_state(sc: Scenario, leg: Leg, rng: np.random.Generator) -> None:
     nac_p[m] = np.minimum(f_nac_p[m], nac_p[m])
     nac_v[m] = np.minimum(nac_v[m], 1)
     m = level == jammer.LOST
-    nic[m], nac_p[m], nac_v[m] = 0, 0, 0
+    nic[m], nac_p[m], nac_v[m] = ac.lost_quality  # (0, 0, 0) but for some brands
     leg.nic, leg.nac_p, leg.nac_v = nic, nac_p, nac_v
     # When in its second each message arrives, 0.0-0.9 s (readsb's seen has 0.1 s steps).
     leg.frac = rng.integers(0, 10, size=n) / 10.0
 
 
-def spoof(sc: Scenario, leg: Leg, receiver: spoofer.Receiver, rng: np.random.Generator) -> None:
-    """Spoofing episodes, reported fields and quality of one leg (after :func:`broadcast_state`)."""
+def spoof(
+    sc: Scenario,
+    leg: Leg,
+    receiver: spoofer.Receiver,
+    rng: np.random.Generator,
+    world: World | None = None,
+) -> None:
+    """Spoofing episodes, reported fields and quality of one leg (after :func:`broadcast_state`);
+    ``world`` shapes the spoofers' reach as it shapes the emitters' zones."""
     tr = leg.traj
+    h = height_m(tr) if world is None else world.los_height_m(tr)
+    shapes = tuple(world.emitter_geometry(sp) for sp in sc.spoofers) if world is not None else None
     if leg.aircraft.source == "mlat":  # multilateration positions do not depend on GNSS
-        leg.spoof = spoofer.Capture.none(tr, spoofer.reach(sc.spoofers, tr, height_m(tr))[1])
+        leg.spoof = spoofer.Capture.none(tr, spoofer.reach(sc.spoofers, tr, h, shapes)[1])
         return
     blocked = np.asarray(leg.level == jammer.LOST)
-    leg.spoof = spoofer.capture(sc.spoofers, tr, height_m(tr), receiver, rng, blocked)
+    leg.spoof = spoofer.capture(sc.spoofers, tr, h, receiver, rng, blocked, shapes)
     leg.nic, leg.nac_p, leg.nac_v = leg.spoof.quality(leg.nic, leg.nac_p, leg.nac_v)
 
 

@@ -7,6 +7,11 @@ the full aircraft dict on every fourth point and at changes, flag 1 (stale)
 on a position more than 20 s after the previous one, flag 2 (new leg) on the
 first airborne point of a leg. Times are offsets from the file's
 ``timestamp`` (readsb README-json.md, trace format).
+
+A world model (:mod:`skywitness.sim.world`) may space the points farther
+apart (``trace_interval_scale``) and, with the ``stale`` trace convention,
+repeat the last position with the stale flag on every point while the
+position is lost (the base world writes null positions there).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from numpy.typing import NDArray
 from skywitness.sim import jammer
 from skywitness.sim.fleet import Aircraft, Leg
 from skywitness.sim.messages import aircraft_dict, columns, decoded, leg_info, rows
+from skywitness.sim.world import World
 
 #: Trace point intervals, s, by state (readsb adds points on change; the real
 #: trace in the traffic samples has a median of 10 s, 20 s in steady cruise).
@@ -41,8 +47,9 @@ TRACE_FLAG_STALE = 1
 TRACE_FLAG_NEW_LEG = 2
 
 
-def trace_indices(leg: Leg) -> NDArray[np.int64]:
-    """Seconds at which readsb would add a trace point (heard, inside the window)."""
+def trace_indices(leg: Leg, interval_scale: float = 1.0) -> NDArray[np.int64]:
+    """Seconds at which readsb would add a trace point (heard, inside the window);
+    ``interval_scale`` stretches the regular intervals (a world model's reporting)."""
     tr = leg.traj
     n = tr.n
     turning = np.abs(np.gradient(np.unwrap(np.radians(tr.track_deg)))) > math.radians(
@@ -54,6 +61,8 @@ def trace_indices(leg: Leg) -> NDArray[np.int64]:
         TRACE_GROUND_S,
         np.where(turning, TRACE_TURN_S, np.where(climbing, TRACE_CLIMB_S, TRACE_CRUISE_S)),
     )
+    if interval_scale != 1.0:
+        interval = interval * interval_scale
     phi = np.floor(np.cumsum(1.0 / interval))
     regular = np.flatnonzero(np.diff(np.r_[-1.0, phi]) > 0)
     changes = np.flatnonzero(np.diff(leg.level) != 0) + 1
@@ -71,9 +80,10 @@ def trace_indices(leg: Leg) -> NDArray[np.int64]:
     return np.asarray(idx[leg.heard[idx]], dtype=np.int64)
 
 
-def trace_points(leg: Leg) -> list[tuple[float, list[Any]]]:
-    """(absolute time, readsb trace point without its offset) for each point of the leg."""
-    idx = trace_indices(leg)
+def trace_points(leg: Leg, world: World | None = None) -> list[tuple[float, list[Any]]]:
+    """(absolute time, readsb trace point without its offset) for each point of the leg;
+    ``world``: the run's world model (None: the base world)."""
+    idx = trace_indices(leg, world.trace_interval_scale if world is not None else 1.0)
     if not len(idx):
         return []
     info, tr = leg_info(leg), leg.traj
@@ -82,7 +92,20 @@ def trace_points(leg: Leg) -> list[tuple[float, list[Any]]]:
     got = leg.heard & leg.pos_valid
     seconds = np.arange(tr.n)
     before = np.r_[-1, np.maximum.accumulate(np.where(got, seconds, -1))[:-1]][idx]
-    stale = (got[idx] & (before >= 0) & (idx - before > STALE_AFTER_S)).tolist()
+    stale_now = got[idx] & (before >= 0) & (idx - before > STALE_AFTER_S)
+    # The stale convention: a point without position repeats the last one heard, flagged.
+    repeat = np.zeros(len(idx), dtype=bool)
+    last_lat: list[Any] = [None] * len(idx)
+    last_lon: list[Any] = [None] * len(idx)
+    if world is not None and world.stale_positions:
+        repeat = ~leg.pos_valid[idx] & (before >= 0)
+        if repeat.any():
+            last = decoded(columns(leg, before[repeat]))
+            for k, la, lo in zip(np.flatnonzero(repeat).tolist(), last["lat"].tolist(),
+                                 last["lon"].tolist(), strict=True):  # fmt: skip
+                last_lat[k], last_lon[k] = la, lo
+        stale_now |= repeat
+    stale = stale_now.tolist()
     last_detail_state: tuple[int, int, bool, int] = (-1, -1, False, -1)
     phase = leg.spoof_phase[idx].tolist()
     new_leg_pending = tr.liftoff >= leg.window.start
@@ -100,8 +123,8 @@ def trace_points(leg: Leg) -> list[tuple[float, list[Any]]]:
         geom = info.source != "mlat" and r["level"] != jammer.LOST
         air = not r["ground"]
         points.append((r["t"], [
-            r["lat"] if r["pos"] else None,
-            r["lon"] if r["pos"] else None,
+            r["lat"] if r["pos"] else last_lat[k],
+            r["lon"] if r["pos"] else last_lon[k],
             r["alt_baro"] if air else "ground",
             r["gs"],
             round(r["track"], 1),

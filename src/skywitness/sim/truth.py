@@ -36,6 +36,15 @@ Aircraft without quality fields (``mlat``: positions from multilateration,
 unaffected by GNSS loss; ``adsb_v0``: no NIC/NACp, positions lost like
 anyone's) and transponders with a permanently low NACp (``faulty_nac_p``)
 are listed as such; an MLAT aircraft has no affected intervals.
+
+**World** (``truth.json``, ``world``): in runs of a world model other than
+``base`` (:mod:`skywitness.sim.world`), the model's name, its settings and
+what was drawn for this seed (each emitter's and spoofer's antenna height,
+pattern, range law, fringe and blocked sectors; wind; trace interval; extra
+coverage holes). The intervals above come from the world's own zones, and
+each aircraft's ``receiver`` names its ``brand`` and the ``lost_quality`` it
+reports. Emitters keep their true positions. Without a ``world`` object the
+run is the base world's.
 """
 
 from __future__ import annotations
@@ -251,8 +260,19 @@ def _spoofing_zones(sc: Scenario, leg: Leg) -> list[dict[str, Any]]:
     return sorted(out, key=lambda x: int(x["start_ns"]))
 
 
-def aircraft_truth(sc: Scenario, ac: Aircraft, legs: list[Leg], traced: bool) -> dict[str, Any]:
-    """One ``aircraft[]`` record, from its legs (after their broadcast state)."""
+def aircraft_truth(
+    sc: Scenario, ac: Aircraft, legs: list[Leg], traced: bool, brand: bool = False
+) -> dict[str, Any]:
+    """One ``aircraft[]`` record, from its legs (after their broadcast state);
+    ``brand``: name the receiver's brand (runs of a world model other than base)."""
+    receiver: dict[str, Any] = {
+        "onset_s": round(ac.delays[0], 1),
+        "lost_recovery_s": round(ac.delays[1], 1),
+        "degraded_recovery_s": round(ac.delays[2], 1),
+    }
+    if brand:
+        nic, nac_p, nac_v = ac.lost_quality
+        receiver.update(brand=ac.brand, lost_quality={"nic": nic, "nac_p": nac_p, "nac_v": nac_v})
     spoofing = (
         {
             "spoofed": [x for leg in legs for x in _spoofed(sc, leg)],
@@ -269,11 +289,7 @@ def aircraft_truth(sc: Scenario, ac: Aircraft, legs: list[Leg], traced: bool) ->
         "quality_fields": ac.quality_fields,
         "normal": {"nic": ac.nic, "nac_p": ac.nac_p} if ac.quality_fields else None,
         "faulty_nac_p": ac.faulty,
-        "receiver": {
-            "onset_s": round(ac.delays[0], 1),
-            "lost_recovery_s": round(ac.delays[1], 1),
-            "degraded_recovery_s": round(ac.delays[2], 1),
-        },
+        "receiver": receiver,
         "trace": traced,
         "flights": [leg.number for leg in legs],
         "affected": [x for leg in legs for x in _affected(sc, leg)],
@@ -293,9 +309,10 @@ def _windows_truth(active: tuple[tuple[int, int], ...]) -> list[dict[str, Any]]:
 
 def truth_document(
     sc: Scenario, seed: int, size: float, wind: Wind, flights: list[dict[str, Any]],
-    aircraft: list[dict[str, Any]],
+    aircraft: list[dict[str, Any]], world: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """All of ``truth.json``: scenario, definitions, emitters, spoofers, flights, aircraft."""
+    """All of ``truth.json``: scenario, definitions, emitters, spoofers, flights, aircraft;
+    ``world``: the world model's record (absent in the base world)."""
     definitions = {
         "affected": "half-open [start, end) of the aircraft's broadcast state: from its "
         "first degraded report to its first recovered report; reports exist only when "
@@ -320,6 +337,18 @@ def truth_document(
             in_spoofing_zone="geometric presence within a spoofer's range_km and radio line "
             "of sight while it is active; no receiver delays.",
         )
+    if world is not None:
+        definitions.update(
+            affected=definitions["affected"] + " In this world model a lost fix reports the "
+            "receiver's lost_quality (its brand) instead of NIC, NACp, NACv 0.",
+            in_zone=definitions["in_zone"] + " In this world model the range, fringe and line "
+            "of sight are those of world.geometry (antenna height, pattern, range law, "
+            "blocked sectors) and of world.los_altitude.",
+            world="the world model of this run and what was drawn for this seed; the "
+            "intervals come from its zones and receivers.",
+        )
+        if "in_spoofing_zone" in definitions:
+            definitions["in_spoofing_zone"] += " Its reach is shaped by world.geometry too."
     spoofers = (
         {
             "spoofers": [
@@ -354,6 +383,7 @@ def truth_document(
         "end_ns": sc.end_s * NS_PER_S,
         "definitions": definitions,
         "wind": {"from_deg": wind.from_deg, "speed_kt": wind.speed_kt},
+        **({"world": world} if world is not None else {}),
         "emitters": [
             {
                 "id": e.id,
