@@ -65,6 +65,20 @@ were sent: :func:`skywitness.sim.claims.flip_claims`) moved by 0 to 3 tolerances
 in steps of 0.25 and gives the margin at which its verdict first turns
 inconsistent (median and range over the seeds).
 
+With ``--holdout`` it tunes nothing and scores the jamming and spoofing jobs
+as a user runs them (``skywitness.jamming`` on the readsb-hist snapshots,
+``skywitness.spoofing`` on the readsb traces) on world models the detectors
+were not developed on (:data:`skywitness.sim.world.HELD_OUT`; ``--worlds``
+to choose, ``--worlds development`` for the models they were developed on),
+each over ``--seeds`` seeds of ``--scenarios`` (default jamming-spoofing: one
+jammer and one spoofer). Per world, the issue-12 table: the jammer's error
+(median, p95, max) over emitters with >= 10 affected aircraft, how often the
+truth lies inside the stated 95 % bound (coverage), the located events per
+jammer (one emitter, one event) and events with no emitter, the affected
+aircraft F1 per aircraft, the spoofed aircraft precision and recall per
+aircraft, the spoofed place error, the spoofer area's centre error and its
+coverage, and jammed aircraft reported as spoofed.
+
 Results are printed as Markdown for bench/RESULTS.md.
 """
 
@@ -165,7 +179,20 @@ def main() -> None:
     ap.add_argument("--no-delay", action="store_true", help="skip the (slow) replay")
     ap.add_argument("--json", metavar="FILE", help="also write every per-seed result here")
     ap.add_argument("--summarise", metavar="FILE", help="only print the summary of a --json file")
+    ap.add_argument("--holdout", action="store_true",
+                    help="score the jamming and spoofing jobs on held-out world models")  # fmt: skip
+    ap.add_argument("--worlds", help="holdout: comma-separated world models (default: held out)")
+    ap.add_argument("--jobs", type=int, default=2, help="holdout: runs at once")
     args = ap.parse_args()
+    if args.holdout:
+        if args.summarise:
+            _holdout_summary(json.loads(Path(args.summarise).read_text()))
+            return
+        rows = holdout_runs(args)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=1))
+        _holdout_summary(rows)
+        return
     if args.scenarios is None:
         args.scenarios = DEFAULT_SCENARIOS[args.task]
     summary = {"jamming": _summary, "spoofing": _spoof_summary, "flight": _flight_summary,
@@ -548,6 +575,146 @@ def _spoof_summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None
               f"{f'{sum(within)}/{len(within)}' if within else '-'} | {stats(area, 50, 95)} | "
               f"{f'{sum(a_in)}/{len(a_in)}' if a_in else '-'} | {stats(rng, 50)} | "
               f"{sum(r['false_clusters'] for r in rs)} |")  # fmt: skip
+
+
+# -- held-out world models ---------------------------------------------------------
+
+
+def holdout_runs(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """One row per world, scenario and seed (see the module docstring), ``--jobs`` at once."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from skywitness.sim import world as worlds
+
+    names = args.worlds or ",".join(worlds.HELD_OUT)
+    if names == "development":
+        names = ",".join(worlds.DEVELOPMENT)
+    scenarios = args.scenarios or "jamming-spoofing"
+    tasks = [(name, scenario, seed) for name in names.split(",")
+             for scenario in scenarios.split(",")
+             for seed in range(args.first_seed, args.first_seed + args.seeds)]  # fmt: skip
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        rows = []
+        for row in pool.map(_holdout_one, tasks):
+            rows.append(row)
+            print(f"# {row['world']} {row['scenario']} seed {row['seed']}: "
+                  f"{json.dumps({k: v for k, v in row.items() if k != 'clusters'})}",
+                  flush=True)  # fmt: skip
+    return rows
+
+
+def _holdout_one(task: tuple[str, str, int]) -> dict[str, Any]:
+    import skywitness
+
+    name, scenario, seed = task
+    t0 = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="skywitness-holdout-"))
+    try:
+        out = work / "sim"
+        simulate(scenario, out, seed=seed, world=name)
+        truth = json.loads((out / "truth.json").read_text())
+        jam = skywitness.jamming(read_records(out, "snapshots"))
+        spo = skywitness.spoofing(read_records(out, "traces"))
+        row = {"world": name, "scenario": scenario, "seed": seed,
+               **holdout_scores(list(jam.events), spo, truth)}  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    row["seconds"] = time.perf_counter() - t0
+    return row
+
+
+def holdout_scores(events: list[Any], spo: Any, truth: dict[str, Any]) -> dict[str, Any]:
+    """The issue-12 measures of one simulated run (see the module docstring)."""
+    lost: dict[str, set[str]] = {}
+    spoofed: set[str] = set()
+    for ac in truth["aircraft"]:
+        for iv in ac["affected"]:
+            if iv["kind"] == "lost":
+                lost.setdefault(iv["emitter"], set()).add(ac["icao24"])
+        if ac.get("spoofed"):
+            spoofed.add(ac["icao24"])
+    by_spoofer: dict[str, set[str]] = {}
+    for ac in truth["aircraft"]:
+        for iv in ac.get("spoofed", ()):
+            by_spoofer.setdefault(iv["spoofer"], set()).add(ac["icao24"])
+    causes = {**{("jammer", k): v for k, v in lost.items()},
+              **{("spoofer", k): v for k, v in by_spoofer.items()}}  # fmt: skip
+
+    def cause(ev: Any) -> tuple[str, str] | None:
+        """The truth emitter holding most of an event's aircraft."""
+        best = max(causes, key=lambda c: len(causes[c] & set(ev.aircraft)), default=None)
+        return best if best is not None and causes[best] & set(ev.aircraft) else None
+
+    emitters, _ = emitter_scores(events, truth)
+    for e in emitters:
+        located = [ev for ev in events if ev.emitter is not None and ev.kind == "jamming"
+                   and cause(ev) == ("jammer", e["emitter"])]  # fmt: skip
+        e["located_events"] = len(located)
+        mine = lost.get(e["emitter"], set())
+        e["error_95_km"] = None
+        best = max(events, key=lambda ev: len(mine & set(ev.aircraft)), default=None)
+        if best is not None and best.emitter is not None and mine & set(best.aircraft):
+            e["error_95_km"] = best.emitter.error_km_95
+            e["shape_km"] = best.emitter.shape_km
+            e["range_km"] = best.emitter.range_km
+    jam_events = [ev for ev in events if ev.kind == "jamming"]
+    jammed = set().union(*lost.values()) if lost else set()
+    detected = {a for ev in jam_events for a in ev.aircraft}
+    flagged = {iv.icao24 for iv in spo.intervals}
+    clusters, false_clusters = cluster_scores(list(spo.clusters), truth)
+    return {
+        "emitters": emitters,
+        "events": len(events),
+        "events_without_emitter": sum(ev.emitter is None for ev in events),
+        "spoofer_events_called_jamming": sum(
+            ev.kind == "jamming" and (cause(ev) or ("",))[0] == "spoofer" for ev in events
+        ),
+        "jam_tp": len(detected & jammed), "jam_fp": len(detected - jammed - spoofed),
+        "jam_fn": len(jammed - detected),
+        "spoof_tp": len(flagged & spoofed), "spoof_fp": len(flagged - spoofed),
+        "spoof_fn": len(spoofed - flagged),
+        "jammed_as_spoofed": sorted(flagged & (jammed - spoofed)),
+        "clusters": clusters, "false_clusters": false_clusters,
+    }  # fmt: skip
+
+
+def _holdout_summary(rows: list[dict[str, Any]]) -> None:
+    def q(v: list[float], p: float) -> str:
+        return f"{np.percentile(v, p):.1f}" if v else "-"
+
+    def share(n: int, d: int) -> str:
+        return f"{n}/{d} ({n / d:.2f})" if d else "-"
+
+    print()
+    print("| world | seeds | jammer error median / p95 / max km (>= 10 affected) | truth inside 95 % "
+          "(all located) | bound median km | jammers in one event | events without emitter | "
+          "affected F1 (per aircraft) | spoofed P / R (per aircraft) | spoofed place error max km | "
+          "spoofer area error median / p95 / max km | area inside 95 % | jammed reported spoofed |")  # fmt: skip
+    print(
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: |"
+    )
+    for name in dict.fromkeys(r["world"] for r in rows):
+        rs = [r for r in rows if r["world"] == name]
+        ems = [e for r in rs for e in r["emitters"]]
+        big = [e["error_km"] for e in ems if e["affected"] >= TARGET_MIN_AFFECTED
+               and e["error_km"] is not None]  # fmt: skip
+        inside = [e["within_95"] for e in ems if e["within_95"] is not None]
+        bounds = [e["error_95_km"] for e in ems if e.get("error_95_km") is not None]
+        one = sum(e["located_events"] == 1 for e in ems)
+        tp, fp, fn = (sum(r[k] for r in rs) for k in ("jam_tp", "jam_fp", "jam_fn"))
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        stp, sfp, sfn = (sum(r[k] for r in rs) for k in ("spoof_tp", "spoof_fp", "spoof_fn"))
+        cl = [c for r in rs for c in r["clusters"]]
+        place = [c["attractor_error_km"] for c in cl if c["attractor_error_km"] is not None]
+        area = [c["area_error_km"] for c in cl if c["area_error_km"] is not None]
+        a_in = [c["area_within_95"] for c in cl if c["area_within_95"] is not None]
+        print(f"| {name} | {len(rs)} | {q(big, 50)} / {q(big, 95)} / {q(big, 100)} "
+              f"(n={len(big)}) | {share(sum(inside), len(inside))} | {q(bounds, 50)} | "
+              f"{one}/{len(ems)} | {sum(r['events_without_emitter'] for r in rs)} | {f1:.3f} | "
+              f"{stp / max(stp + sfp, 1):.3f} / {stp / max(stp + sfn, 1):.3f} | "
+              f"{max(place) if place else float('nan'):.2f} | {q(area, 50)} / {q(area, 95)} / "
+              f"{q(area, 100)} | {share(sum(a_in), len(a_in))} | "
+              f"{sum(len(r['jammed_as_spoofed']) for r in rs)} |")  # fmt: skip
 
 
 def _summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:

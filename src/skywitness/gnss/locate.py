@@ -17,14 +17,16 @@ What the record tells about that disc, per aircraft (see :class:`Observations`):
 * inside points: positions of affected aircraft (degraded reports that still
   carry one, or dead-reckoned through the gap) lie inside;
 * outside points: aircraft that kept good quality while the jammer was on
-  were outside (or below the horizon).
+  were outside (or below the horizon); only those above
+  :data:`OUTSIDE_MIN_ALT_FT`, which no terrain masks.
 
 The fit minimises robust residuals of all four (``scipy.optimize.least_squares``
 with a soft-L1 loss) over (east, north, R_eff) in a local tangent plane, from
 several starts. The 95 % uncertainty is the 95th percentile of the distance
 between the estimate and estimates refitted on aircraft resampled with
 replacement (bootstrap), never less than the formal error from the fit's
-Jacobian, combined with a systematic term (:data:`SYSTEMATIC_KM`). With fewer than :data:`MIN_ENTRIES` entry points there is no
+Jacobian, combined with a systematic term (:data:`SYSTEMATIC_KM`) and the
+zone's measured departure from a circle (:data:`SHAPE_SECTORS`). With fewer than :data:`MIN_ENTRIES` entry points there is no
 boundary to fit: the estimate is None and the event says so.
 """
 
@@ -62,6 +64,13 @@ EXIT_MAX_LAG_S = 150.0
 #: for the onset delay after entering (a few seconds, ~2 km), and
 #: dead-reckoned positions drift (~2-3 km over ten minutes without wind).
 INOUT_MARGIN_KM = 4.0
+#: Good aircraft below this altitude say nothing about the disc: terrain masks
+#: an emitter's horizon by up to a degree or more of elevation in hilly
+#: country (and the airframe shadows the antenna from low angles), so a low
+#: aircraft inside the power-limited range may keep its fix. At FL200 (6.1 km)
+#: an aircraft sees over a mask of 1.4 degrees 170 km away (6.1 km = d tan 1.4
+#: deg + d^2 / (2 k R), k = 4/3); they are the "outside" evidence that holds.
+OUTSIDE_MIN_ALT_FT = 20_000.0
 #: Scale of a constraint violation (km) in the residuals.
 HINGE_SCALE_KM = 1.0
 #: The emitter is searched within this distance (km) of the entries' mean.
@@ -83,6 +92,27 @@ REFIT_ROUNDS = 3
 #: boundary (reports come after the crossing, receivers lose the fix after an
 #: onset delay), which shifts the fitted disc as a whole: twice that at 95 %.
 SYSTEMATIC_KM = 2 * ENTRY_SIGMA_KM
+#: The shape term (model uncertainty): a real emitter's zone is a circle only
+#: in the simplest world. An antenna pattern, terrain masking the horizon in
+#: some directions or a mast shadowing its own antenna make the boundary's
+#: distance vary with azimuth, and a circle fitted to such a boundary has its
+#: centre off the emitter by an amount no resampling of aircraft sees. What
+#: the record does show is whether the parts of the boundary agree: the fit is
+#: repeated without the entries of each quarter of azimuth around it in turn
+#: (SHAPE_SECTORS), and SHAPE_FACTOR times the farthest of those centres from
+#: the estimate is the shape term, added in quadrature to the 95 % bound. On
+#: a circle the quarters agree to within the noise of fewer entries; on a zone
+#: that is not one they pull the centre their own way.
+SHAPE_SECTORS = 4
+#: A quarter of the disc screened short (95 of 150 km) moves the circle's
+#: centre ~22 km while leaving that quarter out moves it back by only ~9 km:
+#: the robust fit already half-discounts the short quarter, so the spread
+#: sees under half the shift (tests/test_localise_world.py). 2.5 makes the
+#: term cover that geometry; on circular zones it adds ~1-5 km.
+SHAPE_FACTOR = 2.5
+#: Fewest entries left in a refit without a quarter (fewer: that quarter's
+#: refit is skipped; it would measure noise, not shape).
+SHAPE_MIN_ENTRIES = 6
 #: Bootstrap resamples for the uncertainty.
 BOOTSTRAP = 60
 #: chi-square 95 % quantile, 2 degrees of freedom (position error ellipse).
@@ -120,6 +150,9 @@ class EmitterEstimate:
     n_entries: int
     n_exits: int
     antenna_m: float = ANTENNA_HEIGHT_M
+    #: The shape term inside ``error_km_95`` (SHAPE_FACTOR times how far the fit
+    #: moves without a quarter of the boundary, :func:`shape_spread_km`), km.
+    shape_km: float = 0.0
 
     def as_json(self, *, km_digits: int = 1, counts: bool = True) -> dict[str, Any]:
         """lat/lon to 5 decimals (~1 m), range and error to ``km_digits``; with ``counts``,
@@ -169,7 +202,9 @@ def _residuals(p: Float, d: dict[str, Float]) -> Float:
         dist = np.hypot(d["xx"] - x, d["xy"] - y)
         rr = np.minimum(r, d["xh"] + lift)
         top = np.minimum(r, d["xh_top"] + lift)
-        parts.append(np.maximum(rr - INOUT_MARGIN_KM - dist, 0.0) / HINGE_SCALE_KM)
+        # Only a high exit must lie outside: a low one may have come out of a
+        # terrain-masked sector (see OUTSIDE_MIN_ALT_FT).
+        parts.append(d["xhigh"] * np.maximum(rr - INOUT_MARGIN_KM - dist, 0.0) / HINGE_SCALE_KM)
         parts.append(np.maximum(dist - top - d["xlag"] - INOUT_MARGIN_KM, 0.0) / HINGE_SCALE_KM)
     if len(d["ix"]):
         dist = np.hypot(d["ix"] - x, d["iy"] - y)
@@ -252,11 +287,33 @@ def locate_emitter(
         # Too few crossings to resample or to invert the fit: all that is
         # certain is that the emitter reaches the affected aircraft.
         bound = float(p[2])
+    shape = SHAPE_FACTOR * shape_spread_km(obs, plane, p)
     return EmitterEstimate(
         lat=float(lat), lon=float(lon), range_km=float(p[2]),
-        error_km_95=float(np.hypot(bound, SYSTEMATIC_KM)),
+        error_km_95=float(np.sqrt(bound**2 + SYSTEMATIC_KM**2 + shape**2)),
         n_entries=len(obs.entry), n_exits=len(obs.exit), antenna_m=float(p[3] ** 2),
+        shape_km=shape,
     )  # fmt: skip
+
+
+def shape_spread_km(obs: Observations, plane: LocalPlane, p: Float) -> float:
+    """Farthest centre, from the estimate ``p``, of the fits without the entries
+    (and exits) of each quarter of azimuth around it in turn (see SHAPE_SECTORS), km."""
+    d = _plane_data(obs, plane)
+
+    def quarter(x: Float, y: Float) -> NDArray[np.int64]:
+        turn = (np.arctan2(y - p[1], x - p[0]) + np.pi) / (2 * np.pi)
+        return np.floor(turn * SHAPE_SECTORS).astype(np.int64) % SHAPE_SECTORS
+
+    e_sector, x_sector = quarter(d["ex"], d["ey"]), quarter(d["xx"], d["xy"])
+    spread = 0.0
+    for k in range(SHAPE_SECTORS):
+        keep = np.flatnonzero(e_sector != k)
+        if len(keep) < SHAPE_MIN_ENTRIES or len(keep) == len(e_sector):
+            continue
+        q, _, _ = _fit(_plane_data(obs, plane, keep, np.flatnonzero(x_sector != k)))
+        spread = max(spread, float(np.hypot(q[0] - p[0], q[1] - p[1])))
+    return spread
 
 
 def misfit(obs: Observations, est: EmitterEstimate) -> float:
@@ -314,10 +371,12 @@ def _plane_data(obs: Observations, plane: LocalPlane, entry_idx: NDArray[np.int6
     d["xh"] = horizon_km(exit_[:, 2], 0.0)
     d["xh_top"] = horizon_km(exit_[:, 4], 0.0) if exit_.shape[1] > 4 else d["xh"]
     d["xlag"] = exit_[:, 3] * 1.852 / 3600 * obs.exit_max_lag_s
+    d["xhigh"] = (exit_[:, 2] >= OUTSIDE_MIN_ALT_FT).astype(np.float64)
     d["ix"], d["iy"] = plane.xy(obs.inside[:, 0], obs.inside[:, 1])
     d["ih"] = horizon_km(obs.inside[:, 2], 0.0)
-    d["ox"], d["oy"] = plane.xy(obs.outside[:, 0], obs.outside[:, 1])
-    d["oh"] = horizon_km(obs.outside[:, 2], 0.0)
+    high = obs.outside[obs.outside[:, 2] >= OUTSIDE_MIN_ALT_FT]
+    d["ox"], d["oy"] = plane.xy(high[:, 0], high[:, 1])
+    d["oh"] = horizon_km(high[:, 2], 0.0)
     return d
 
 

@@ -24,11 +24,12 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from skywitness.errors import UsageError
 from skywitness.gnss.jamming.events import Event, interference_events
 from skywitness.gnss.jamming.maps import MAP_FORMATS, WINDOWS, interference_map
-from skywitness.gnss.jamming.state import DETECTORS, gnss_state, state_summary
+from skywitness.gnss.jamming.state import BAD, DETECTORS, gnss_state, state_summary
 from skywitness.gnss.spoofing.detectors import spoof_states
 from skywitness.gnss.spoofing.intervals import SpoofInterval, spoof_intervals
 from skywitness.jobs import tables
@@ -273,10 +274,14 @@ def compute_jamming(
     cells = interference_map(states, resolution=resolution, window=window)
     report("map", 1, 1)
     report("events", 0, 1)
-    found = interference_events(states, reports)
+    # The spoofing detectors first: a stretch of a spoofed aircraft is not a
+    # jammer's (it groups apart), and they label the events' kinds.
+    spoofed = spoof_intervals(spoof_states(reports)) if _any_bad(states) else []
+    found = interference_events(
+        states, reports, spoofed=[(iv.icao24, iv.start_ns, iv.end_ns) for iv in spoofed]
+    )
     report("events", 1, 1)
     report("kinds", 0, 1)
-    spoofed = spoof_intervals(spoof_states(reports)) if found else []
     events = event_kinds(found, spoofed)
     report("kinds", 1, 1)
     first, last = data_window(reports)
@@ -298,6 +303,11 @@ def compute_jamming(
         ),
         callsigns=callsigns_of(reports, (a for e in events for a in e.aircraft)),
     )
+
+
+def _any_bad(states: pa.Table) -> bool:
+    """Whether any report is in the bad state (else there is no stretch to label)."""
+    return bool(states.num_rows) and bool(pc.any(pc.equal(states["state"], BAD)).as_py())
 
 
 def event_kinds(events: Sequence[Event], spoofed: Sequence[SpoofInterval]) -> tuple[Event, ...]:

@@ -10,6 +10,7 @@ one event.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -171,9 +172,11 @@ class Event:
 # -- grouping --------------------------------------------------------------------
 
 
-def group(ivs: list[Interval]) -> list[list[int]]:
-    """Indices of intervals linked in space and time (connected components)."""
+def group(ivs: list[Interval], classes: list[int] | None = None) -> list[list[int]]:
+    """Indices of intervals linked in space and time (connected components); with
+    ``classes``, only intervals of one class link."""
     n = len(ivs)
+    cls = classes if classes is not None else [0] * n
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -188,7 +191,7 @@ def group(ivs: list[Interval]) -> list[list[int]]:
         for j in order[x + 1 :]:
             if ivs[j].start_ns > ivs[i].end_ns + LINK_SLACK_S * NS:
                 break
-            if find(i) == find(j) or not len(pts[i]) or not len(pts[j]):
+            if find(i) == find(j) or not len(pts[i]) or not len(pts[j]) or cls[i] != cls[j]:
                 continue
             if _min_distance_km(pts[i], pts[j]) <= LINK_KM:
                 parent[find(i)] = find(j)
@@ -209,12 +212,30 @@ def _min_distance_km(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
 
 
 def interference_events(
-    states: pa.Table, reports: pa.Table, *, min_aircraft: int = MIN_AIRCRAFT, locate: bool = True
+    states: pa.Table,
+    reports: pa.Table,
+    *,
+    min_aircraft: int = MIN_AIRCRAFT,
+    locate: bool = True,
+    spoofed: Sequence[tuple[str, int, int]] = (),
 ) -> list[Event]:
-    """Interference events found in ``states`` (from gnss_state) and their ``reports``."""
+    """Interference events found in ``states`` (from gnss_state) and their ``reports``.
+
+    ``spoofed``: (icao24, start_ns, end_ns) of the spoofing detectors' intervals.
+    A stretch of an aircraft spoofed meanwhile is a spoofer's doing, not a
+    jammer's: it links only with other such stretches, so that a jammer's and
+    a spoofer's neighbouring zones make two events, not one of mixed cause.
+    """
     outside = outside_points(states)
     ivs = consistent(intervals(states, reports), outside)
-    groups = [g for g in group(ivs) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
+    by_aircraft: dict[str, list[tuple[int, int]]] = {}
+    for icao24, a, b in spoofed:
+        by_aircraft.setdefault(icao24, []).append((a, b))
+    classes = [
+        int(any(a <= iv.end_ns and b >= iv.start_ns for a, b in by_aircraft.get(iv.icao24, ())))
+        for iv in ivs
+    ]
+    groups = [g for g in group(ivs, classes) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
     if locate:
         groups = [part for g in groups for part in _split_two(ivs, g, outside)]
     found = [_event(ivs, g, outside, locate) for g in groups]
