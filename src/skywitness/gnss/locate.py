@@ -303,7 +303,7 @@ def shape_spread_km(obs: Observations, plane: LocalPlane, p: Float) -> float:
 
     def quarter(x: Float, y: Float) -> NDArray[np.int64]:
         turn = (np.arctan2(y - p[1], x - p[0]) + np.pi) / (2 * np.pi)
-        return np.floor(turn * SHAPE_SECTORS).astype(np.int64) % SHAPE_SECTORS
+        return np.asarray(np.floor(turn * SHAPE_SECTORS).astype(np.int64) % SHAPE_SECTORS)
 
     e_sector, x_sector = quarter(d["ex"], d["ey"]), quarter(d["xx"], d["xy"])
     spread = 0.0
