@@ -598,7 +598,7 @@ def holdout_runs(args: argparse.Namespace) -> list[dict[str, Any]]:
         for row in pool.map(_holdout_one, tasks):
             rows.append(row)
             print(f"# {row['world']} {row['scenario']} seed {row['seed']}: "
-                  f"{json.dumps({k: v for k, v in row.items() if k != 'clusters'})}",
+                  f"{json.dumps({k: v for k, v in row.items() if k not in ('clusters', 'drawn')})}",
                   flush=True)  # fmt: skip
     return rows
 
@@ -615,7 +615,8 @@ def _holdout_one(task: tuple[str, str, int]) -> dict[str, Any]:
         truth = json.loads((out / "truth.json").read_text())
         jam = skywitness.jamming(read_records(out, "snapshots"))
         spo = skywitness.spoofing(read_records(out, "traces"))
-        row = {"world": name, "scenario": scenario, "seed": seed,
+        drawn = truth.get("world", {})
+        row = {"world": name, "scenario": scenario, "seed": seed, "drawn": drawn,
                **holdout_scores(list(jam.events), spo, truth)}  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)

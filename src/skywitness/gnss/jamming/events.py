@@ -95,6 +95,9 @@ ATTACH_INSIDE_FRACTION = 0.9
 #: ... and lies within this time of the event: ground jammers stay on for
 #: hours (the published maps show the same areas day after day).
 ATTACH_SLACK_S = 6 * 3600.0
+#: An event this much smaller than a located one (in aircraft), inside its
+#: disc, is that emitter's (:func:`_absorb_inside`).
+ABSORB_SHARE = 0.5
 #: A stretch's sample is not the emitter's doing when at least this many
 #: aircraft kept good quality at that time well inside its fitted disc
 #: (two, so that one aircraft with a receiver that resists is not enough) ...
@@ -242,6 +245,7 @@ def interference_events(
     if locate:
         found = _merge_same_emitter(ivs, found, groups, outside)
         found = _attach_lone(ivs, found, outside)
+        found = _absorb_inside(found, outside)
     for ev in found:
         ev.active = active_windows(ev, outside)
     found.sort(key=lambda e: (e.start_ns, e.id))
@@ -266,9 +270,7 @@ def active_windows(ev: Event, outside: NDArray[np.float64]) -> list[tuple[int, i
     em = ev.emitter
     if em is None or len(merged) < 2 or not len(outside):
         return [(ev.start_ns, ev.end_ns)]
-    d = distance_m(outside[:, 1], outside[:, 2], em.lat, em.lon) / 1000
-    reach = np.minimum(em.range_km, horizon_km(outside[:, 3], em.antenna_m))
-    deep_t = np.sort(outside[d <= reach - OFF_MARGIN_KM, 0])
+    deep_t = _deep_inside(em, outside)
     out = [merged[0]]
     for a, b in merged[1:]:
         lo, hi = out[-1][1], a
@@ -414,7 +416,8 @@ def _event(
         # disc (the emitter was off), and stretches the disc cannot explain
         # (mostly far outside it), have another cause, such as a faulty
         # receiver: leave them out and refit.
-        pool = [p for i in idx for p in _while_on(ivs[i], emitter, outside)]
+        deep = _deep_inside(emitter, outside)
+        pool = [p for i in idx for p in _while_on(ivs[i], deep)]
         pool = [iv for iv in pool if not _outside_disc(iv, emitter)]
         changed = len(pool) != len(idx) or any(
             a is not ivs[i] for a, i in zip(pool, idx, strict=True)
@@ -552,6 +555,57 @@ def _attach_lone(
     return out
 
 
+def _absorb_inside(events: list[Event], outside: NDArray[np.float64]) -> list[Event]:
+    """Merge into a located event the smaller events that lie inside its disc; refit.
+
+    One emitter on for hours is one event. Where its aircraft come in small
+    groups far apart in time (a few crossings of one edge, an aircraft inside
+    at switch-on), such a group may not link to the rest and gets an estimate
+    of its own from a handful of crossings, loose and off the emitter. It is
+    the same emitter's when the event is smaller than ABSORB_SHARE of the
+    larger one, overlaps it in time (ATTACH_SLACK_S), most of its stretches
+    with a path lie inside the larger one's disc (ATTACH_INSIDE_FRACTION of
+    each) and its own estimate, if any, does too: a second emitter's event lies
+    partly outside the first's disc, and its estimate outside it.
+    """
+    events = sorted(events, key=lambda e: -len(e.aircraft))
+    k = 0
+    while k < len(events):
+        big = events[k]
+        em = big.emitter
+        if em is None:
+            k += 1
+            continue
+        slack = ATTACH_SLACK_S * NS
+        taken = []
+        for small in events[k + 1 :]:
+            if (
+                len(small.aircraft) > ABSORB_SHARE * len(big.aircraft)
+                or small.start_ns > big.end_ns + slack
+                or small.end_ns < big.start_ns - slack
+            ):
+                continue
+            own = small.emitter
+            if (
+                own is not None
+                and distance_m(own.lat, own.lon, em.lat, em.lon) / 1000 > em.range_km
+            ):
+                continue
+            placed = [iv for iv in small.intervals if len(iv.path)]
+            inside = sum(_inside_disc(iv, em) for iv in placed)
+            if placed and inside > len(placed) / 2:
+                taken.append(small)
+        if not taken:
+            k += 1
+            continue
+        pool = big.intervals + [iv for e in taken for iv in e.intervals]
+        merged = _event(pool, list(range(len(pool))), outside, True)
+        events = [merged] + [e for e in events if e is not big and all(e is not t for t in taken)]
+        events.sort(key=lambda e: -len(e.aircraft))
+        k = 0
+    return events
+
+
 def _share_inside(iv: Interval, emitter: EmitterEstimate) -> float:
     """Share of a stretch's path inside the emitter's disc (with a DR margin)."""
     if not len(iv.path):
@@ -566,29 +620,21 @@ def _inside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
     return _share_inside(iv, emitter) >= ATTACH_INSIDE_FRACTION
 
 
-def _while_on(
-    iv: Interval, emitter: EmitterEstimate, outside: NDArray[np.float64]
-) -> list[Interval]:
+def _while_on(iv: Interval, deep: NDArray[np.float64]) -> list[Interval]:
     """The parts of a stretch while the emitter was on, as far as others tell.
 
-    A sample is contradicted when at least OFF_MIN_GOOD aircraft with good
-    quality flew, at that time, well inside the emitter's disc (OFF_MARGIN_KM
-    inside its reach at their altitude): the emitter was not on then.
+    A sample is contradicted when at least OFF_MIN_GOOD reports of aircraft
+    with good quality lie, within CONTRADICTION_S of it, well inside the
+    emitter's disc (OFF_MARGIN_KM inside its reach at their altitude): the
+    emitter was not on then. ``deep`` is :func:`_deep_inside` of the emitter:
+    each sample costs two binary searches, not a scan of the world's traffic.
     """
     smp = samples_of(iv)
-    if not len(smp) or not len(outside):
+    if not len(smp) or not len(deep):
         return [iv]
-    pts = outside[np.argsort(outside[:, 0])]
-    lo = np.searchsorted(pts[:, 0], smp[:, 0] - CONTRADICTION_S)
-    hi = np.searchsorted(pts[:, 0], smp[:, 0] + CONTRADICTION_S)
-    contra = np.zeros(len(smp), dtype=bool)
-    for j in range(len(smp)):
-        cand = pts[lo[j] : hi[j]]
-        if len(cand) < OFF_MIN_GOOD:
-            continue
-        d = distance_m(cand[:, 1], cand[:, 2], emitter.lat, emitter.lon) / 1000
-        reach = np.minimum(emitter.range_km, horizon_km(cand[:, 3], emitter.antenna_m))
-        contra[j] = int((d <= reach - OFF_MARGIN_KM).sum()) >= OFF_MIN_GOOD
+    lo = np.searchsorted(deep, smp[:, 0] - CONTRADICTION_S)
+    hi = np.searchsorted(deep, smp[:, 0] + CONTRADICTION_S)
+    contra = hi - lo >= OFF_MIN_GOOD
     # Right after a switch-off, aircraft recover one by one over their
     # re-acquisition delays: contradiction must outlast the longest of them.
     edges = np.flatnonzero(np.diff(np.r_[0, contra.astype(np.int8), 0]))
@@ -598,6 +644,16 @@ def _while_on(
     if not contra.any():
         return [iv]
     return pieces(iv, smp, contra, np.ones(len(smp), dtype=bool))
+
+
+def _deep_inside(emitter: EmitterEstimate, outside: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sorted times of the good reports well inside the emitter's disc
+    (OFF_MARGIN_KM inside its reach at their altitude)."""
+    if not len(outside):
+        return np.zeros(0)
+    d = distance_m(outside[:, 1], outside[:, 2], emitter.lat, emitter.lon) / 1000
+    reach = np.minimum(emitter.range_km, horizon_km(outside[:, 3], emitter.antenna_m))
+    return np.sort(outside[d <= reach - OFF_MARGIN_KM, 0])
 
 
 def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
