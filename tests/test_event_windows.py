@@ -38,3 +38,27 @@ def test_an_emitter_switched_off_for_a_while_is_one_event_with_a_gap(tmp_path: P
     ]  # fmt: skip
     assert len(near_a) == 1 and len(near_a[0].windows) == 1
     assert near_a[0].as_json()["active"][0]["start"] == near_a[0].as_json()["start"]
+
+
+@pytest.mark.slow
+def test_a_jammer_on_for_hours_is_one_event_holding_its_aircraft(tmp_path: Path) -> None:
+    """jamming-spoofing seed 5: four of the jammer's aircraft (one inside at
+    switch-on, three crossing one edge later) used to make a second, loosely
+    located event 60 km off; the neighbouring spoofer's aircraft make their own."""
+    import json
+
+    simulate("jamming-spoofing", tmp_path / "sim", seed=5)
+    truth = json.loads((tmp_path / "sim" / "truth.json").read_text())
+    jammed = {
+        a["icao24"] for a in truth["aircraft"]
+        if any(iv["kind"] == "lost" for iv in a["affected"])
+    }  # fmt: skip
+    result = skywitness.jamming(skywitness.read(tmp_path / "sim" / "readsb-hist"))
+    holding = [e for e in result.events if jammed & set(e.aircraft)]
+    jamming = [e for e in holding if e.kind == "jamming"]
+    assert len(jamming) == 1 and jamming[0].emitter is not None
+    assert jammed <= set(jamming[0].aircraft) | {
+        a for e in holding if e.kind == "spoofing" for a in e.aircraft
+    }
+    err = distance_m(jamming[0].emitter.lat, jamming[0].emitter.lon, 54.70, 20.50) / 1000
+    assert err <= jamming[0].emitter.error_km_95

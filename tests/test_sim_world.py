@@ -107,6 +107,7 @@ def geometry(record: dict[str, Any]) -> Geometry:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_base_world_writes_what_the_default_writes(tmp_path: Path, ring: Path) -> None:
     a, b = tmp_path / "default", tmp_path / "base"
     simulate(ring, a, seed=1, size=0.2)
@@ -121,6 +122,7 @@ def test_models_are_split_into_development_and_held_out() -> None:
     assert not set(DEVELOPMENT) & set(HELD_OUT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [w for w in WORLDS if w != "base"])
 def test_each_model_runs_and_its_truth_records_it(runs: Any, name: str) -> None:
     t = truth(runs(name))
@@ -157,6 +159,7 @@ def test_terrain_mask_blocks_low_aircraft_in_its_sector() -> None:
     assert level.tolist() == [jammer.NONE, jammer.LOST, jammer.LOST]
 
 
+@pytest.mark.slow
 def test_simulated_directional_zone_is_not_a_circle(runs: Any) -> None:
     t = truth(runs("directional"))
     g = geometry(t["world"]["geometry"][0])
@@ -177,6 +180,7 @@ def test_simulated_directional_zone_is_not_a_circle(runs: Any) -> None:
     assert min(crossings) < 0.8 * RANGE_KM
 
 
+@pytest.mark.slow
 def test_simulated_terrain_mask_holds(runs: Any) -> None:
     t = truth(runs("terrain"))
     g = geometry(t["world"]["geometry"][0])
@@ -192,6 +196,7 @@ def test_simulated_terrain_mask_holds(runs: Any) -> None:
                     assert float(elev[0]) >= g.mask_elevation_deg - 0.05
 
 
+@pytest.mark.slow
 def test_stale_traces_repeat_the_last_position_while_lost(runs: Any) -> None:
     out = runs("stale-traces", snapshots=True)
     t = truth(out)
@@ -220,6 +225,7 @@ def test_stale_traces_repeat_the_last_position_while_lost(runs: Any) -> None:
     assert held > 0
 
 
+@pytest.mark.slow
 def test_brands_report_a_lost_fix_three_ways(runs: Any) -> None:
     out = runs("brands")
     t = truth(out)
@@ -242,6 +248,7 @@ def test_brands_report_a_lost_fix_three_ways(runs: Any) -> None:
     assert all(nic > 0 and nac_p == 0 for nic, nac_p in seen["nic-kept"])
 
 
+@pytest.mark.slow
 def test_heavy_tailed_recovery_is_longer_than_base(runs: Any, ring: Path) -> None:
     sc = load(ring)
     rng = np.random.default_rng(0)
@@ -273,6 +280,7 @@ def test_heavy_tailed_recovery_is_longer_than_base(runs: Any, ring: Path) -> Non
         assert lag <= rec * (1 + jammer.EPISODE_JITTER) + 1
 
 
+@pytest.mark.slow
 def test_mixed_draws_differ_across_seeds_and_repeat_for_one(runs: Any, ring: Path) -> None:
     sc = load(ring)
     wind = Wind(0.0, 0.0)
@@ -286,6 +294,7 @@ def test_mixed_draws_differ_across_seeds_and_repeat_for_one(runs: Any, ring: Pat
     assert truth(runs("mixed"))["world"] == truth(runs("mixed"))["world"]
 
 
+@pytest.mark.slow
 def test_mixed_run_is_reproducible(tmp_path: Path, ring: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
@@ -293,6 +302,7 @@ def test_mixed_run_is_reproducible(tmp_path: Path, ring: Path) -> None:
     assert files(a) == files(b)
 
 
+@pytest.mark.slow
 def test_scenario_names_a_world_and_the_argument_wins(tmp_path: Path) -> None:
     path = tmp_path / "ring-steep.toml"
     path.write_text(RING + '\n[world]\nname = "steep"\n', encoding="utf-8")
@@ -315,6 +325,7 @@ def test_bad_world_names_say_the_choices(tmp_path: Path, ring: Path) -> None:
     assert code == 2
 
 
+@pytest.mark.slow
 def test_cli_runs_a_world(tmp_path: Path, ring: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "cli"
     code = main(["simulate", str(ring), "--out", str(out), "--size", "0.1", "--no-snapshots",
