@@ -287,7 +287,10 @@ def locate_emitter(
         # Too few crossings to resample or to invert the fit: all that is
         # certain is that the emitter reaches the affected aircraft.
         bound = float(p[2])
-    shape = SHAPE_FACTOR * shape_spread_km(obs, plane, p)
+    # The shape term, like the resampling, only for a bound that is stated
+    # (``bootstrap=0`` asks for the position and range alone, as the
+    # two-emitter split does many times).
+    shape = SHAPE_FACTOR * shape_spread_km(obs, plane, p) if bootstrap else 0.0
     return EmitterEstimate(
         lat=float(lat), lon=float(lon), range_km=float(p[2]),
         error_km_95=float(np.sqrt(bound**2 + SYSTEMATIC_KM**2 + shape**2)),
