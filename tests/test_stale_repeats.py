@@ -7,6 +7,8 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 import skywitness
 from skywitness.io import read_table
 
@@ -78,3 +80,20 @@ def test_a_jammed_aircraft_with_stale_repeats_is_not_spoofed(tmp_path: Path) -> 
     table = read_table(_trace(tmp_path))
     result = skywitness.spoofing(table)
     assert result.intervals == () and result.clusters == (), result.as_json()["intervals"]
+
+
+def test_ingest_shows_ten_notes_and_counts_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from skywitness.cli import main
+
+    for k in range(12):
+        d = tmp_path / "traces" / f"{k:02d}"
+        d.mkdir(parents=True)
+        doc = json.loads(_trace(tmp_path).read_text())
+        doc["icao"] = f"4b18{k:02x}"
+        (d / f"trace_full_4b18{k:02x}.json").write_text(json.dumps(doc))
+    assert main(["ingest", str(tmp_path / "traces"), "--store", str(tmp_path / "store")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("repeating the last position") == 10
+    assert "... and 2 more notes like these" in err

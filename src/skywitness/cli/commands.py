@@ -26,6 +26,11 @@ EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
 SKIPPED_NAMES_SHOWN = 5
 
 
+#: Notes about the files read (assumed clocks, positions left out) shown per
+#: ingest; an archive of thousands of files would otherwise print thousands.
+MAX_NOTES_SHOWN = 10
+
+
 def ingest(args: argparse.Namespace) -> int:
     from skywitness.io.reading import Inputs
     from skywitness.store import Store
@@ -56,8 +61,10 @@ def ingest(args: argparse.Namespace) -> int:
     )
     for err in result.errors:
         output.error(err.one_line())
-    for note in result.notes:
+    for note in result.notes[:MAX_NOTES_SHOWN]:
         output.note(note.one_line())
+    if len(result.notes) > MAX_NOTES_SHOWN:
+        output.note(f"... and {len(result.notes) - MAX_NOTES_SHOWN} more notes like these")
     if inputs.unsupported:
         output.error(skipped_files_line(inputs.unsupported))
     left_out = [s for s in inputs.skipped if not s.error]

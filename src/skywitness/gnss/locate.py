@@ -13,7 +13,8 @@ What the record tells about that disc, per aircraft (see :class:`Observations`):
   reports (``ENTRY_SIGMA_KM``);
 * exit points: the first trusted position after recovery lies *outside* the
   boundary by the distance flown during the receiver's re-acquisition (tens
-  of seconds to two minutes), so it only bounds the disc from both sides;
+  of seconds to two minutes), so it only bounds the disc from both sides
+  (from inside only when the exit is above :data:`OUTSIDE_MIN_ALT_FT`);
 * inside points: positions of affected aircraft (degraded reports that still
   carry one, or dead-reckoned through the gap) lie inside;
 * outside points: aircraft that kept good quality while the jammer was on
@@ -21,7 +22,7 @@ What the record tells about that disc, per aircraft (see :class:`Observations`):
   :data:`OUTSIDE_MIN_ALT_FT`, which no terrain masks.
 
 The fit minimises robust residuals of all four (``scipy.optimize.least_squares``
-with a soft-L1 loss) over (east, north, R_eff) in a local tangent plane, from
+with a soft-L1 loss) over (east, north, R_eff, antenna height) in a local tangent plane, from
 several starts. The 95 % uncertainty is the 95th percentile of the distance
 between the estimate and estimates refitted on aircraft resampled with
 replacement (bootstrap), never less than the formal error from the fit's

@@ -273,17 +273,17 @@ def compute_jamming(
     report("map", 0, 1)
     cells = interference_map(states, resolution=resolution, window=window)
     report("map", 1, 1)
-    report("events", 0, 1)
     # The spoofing detectors first: a stretch of a spoofed aircraft is not a
     # jammer's (it groups apart), and they label the events' kinds.
+    report("kinds", 0, 1)
     spoofed = spoof_intervals(spoof_states(reports)) if _any_bad(states) else []
+    report("kinds", 1, 1)
+    report("events", 0, 1)
     found = interference_events(
         states, reports, spoofed=[(iv.icao24, iv.start_ns, iv.end_ns) for iv in spoofed]
     )
-    report("events", 1, 1)
-    report("kinds", 0, 1)
     events = event_kinds(found, spoofed)
-    report("kinds", 1, 1)
+    report("events", 1, 1)
     first, last = data_window(reports)
     return JammingResult(
         events=events,

@@ -5,7 +5,11 @@ within :data:`LINK_KM`; linked groups with at least :data:`MIN_AIRCRAFT`
 distinct aircraft are events. Each event gets an emitter estimate
 (:mod:`skywitness.gnss.locate`); events whose emitters coincide are merged
 and refitted, so one jammer seen by aircraft on opposite sides of its disc is
-one event.
+one event, and a smaller event lying inside a located one's disc is merged
+into it (:func:`_absorb_inside`). Stretches of aircraft the spoofing
+detectors flag meanwhile link only with each other (a spoofer's zone next to
+a jammer's is another event). Each event carries its active windows
+(:func:`active_windows`).
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ One report per point; quality fields come from the dict where it is present.
 
 A point flagged stale that repeats the previous point's position exactly,
 airborne, carries no position: readsb sets the stale flag when no position
-message came for 20 s before the point, and some builds and archives then
-write the last position again on every point while positions are lost
-(GNSS jamming, coverage). The repeat is not a fix: read as one it would be an
+message came for 20 s before the point, and a trace writer that fills every
+point with the last position known (a convention met in converted archives;
+the readsb sample here has 75 stale points and no such repeat) then writes it
+again on every point while positions are lost (GNSS jamming, coverage). The repeat is not a fix: read as one it would be an
 aircraft holding its position while it flies on, a frozen (spoofed) position
 that never was. The report keeps everything else and ``stale`` true; the
 read tells the user how many positions it so left out (a note).
