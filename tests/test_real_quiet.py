@@ -179,6 +179,7 @@ def _param(rel: str) -> object:
     return pytest.param(rel, marks=pytest.mark.slow, id=rel) if rel in HEAVY else rel
 
 
+@pytest.mark.slow  # 80 files, ~10 s: with the slow tests (make test is at its budget)
 @pytest.mark.parametrize("rel", [_param(r) for r in REAL])
 def test_real_recording_is_quiet(samples: Path, rel: str) -> None:
     reports = _sample(samples, rel)
