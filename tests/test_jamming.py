@@ -127,6 +127,7 @@ def test_cli_simulate_ingest_jamming(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "https://" not in (tmp_path / "map.html").read_text()
 
 
+@pytest.mark.slow  # ~10 s; make test is at its 5-minute budget
 def test_jamming_bbox_keeps_positionless_reports(
     simulation: Simulations, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

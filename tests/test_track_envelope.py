@@ -190,6 +190,7 @@ def _check_file(samples: Path, rel: str) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.slow  # ~10 s; make test is at its 5-minute budget
 def test_every_real_sample_flags_little_and_with_evidence(samples: Path) -> None:
     names = [n for n in _all_samples(samples) if n not in LARGE]
     assert len(names) >= 70

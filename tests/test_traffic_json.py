@@ -40,6 +40,7 @@ def sample_files(samples: Path) -> list[Path]:
     return sorted(p for d in DIRS for p in (samples / d).glob("*.json.gz"))
 
 
+@pytest.mark.slow  # ~10 s; make test is at its 5-minute budget
 def test_every_sample_reads_every_row(samples: Path) -> None:
     files = sample_files(samples)
     assert len(files) == 22
