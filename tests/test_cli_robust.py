@@ -100,6 +100,7 @@ def test_a_reader_bug_costs_its_file_and_exits_3(
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(aircraft, "_entry", broken)
+    monkeypatch.setattr(aircraft, "snapshot_batch", broken)  # the columnar path too
     snapshot = tmp_path / "aircraft.json"
     snapshot.write_text('{"now": 1700000000, "aircraft": [{"hex": "abc123"}]}')
     store = tmp_path / "store"

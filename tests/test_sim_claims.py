@@ -146,7 +146,9 @@ def test_counts_and_durations_against_the_truth(
         if c["kind"] == "approaches":
             lo = anchors.get(c.get("after", ""), 0)
             hi = anchors.get(c.get("before", ""), crash)
-            inside = [a for a in apps if lo < a["go_around_ns"] < hi and a["airport"] == c["airport"]]
+            inside = [
+                a for a in apps if lo < a["go_around_ns"] < hi and a["airport"] == c["airport"]
+            ]
             right = c.get("count", len(inside)) == len(inside) and c.get(
                 "go_arounds", len(inside)
             ) == len(inside)

@@ -16,6 +16,10 @@ class InputError(SkywitnessError):
         self.reason = reason
         super().__init__(self.one_line())
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, str | int | None]]:
+        # Read in a worker process, raised in the writer's (io.readahead).
+        return (type(self), (self.file, self.reason, self.record))
+
     def one_line(self) -> str:
         where = self.file if self.record is None else f"{self.file} (record {self.record})"
         return f"{where}: {self.reason}"

@@ -15,7 +15,7 @@ from skywitness.cli import options, output
 from skywitness.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
-    from skywitness.io.reading import Skipped
+    from skywitness.io.reading import Inputs, Skipped
     from skywitness.report.provenance import Provenance
     from skywitness.store import Store, WriterInfo
 
@@ -32,7 +32,8 @@ MAX_NOTES_SHOWN = 10
 
 
 def ingest(args: argparse.Namespace) -> int:
-    from skywitness.io.reading import Inputs
+    from skywitness.io.readahead import read_ahead
+    from skywitness.io.reading import FileRead, Inputs
     from skywitness.store import Store
 
     reference = None if args.reference is None else options.latlon(args.reference)
@@ -48,11 +49,18 @@ def ingest(args: argparse.Namespace) -> int:
         follow_links=args.follow_links,
         exclude=[root],
     )
+    workers = _read_workers(args.jobs, inputs)
     store = Store(root)
+
+    def openers(on_skip: Callable[[Path], None]) -> Iterator[Callable[[], FileRead]]:
+        if workers > 1:
+            return read_ahead(inputs, workers, on_skip=on_skip)
+        return inputs.openers(on_skip=on_skip)
+
     result = _with_progress(
         len(inputs),
         lambda on_file, on_rows: store.ingest(
-            inputs.openers(on_skip=lambda _: on_file()),
+            openers(lambda _: on_file()),
             on_file=lambda _: on_file(),
             on_rows=on_rows,
             wait=args.wait,
@@ -94,6 +102,19 @@ def ingest(args: argparse.Namespace) -> int:
             "were stored): rerun with SKYWITNESS_DEBUG=1 for details"
         )
     return code
+
+
+def _read_workers(jobs: int | None, inputs: Inputs) -> int:
+    """Processes to read with: ``--jobs``, else one per core for a large input."""
+    from skywitness.io.readahead import MIN_POOL_BYTES, default_workers, input_bytes
+
+    if jobs is not None:
+        if jobs < 1:
+            raise UsageError(f"bad --jobs {jobs}: want 1 or more")
+        return jobs
+    if default_workers() > 1 and input_bytes(inputs) >= MIN_POOL_BYTES:
+        return default_workers()
+    return 1
 
 
 def _ingest_error(unreadable: int, bugs: int) -> str:

@@ -150,6 +150,13 @@ def build() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wait for another ingest at most this long, then fail (exit 2) (default: no limit)",
     )
+    s.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes reading files while the store is written (default: one per core "
+        "when there are more than 32 MB to read, else 1: reading in-process)",
+    )
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--show-skips", type=int, default=5, metavar="N", help="skipped records to name")
     s.set_defaults(func=commands.ingest)

@@ -98,17 +98,23 @@ class Validator:
         valid_t = np.where(ok, t_us, floor)
         order = np.lexsort((np.arange(n), codes))
         sc, st = codes[order], valid_t[order]
-        # Exclusive running maximum within each aircraft's rows, seeded with prior.
-        running = np.empty(n, dtype=np.int64)
-        starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
-        ends = np.r_[starts[1:], n]
-        for s, e in zip(starts, ends, strict=True):
-            seed = prior[sc[s]]
-            acc = (
-                np.maximum.accumulate(np.r_[seed, st[s : e - 1]]) if e - s > 1 else np.array([seed])
-            )
-            running[s:e] = acc
-            self._latest_us[keys[sc[s]]] = int(max(seed, st[s:e].max()))
+        first = np.r_[True, sc[1:] != sc[:-1]]
+        starts = np.flatnonzero(first)
+        # Exclusive running maximum within each aircraft's rows, seeded with
+        # prior, without a loop over aircraft: ranks of the times offset by
+        # the aircraft's group make one running maximum segmented.
+        group = np.cumsum(first) - 1
+        by_time = np.argsort(st, kind="stable")
+        rank = np.empty(n, dtype=np.int64)
+        rank[by_time] = np.arange(n)
+        inclusive = st[by_time][np.maximum.accumulate(group * n + rank) - group * n]
+        running = np.full(n, floor, dtype=np.int64)
+        running[1:] = np.where(first[1:], floor, inclusive[:-1])
+        running = np.maximum(running, prior[sc])
+        latest = np.maximum(prior[sc[starts]], np.maximum.reduceat(st, starts))
+        self._latest_us.update(
+            zip((keys[c] for c in sc[starts].tolist()), latest.tolist(), strict=True)
+        )
         back = np.zeros(n, dtype=bool)
         tol_us = int(TIME_BACKWARDS_TOLERANCE_S * 1e6)
         back[order] = st < running - tol_us

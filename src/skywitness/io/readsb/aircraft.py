@@ -13,6 +13,8 @@ One report per entry, at the time of the aircraft's last message
 without ``lat``/``lon``, the report has a null position: altitude and speed
 still arriving while positions do not is what GNSS jamming looks like.
 A directory of snapshots is expanded by the caller, one file at a time.
+A snapshot whose every entry reads cleanly is read column by column
+(:mod:`skywitness.io.readsb.columns`), with the same result.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pyarrow as pa
 
 from skywitness.io.base import BadValue, ReadContext, batches_of, num, text
 from skywitness.io.jsondoc import Bad, JsonPath, load, read_document
+from skywitness.io.readsb.columns import snapshot_batch
 from skywitness.io.readsb.common import aircraft_fields, source_of
 from skywitness.model.units import NS_PER_US, US_PER_S
 
@@ -84,6 +87,11 @@ class AircraftJsonReader:
         if not 0.0 <= now < NOW_MS_THRESHOLD:
             raise ctx.fail(f"'now' is not an epoch time in seconds or milliseconds: {now}")
         now_us = round(now * US_PER_S)
+        fast = snapshot_batch(entries, now_us, NAME, POSITION_MAX_LAG_S)
+        if fast is not None:
+            for start in range(0, fast.num_rows, ctx.batch_size):
+                yield fast.slice(start, ctx.batch_size)
+            return
         yield from batches_of(ctx, NAME, ((i, _entry(ac, now_us)) for i, ac in enumerate(entries)))
 
 

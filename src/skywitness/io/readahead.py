@@ -1,0 +1,222 @@
+"""Reading files in worker processes, ahead of the store's writer.
+
+A file's parsing, columns and validation are pure Python and NumPy work on
+one core; the store's writer (Parquet encoding, commit records) runs on
+another. :func:`read_ahead` reads the files given by :class:`Inputs` in a
+pool of worker processes, several files per task (a task is about
+:data:`TASK_BYTES` of input, so that thousands of small snapshot files do not
+cost a round trip each), at most :data:`TASKS_AHEAD_PER_WORKER` tasks per
+worker ahead of the writer (bounded memory), and hands them to the writer in
+the order given, as the callables :meth:`~skywitness.store.Store.ingest`
+takes. Each file is still read once, through one open file whose digest
+names exactly the bytes read (:class:`~skywitness.io.reading.FileRead`, in
+the worker); what a file's read returns to the writer is its validated
+batches and its tally: the same rows, skips, notes and errors as a read in
+the writer's own process (``tests/test_readahead.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from skywitness.errors import InputError, ReaderBugError
+from skywitness.io import registry
+from skywitness.io.base import Issue, ReadContext
+from skywitness.io.reading import FileRead, Inputs, _directory_file_format, _failing, bug
+
+#: Input bytes (as stored: compressed files count compressed) per worker task.
+TASK_BYTES = 8 << 20
+#: Files per worker task at most (small files: the round trip is amortised).
+TASK_FILES = 256
+#: Tasks in flight per worker: the memory held is about this many tasks'
+#: reports per worker.
+TASKS_AHEAD_PER_WORKER = 2
+#: Below this many input bytes a pool is not worth its start (about half a
+#: second to import the package in each worker): the files are read in-process.
+MIN_POOL_BYTES = 32 << 20
+
+
+def default_workers() -> int:
+    """Worker processes for reading: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class _Done:
+    """What a worker returns for one file."""
+
+    path: Path
+    kind: str  # "read", "unsupported", "error", "bug"
+    error: InputError | None = None
+    digest: str = ""
+    size: int | None = None
+    reader: str = ""
+    rows: int = 0
+    batches: list[pa.RecordBatch] = field(default_factory=list)
+    skipped: int = 0
+    issues: list[Issue] = field(default_factory=list)
+    notes: list[Issue] = field(default_factory=list)
+
+
+class ReadAhead(FileRead):
+    """A file already read by a worker: iterating yields its validated batches."""
+
+    def __init__(self, done: _Done) -> None:
+        ctx = ReadContext(path=done.path)
+        ctx.skipped, ctx.issues, ctx.notes = done.skipped, done.issues, done.notes
+        super().__init__(done.path, registry.get(done.reader), done.digest, ctx)
+        self._size = done.size
+        self._batches_read = done.batches
+
+    @property
+    def size(self) -> int | None:
+        return self._size
+
+    def prefix_digest(self, n: int) -> str | None:
+        """SHA-256 of the file's first ``n`` bytes, read again (rare: only for a
+        path ingested before with fewer bytes)."""
+        h = hashlib.sha256()
+        with self.path.open("rb") as fh:
+            left = n
+            while left > 0:
+                chunk = fh.read(min(left, 1 << 20))
+                if not chunk:
+                    return None
+                h.update(chunk)
+                left -= len(chunk)
+        return h.hexdigest()
+
+    def close(self) -> None:
+        self._batches_read = []
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        batches, self._batches_read = self._batches_read, []
+        for batch in batches:
+            self.rows += batch.num_rows
+            yield batch
+
+
+def _read_one(path: Path, fmt: str | None, in_directory: bool, options: dict[str, Any]) -> _Done:
+    try:
+        if fmt is None and in_directory:
+            fmt = _directory_file_format(path)
+            if fmt is None:
+                return _Done(path, "unsupported")
+        fr = _open(path, fmt, options)
+        batches = list(fr)
+    except ReaderBugError as exc:
+        return _Done(path, "bug", error=exc)
+    except InputError as exc:
+        return _Done(path, "error", error=exc)
+    except MemoryError:
+        return _Done(
+            path, "error", error=InputError(str(path), "not enough memory to read this file")
+        )
+    except Exception as exc:
+        return _Done(path, "bug", error=bug(str(path), exc))
+    ctx = fr.ctx
+    return _Done(
+        path, "read", digest=fr.digest, size=fr.size, reader=fr.reader.name, rows=fr.rows,
+        batches=batches, skipped=ctx.skipped, issues=ctx.issues, notes=ctx.notes,
+    )  # fmt: skip
+
+
+def _open(path: Path, fmt: str | None, options: dict[str, Any]) -> FileRead:
+    from skywitness.io.reading import open_file
+
+    return open_file(path, format=fmt, **options)
+
+
+def _read_task(items: list[tuple[Path, str | None, bool]], options: dict[str, Any]) -> list[_Done]:
+    return [_read_one(path, fmt, in_dir, options) for path, fmt, in_dir in items]
+
+
+def _tasks(inputs: Inputs, workers: int) -> Iterator[list[tuple[Path, str | None, bool]]]:
+    """Groups of files to read in one task: at least eight tasks per worker
+    when the input is small, at most :data:`TASK_BYTES` or
+    :data:`TASK_FILES` each."""
+    sizes = [_size(path) for path, _ in inputs.files]
+    most = min(TASK_BYTES, max(1, sum(sizes) // (8 * workers)))
+    task: list[tuple[Path, str | None, bool]] = []
+    size = 0
+    for (path, in_directory), n in zip(inputs.files, sizes, strict=True):
+        task.append((path, inputs.format, in_directory))
+        size += n
+        if size >= most or len(task) >= TASK_FILES:
+            yield task
+            task, size = [], 0
+    if task:
+        yield task
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # opening it will say why
+        return 0
+
+
+def input_bytes(inputs: Inputs) -> int:
+    """Bytes of the files to read (as stored)."""
+    return sum(_size(path) for path, _ in inputs.files)
+
+
+def read_ahead(
+    inputs: Inputs,
+    workers: int,
+    on_skip: Callable[[Path], None] | None = None,
+) -> Iterator[Callable[[], FileRead]]:
+    """As :meth:`Inputs.openers`, the files read by ``workers`` processes."""
+    for s in inputs.skipped:
+        if s.error:
+            yield _failing(InputError(str(s.path), s.reason))
+    options = {"reference": inputs.reference, "start_time_ns": inputs.start_time_ns}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[list[_Done]]] = deque()
+        tasks = _tasks(inputs, workers)
+        try:
+            while True:
+                while len(pending) < workers * TASKS_AHEAD_PER_WORKER:
+                    task = next(tasks, None)
+                    if task is None:
+                        break
+                    pending.append(pool.submit(_read_task, task, options))
+                if not pending:
+                    return
+                for done in pending.popleft().result():
+                    opener = _opener(done, inputs, on_skip)
+                    if opener is not None:
+                        yield opener
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+def _opener(
+    done: _Done, inputs: Inputs, on_skip: Callable[[Path], None] | None
+) -> Callable[[], FileRead] | None:
+    if done.kind == "unsupported":
+        inputs.unsupported.append(done.path)
+        if on_skip is not None:
+            on_skip(done.path)
+        return None
+    if done.kind in ("error", "bug"):
+        assert done.error is not None
+        if done.kind == "bug":
+            inputs.bugs.append(Issue(done.error.file, None, done.error.reason))
+        return _failing(done.error)
+    return lambda: ReadAhead(done)

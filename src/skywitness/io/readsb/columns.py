@@ -1,0 +1,234 @@
+"""Columnar reading of a readsb snapshot's aircraft entries (the fast path).
+
+:func:`snapshot_batch` builds the whole snapshot's columns at once, one list
+comprehension or Arrow conversion per column instead of a dict per row, and
+gives exactly the rows the per-entry reader
+(:func:`skywitness.io.readsb.aircraft._entry`) would. It takes only snapshots
+in which every entry reads cleanly: when any entry would be skipped, or holds
+a value the per-entry reader treats specially (a non-number where a number
+belongs, a number beyond float64, a lone latitude), it returns ``None`` and
+the caller reads the snapshot entry by entry, so that each problem is named
+with its record exactly as before. ``tests/test_snapshot_columns.py`` checks
+the two paths agree, on the real samples and on drawn entries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from skywitness.io.base import READER_SCHEMA, RECORD_COLUMN, small_int, text
+from skywitness.io.readsb.common import EMERGENCIES, NAV_MODES, READSB_SOURCES, squawk
+from skywitness.model.units import NS_PER_US, US_PER_S
+
+_NUMBER_TYPES = frozenset({int, float, type(None)})
+_INT_TYPES = frozenset({int, type(None)})
+#: Keys read as plain numbers, and their columns.
+_PLAIN = (
+    ("alt_geom", "alt_geom_ft"),
+    ("gs", "gs_kt"),
+    ("track", "track_deg"),
+    ("ias", "ias_kt"),
+    ("tas", "tas_kt"),
+    ("mach", "mach"),
+    ("roll", "roll_deg"),
+    ("rc", "rc_m"),
+    ("nav_heading", "nav_heading_deg"),
+)
+#: Pairs read as "the first when a number, else the second".
+_EITHER = (
+    ("baro_rate", "geom_rate", "vrate_fpm"),
+    ("true_heading", "mag_heading", "heading_deg"),
+    ("nav_altitude_mcp", "nav_altitude_fms", "nav_altitude_ft"),
+)
+_CATEGORIES = (("nic", "nic"), ("nac_p", "nac_p"), ("nac_v", "nac_v"), ("sil", "sil"))
+_POSITION_SOURCES = (("mlat", "mlat"), ("tisb", "tisb"))
+
+
+class _Unclean(Exception):
+    """An entry the columnar path leaves to the per-entry reader."""
+
+
+def _numbers(values: list[Any]) -> pa.Array:
+    """float64 of JSON numbers (null for None and non-finite), as :func:`num`
+    reads them; anything else (bool, string, an integer beyond float64) is
+    :class:`_Unclean`."""
+    if not _NUMBER_TYPES.issuperset(map(type, values)):
+        raise _Unclean
+    try:
+        arr = pa.array(values, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
+        raise _Unclean from None
+    if arr.null_count < len(arr):
+        finite = pc.is_finite(arr)
+        if not pc.all(finite).as_py():
+            arr = pc.if_else(finite, arr, pa.scalar(None, pa.float64()))
+    return arr
+
+
+def _exact(values: list[Any]) -> pa.Array:
+    """As :func:`_numbers`, but a non-finite number is :class:`_Unclean` too
+    (the per-entry reader skips an entry whose lat, lon, seen or seen_pos is
+    not a finite number)."""
+    arr = _numbers(values)
+    if arr.null_count != sum(v is None for v in values):
+        raise _Unclean
+    return arr
+
+
+def _lenient(values: list[Any]) -> pa.Array:
+    """float64 as :func:`num` reads a value no entry is skipped for: bools and
+    other non-numbers are null (an integer beyond float64 is :class:`_Unclean`)."""
+    if not _NUMBER_TYPES.issuperset(map(type, values)):
+        values = [v if type(v) is int or type(v) is float else None for v in values]
+    return _numbers(values)
+
+
+def _categories(values: list[Any]) -> pa.Array:
+    """int8 as :func:`small_int` reads it: an integer category 0-15, else null."""
+    if _INT_TYPES.issuperset(map(type, values)):
+        try:
+            arr = pa.array(values, pa.int64())
+        except (pa.ArrowInvalid, OverflowError):
+            return pa.array([small_int(v) for v in values], pa.int8())
+        bad = pc.or_(pc.less(arr, 0), pc.greater(arr, 15))
+        if arr.null_count < len(arr) and pc.any(bad).as_py():
+            arr = pc.if_else(bad, pa.scalar(None, pa.int64()), arr)
+        return arr.cast(pa.int8())
+    return pa.array([small_int(v) for v in values], pa.int8())
+
+
+def _memo(values: list[Any], fn: Any) -> list[Any]:
+    """``fn`` of each value, computed once per distinct string."""
+    table: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        if type(v) is str:
+            r = table.get(v, table)
+            if r is table:
+                r = table[v] = fn(v)
+            out.append(r)
+        else:
+            out.append(fn(v))
+    return out
+
+
+def snapshot_batch(
+    entries: list[Any], now_us: int, fmt: str, max_lag_s: float
+) -> pa.RecordBatch | None:
+    """All entries of one snapshot as one batch in ``READER_SCHEMA``, or None
+    when any entry needs the per-entry reader (see the module's docstring)."""
+    n = len(entries)
+    if n == 0:
+        return None
+    if not all(type(ac) is dict for ac in entries):
+        return None
+    try:
+        return _batch(entries, now_us, fmt, max_lag_s)
+    except _Unclean:
+        return None
+
+
+def _batch(
+    entries: list[dict[str, Any]], now_us: int, fmt: str, max_lag_s: float
+) -> pa.RecordBatch:
+    n = len(entries)
+    cols: dict[str, Any] = {}
+
+    hexes = [ac.get("hex") for ac in entries]
+    if not all(type(h) is str for h in hexes):
+        raise _Unclean
+    icao = [str(h).strip().lower() for h in hexes]
+    if not all(icao):
+        raise _Unclean
+    cols["icao24"] = pa.array(icao, pa.string())
+
+    seen = _exact([ac.get("seen") for ac in entries]).to_numpy(zero_copy_only=False)
+    seen = np.where(np.isnan(seen), 0.0, seen)  # absent: the entry is as of 'now'
+    if ((seen < 0.0) | (seen > 86_400.0)).any():
+        raise _Unclean
+    # round() as the per-entry reader does: half to even, as np.rint.
+    time_us = now_us - np.rint(seen * US_PER_S).astype(np.int64)
+    if (time_us < 0).any() or (time_us > (2**63 - 1) // NS_PER_US).any():
+        raise _Unclean
+    cols["time"] = pa.array(time_us * NS_PER_US, pa.int64())
+
+    raw_lat = [ac.get("lat") for ac in entries]
+    raw_lon = [ac.get("lon") for ac in entries]
+    lat, lon = _exact(raw_lat), _exact(raw_lon)
+    if lat.null_count != lon.null_count or (
+        lat.null_count and not pc.all(pc.equal(lat.is_null(), lon.is_null())).as_py()
+    ):
+        raise _Unclean  # a lone coordinate: the validator names it
+    seen_pos = _exact([ac.get("seen_pos") for ac in entries]).to_numpy(zero_copy_only=False)
+    stale = ~np.isnan(seen_pos) & ~(seen_pos - seen <= max_lag_s)
+    has_pos = ~np.asarray(lat.is_null().to_numpy(zero_copy_only=False)) & ~stale
+    keep = pa.array(has_pos)
+    none = pa.scalar(None, pa.float64())
+    cols["lat"] = pc.if_else(keep, lat, none)
+    cols["lon"] = pc.if_else(keep, lon, none)
+
+    types = [ac.get("type") for ac in entries]
+    source = [READSB_SOURCES.get(t, "other") if type(t) is str else "other" for t in types]
+    for i in np.flatnonzero(has_pos).tolist():
+        ac = entries[i]
+        if "mlat" not in ac and "tisb" not in ac:
+            continue
+        for key, src in _POSITION_SOURCES:
+            fields = ac.get(key)
+            if isinstance(fields, list) and "lat" in fields:
+                source[i] = src
+                break
+    cols["source"] = pa.array(source, pa.string())
+
+    cols["callsign"] = pa.array(_memo([ac.get("flight") for ac in entries], text), pa.string())
+    alt = [ac.get("alt_baro") for ac in entries]
+    ground = [v == "ground" for v in alt]
+    alt_arr = _lenient([None if g else v for v, g in zip(alt, ground, strict=True)])
+    cols["alt_baro_ft"] = alt_arr
+    present = ["alt_baro" in ac for ac in entries]
+    cols["on_ground"] = pa.array(
+        [
+            True if g else (None if not p or a is None else False)
+            for g, p, a in zip(ground, present, alt_arr.to_pylist(), strict=True)
+        ],
+        pa.bool_(),
+    )
+    for key, col in _PLAIN:
+        cols[col] = _lenient([ac.get(key) for ac in entries])
+    for first, second, col in _EITHER:
+        a = _lenient([ac.get(first) for ac in entries])
+        if a.null_count:
+            b = _lenient([ac.get(second) for ac in entries])
+            a = pc.coalesce(a, b)
+        cols[col] = a
+    for key, col in _CATEGORIES:
+        cols[col] = _categories([ac.get(key) for ac in entries])
+    cols["squawk"] = pa.array(_memo([ac.get("squawk") for ac in entries], squawk), pa.string())
+    cols["emergency"] = pa.array(
+        _memo([ac.get("emergency") for ac in entries], _emergency), pa.string()
+    )
+    modes = [ac.get("nav_modes") for ac in entries]
+    if any(type(m) is list for m in modes):
+        for mode in NAV_MODES:
+            cols[f"nav_{mode}"] = pa.array(
+                [(mode in m) if type(m) is list else None for m in modes], pa.bool_()
+            )
+    cols["format"] = pa.array([fmt] * n, pa.string())
+    cols[RECORD_COLUMN] = pa.array(np.arange(n, dtype=np.int64))
+    arrays = []
+    for field in READER_SCHEMA:
+        arr = cols.get(field.name)
+        if arr is None:
+            arrays.append(pa.nulls(n, field.type))
+        else:
+            arrays.append(arr.cast(field.type) if arr.type != field.type else arr)
+    return pa.RecordBatch.from_arrays(arrays, schema=READER_SCHEMA)
+
+
+def _emergency(value: Any) -> str | None:
+    e = text(value)
+    return e if e in EMERGENCIES else None
