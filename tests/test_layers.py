@@ -23,6 +23,7 @@ LAYERS = (
     ("__init__",),
     ("api",),
     ("jobs",),
+    ("engine",),
     ("report",),
     ("claims",),
     ("sim",),

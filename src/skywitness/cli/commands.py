@@ -15,6 +15,7 @@ from skywitness.cli import options, output
 from skywitness.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
+    from skywitness.engine.local import LocalEngine
     from skywitness.io.reading import Inputs, Skipped
     from skywitness.report.provenance import Provenance
     from skywitness.store import Store, WriterInfo
@@ -102,6 +103,16 @@ def ingest(args: argparse.Namespace) -> int:
             "were stored): rerun with SKYWITNESS_DEBUG=1 for details"
         )
     return code
+
+
+def _engine(partition_rows: int | None, jobs: int | None) -> LocalEngine:
+    from skywitness.engine.local import PARTITION_ROWS, LocalEngine
+
+    if partition_rows is not None and partition_rows < 1:
+        raise UsageError(f"bad --partition-rows {partition_rows}: want 1 or more")
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"bad --jobs {jobs}: want 1 or more")
+    return LocalEngine(partition_rows=partition_rows or PARTITION_ROWS, workers=jobs)
 
 
 def _read_workers(jobs: int | None, inputs: Inputs) -> int:
@@ -240,13 +251,14 @@ def jamming(args: argparse.Namespace) -> int:
     )  # fmt: skip
     start, end = options.window(args.start, args.end)
     box = None if args.bbox is None else options.bbox(args.bbox)
+    engine = _engine(args.partition_rows, args.jobs)
     store = open_store(args.store)
     with terminal_progress("jamming") as progress, writing([*outs, *events_out]):
         result = jamming_analysis(
             store, start_ns=start, end_ns=end, bbox=box,
             resolution=args.resolution, window=args.window, mode=args.mode,
             outputs=outs, events_out=events_out[0] if events_out else None,
-            provenance=provenance(args, store, start, end), progress=progress,
+            provenance=provenance(args, store, start, end), progress=progress, engine=engine,
         )  # fmt: skip
     say_if_empty(store, result.reports, start, end, box)
     if args.json:

@@ -264,6 +264,19 @@ def build() -> argparse.ArgumentParser:
         metavar="FILE",
         help="events and emitters as GeoJSON (default: none)",
     )
+    s.add_argument(
+        "--partition-rows",
+        type=int,
+        metavar="N",
+        help="read and compute the store in partitions of whole aircraft of about N reports "
+        "(bounds memory; default 2,000,000; results are the same)",
+    )
+    s.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes computing partitions (default: one per core)",
+    )
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=commands.jamming)
 

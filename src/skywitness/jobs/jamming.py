@@ -17,19 +17,30 @@ stretch in it (:func:`event_kinds`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
 
+from skywitness.engine.local import LocalEngine, Window
 from skywitness.errors import UsageError
-from skywitness.gnss.jamming.events import Event, interference_events
-from skywitness.gnss.jamming.maps import MAP_FORMATS, WINDOWS, interference_map
+from skywitness.gnss.jamming.events import Event, events_of
+from skywitness.gnss.jamming.maps import (
+    MAP_FORMATS,
+    WINDOWS,
+    combined_counts,
+    map_counts,
+    scored_map,
+)
 from skywitness.gnss.jamming.state import BAD, DETECTORS, gnss_state, state_summary
+from skywitness.gnss.jamming.stretches import Interval, intervals, outside_points_of
 from skywitness.gnss.spoofing.detectors import spoof_states
 from skywitness.gnss.spoofing.intervals import SpoofInterval, spoof_intervals
 from skywitness.jobs import tables
@@ -250,6 +261,126 @@ def check_jamming_parameters(
             )
 
 
+@dataclass(frozen=True)
+class JammingPartial:
+    """What the jamming job gathers from one partition of whole aircraft; the
+    partials of disjoint partitions combine (:func:`combine_partials`) into
+    the result of the whole, exactly."""
+
+    counts: pa.Table  # map_counts
+    stretches: list[Interval]  # every aircraft's bad stretches, aircraft then time
+    outside: NDArray[np.float64]  # the good aircraft's points (outside_points)
+    outside_aircraft: NDArray[Any]  # the icao24 of each point
+    spoofed: list[SpoofInterval]
+    callsigns: dict[str, str]  # of the aircraft with a bad stretch
+    reports: int
+    aircraft: int
+    unknown_aircraft: int
+    first_ns: int | None
+    last_ns: int | None
+
+
+def jamming_partial(
+    reports: pa.Table,
+    *,
+    resolution: int = 4,
+    window: str = "1d",
+    mode: str = "nacp",
+    progress: Progress | None = None,
+) -> JammingPartial:
+    """The :class:`JammingPartial` of ``reports`` (every report of each
+    aircraft in them, in the window analysed)."""
+    report = progress or no_progress
+    report("states", 0, 1)
+    states = gnss_state(reports, mode=mode)
+    summary = state_summary(states)
+    report("states", 1, 1)
+    report("map", 0, 1)
+    counts = map_counts(states, resolution=resolution, window=window)
+    report("map", 1, 1)
+    # The spoofing detectors first: a stretch of a spoofed aircraft is not a
+    # jammer's (it groups apart), and they label the events' kinds.
+    report("kinds", 0, 1)
+    spoofed = spoof_intervals(spoof_states(reports)) if _any_bad(states) else []
+    report("kinds", 1, 1)
+    stretches = intervals(states, reports)
+    outside, outside_aircraft = outside_points_of(states)
+    first, last = data_window(reports)
+    return JammingPartial(
+        counts=counts,
+        stretches=stretches,
+        outside=outside,
+        outside_aircraft=outside_aircraft,
+        spoofed=spoofed,
+        callsigns=dict(callsigns_of(reports, (s.icao24 for s in stretches))),
+        reports=reports.num_rows,
+        aircraft=summary.aircraft,
+        unknown_aircraft=summary.aircraft_unknown_by_mode.get(mode, 0),
+        first_ns=first,
+        last_ns=last,
+    )
+
+
+def combine_partials(
+    partials: Sequence[JammingPartial],
+    *,
+    resolution: int = 4,
+    window: str = "1d",
+    mode: str = "nacp",
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+    provenance: Provenance | None = None,
+    progress: Progress | None = None,
+) -> JammingResult:
+    """The :class:`JammingResult` of the union of the partials' aircraft (disjoint)."""
+    report = progress or no_progress
+    report("events", 0, 1)
+    if len(partials) == 1:
+        only = partials[0]
+        stretches, outside, spoofed = only.stretches, only.outside, only.spoofed
+    else:
+        stretches = sorted(
+            (s for p in partials for s in p.stretches), key=lambda s: (s.icao24, s.start_ns)
+        )
+        aircraft = np.concatenate([p.outside_aircraft for p in partials])
+        outside = np.concatenate([p.outside for p in partials])[
+            np.argsort(aircraft.astype(str), kind="stable")
+        ]
+        spoofed = [iv for p in partials for iv in p.spoofed]
+    found = events_of(
+        stretches, outside, spoofed=[(iv.icao24, iv.start_ns, iv.end_ns) for iv in spoofed]
+    )
+    events = event_kinds(found, spoofed)
+    report("events", 1, 1)
+    cells = scored_map(combined_counts([p.counts for p in partials]), window=window)
+    firsts = [p.first_ns for p in partials if p.first_ns is not None]
+    lasts = [p.last_ns for p in partials if p.last_ns is not None]
+    first = min(firsts) if firsts else None
+    last = max(lasts) if lasts else None
+    names: dict[str, str] = {}
+    for p in partials:
+        names.update(p.callsigns)
+    wanted = {a for e in events for a in e.aircraft}
+    return JammingResult(
+        events=events,
+        map=cells,
+        reports=sum(p.reports for p in partials),
+        aircraft=sum(p.aircraft for p in partials),
+        unknown_aircraft=sum(p.unknown_aircraft for p in partials),
+        mode=mode,
+        resolution=resolution,
+        window=window,
+        start_ns=first if start_ns is None else start_ns,
+        end_ns=last if end_ns is None else end_ns,
+        provenance=_windowed(
+            provenance,
+            first if start_ns is None else start_ns,
+            last if end_ns is None else end_ns,
+        ),
+        callsigns=MappingProxyType({a: c for a, c in sorted(names.items()) if a in wanted}),
+    )
+
+
 def compute_jamming(
     reports: pa.Table,
     *,
@@ -262,47 +393,16 @@ def compute_jamming(
     progress: Progress | None = None,
 ) -> JammingResult:
     """The jamming result of ``reports`` (canonical schema, already selected);
-    ``start_ns`` / ``end_ns`` are the window they were selected for (recorded
+    ``start_ns`` / ``end_ns`` is the window they were selected for (recorded
     in the result; an open side is the data's first or last report)."""
     check_jamming_parameters(resolution=resolution, window=window, mode=mode)
-    report = progress or no_progress
-    report("states", 0, 1)
-    states = gnss_state(reports, mode=mode)
-    summary = state_summary(states)
-    report("states", 1, 1)
-    report("map", 0, 1)
-    cells = interference_map(states, resolution=resolution, window=window)
-    report("map", 1, 1)
-    # The spoofing detectors first: a stretch of a spoofed aircraft is not a
-    # jammer's (it groups apart), and they label the events' kinds.
-    report("kinds", 0, 1)
-    spoofed = spoof_intervals(spoof_states(reports)) if _any_bad(states) else []
-    report("kinds", 1, 1)
-    report("events", 0, 1)
-    found = interference_events(
-        states, reports, spoofed=[(iv.icao24, iv.start_ns, iv.end_ns) for iv in spoofed]
+    partial = jamming_partial(
+        reports, resolution=resolution, window=window, mode=mode, progress=progress
     )
-    events = event_kinds(found, spoofed)
-    report("events", 1, 1)
-    first, last = data_window(reports)
-    return JammingResult(
-        events=events,
-        map=cells,
-        reports=reports.num_rows,
-        aircraft=summary.aircraft,
-        unknown_aircraft=summary.aircraft_unknown_by_mode.get(mode, 0),
-        mode=mode,
-        resolution=resolution,
-        window=window,
-        start_ns=first if start_ns is None else start_ns,
-        end_ns=last if end_ns is None else end_ns,
-        provenance=_windowed(
-            provenance,
-            first if start_ns is None else start_ns,
-            last if end_ns is None else end_ns,
-        ),
-        callsigns=callsigns_of(reports, (a for e in events for a in e.aircraft)),
-    )
+    return combine_partials(
+        [partial], resolution=resolution, window=window, mode=mode, start_ns=start_ns,
+        end_ns=end_ns, provenance=provenance, progress=progress,
+    )  # fmt: skip
 
 
 def _any_bad(states: pa.Table) -> bool:
@@ -393,21 +493,38 @@ def jamming_analysis(
     events_out: Path | None = None,
     provenance: Provenance | None = None,
     progress: Progress | None = None,
+    engine: LocalEngine | None = None,
 ) -> JammingRun:
     """Read the store's reports (:func:`~skywitness.jobs.reports.reports_for`),
-    compute (:func:`compute_jamming`) and write (:func:`write_jamming_files`)."""
+    compute (:func:`compute_jamming`) and write (:func:`write_jamming_files`).
+    A window of more reports than a partition holds is read and computed in
+    partitions of whole aircraft by ``engine`` (default: the local engine),
+    whose partials combine into the same result (:func:`combine_partials`)."""
     outs = [Path(o) for o in outputs or []]
     check_jamming_parameters(
         resolution=resolution, window=window, mode=mode, outputs=outs, events_out=events_out
     )
     report = progress or no_progress
-    report("read", 0, 1)
-    reports = reports_for(store, start_ns, end_ns, bbox)
-    report("read", 1, 1)
-    result = compute_jamming(
-        reports, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
-        end_ns=end_ns, provenance=provenance, progress=progress,
-    )  # fmt: skip
+    engine = engine or LocalEngine()
+    window_read = Window(start_ns, end_ns, bbox)
+    if engine.partitions_of(store, window_read) == 1:
+        report("read", 0, 1)
+        reports = reports_for(store, start_ns, end_ns, bbox)
+        report("read", 1, 1)
+        result = compute_jamming(
+            reports, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
+            end_ns=end_ns, provenance=provenance, progress=progress,
+        )  # fmt: skip
+    else:
+        kernel = functools.partial(jamming_partial, resolution=resolution, window=window, mode=mode)
+        partials = engine.run(
+            store, window_read, kernel, progress=progress,
+            key={"job": "jamming", "resolution": resolution, "window": window, "mode": mode},
+        )  # fmt: skip
+        result = combine_partials(
+            partials, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
+            end_ns=end_ns, provenance=provenance, progress=progress,
+        )  # fmt: skip
     written = write_jamming_files(result, outs, events_out=events_out, progress=progress)
     values = {f.name: getattr(result, f.name) for f in fields(result)}
     return JammingRun(**values, written=written)

@@ -481,8 +481,13 @@ class Store:
         bbox: tuple[float, float, float, float] | None = None,
         icao24: str | Iterable[str] | None = None,
         columns: list[str] | None = None,
+        bucket: tuple[int, int] | None = None,
     ) -> pa.Table:
         """Reports in [start, end), inside bbox (W, S, E, N), of the given aircraft.
+
+        ``bucket=(k, n)`` keeps the aircraft of the k-th of ``n`` buckets by a
+        hash of icao24 (every report of each: the partitions of whole
+        aircraft the engine reads one at a time).
 
         ``start`` and ``end``: ISO-8601 strings (``"2024-09-17T09:00Z"``),
         datetimes (naive ones are UTC), or integers of UTC nanoseconds.
@@ -500,7 +505,7 @@ class Store:
         schema = pa.schema([REPORT_SCHEMA.field(c) for c in cols])
         if not parts:
             return schema.empty_table()
-        where, params = _where(start_ns, end_ns, bbox, icao24)
+        where, params = _where(start_ns, end_ns, bbox, icao24, bucket)
         select = ", ".join(f'"{c}"' for c in cols)
         sql = f"SELECT {select} FROM read_parquet(?) {where} ORDER BY time, icao24"
         table = self._sql(
@@ -508,6 +513,24 @@ class Store:
             lambda con: con.sql(sql, params=[[str(p) for p in parts], *params]).to_arrow_table(),
         )
         return table.cast(schema)
+
+    def count(
+        self,
+        *,
+        start: datetime | str | int | None = None,
+        end: datetime | str | int | None = None,
+    ) -> int:
+        """Reports in [start, end) (parts checked)."""
+        start_ns, end_ns = _ns(start, "start"), _ns(end, "end")
+        parts = self._checked(start_ns, end_ns)
+        if not parts:
+            return 0
+        where, params = _where(start_ns, end_ns, None, None)
+        sql = f"SELECT count(*) FROM read_parquet(?) {where}"
+        rows = self._sql(
+            parts, lambda con: con.sql(sql, params=[[str(p) for p in parts], *params]).fetchall()
+        )
+        return int(rows[0][0])
 
     def _sql(self, parts: list[Path], run: Callable[[Any], Any]) -> Any:
         """Run DuckDB over parts; a part it cannot read is a StoreCorruptError naming it."""
@@ -613,9 +636,14 @@ def _where(
     end_ns: int | None,
     bbox: tuple[float, float, float, float] | None,
     icao24: str | Iterable[str] | None,
+    bucket: tuple[int, int] | None = None,
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
+    if bucket is not None:
+        k, n = bucket
+        clauses.append("hash(icao24) % ? = ?")
+        params += [n, k]
     if start_ns is not None:
         clauses.append("time >= make_timestamp(?)::TIMESTAMPTZ")
         params.append(-(-start_ns // 1000))  # first stored microsecond at or after start

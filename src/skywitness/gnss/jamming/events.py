@@ -233,8 +233,26 @@ def interference_events(
     jammer's: it links only with other such stretches, so that a jammer's and
     a spoofer's neighbouring zones make two events, not one of mixed cause.
     """
-    outside = outside_points(states)
-    ivs = consistent(intervals(states, reports), outside)
+    return events_of(
+        intervals(states, reports), outside_points(states), min_aircraft=min_aircraft,
+        locate=locate, spoofed=spoofed,
+    )  # fmt: skip
+
+
+def events_of(
+    stretches: list[Interval],
+    outside: NDArray[np.float64],
+    *,
+    min_aircraft: int = MIN_AIRCRAFT,
+    locate: bool = True,
+    spoofed: Sequence[tuple[str, int, int]] = (),
+) -> list[Event]:
+    """:func:`interference_events` from every aircraft's bad stretches
+    (:func:`~skywitness.gnss.jamming.stretches.intervals`, in aircraft then
+    time order) and the good aircraft's points
+    (:func:`~skywitness.gnss.jamming.stretches.outside_points`, in the same
+    order): both can be gathered partition by partition of whole aircraft."""
+    ivs = consistent(stretches, outside)
     by_aircraft: dict[str, list[tuple[int, int]]] = {}
     for icao24, a, b in spoofed:
         by_aircraft.setdefault(icao24, []).append((a, b))

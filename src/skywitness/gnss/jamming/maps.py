@@ -114,6 +114,18 @@ def interference_map(
     ``states`` is a :func:`~skywitness.gnss.jamming.state.gnss_state` result (columns
     icao24, time, lat, lon, state). Rows sorted by window_start then h3.
     """
+    counted = map_counts(states, resolution=resolution, window=window)
+    return scored_map(counted, window=window, min_bad_aircraft=min_bad_aircraft, z=z)
+
+
+def map_counts(
+    states: pa.Table, *, resolution: int = DEFAULT_RESOLUTION, window: str = DEFAULT_WINDOW
+) -> pa.Table:
+    """Good, bad and unknown aircraft per cell and window (``start``, ``cell``,
+    ``good_sum``, ``bad_sum``, ``unknown_sum``), before scoring. The counts of
+    disjoint sets of aircraft add up (:func:`combined_counts`): the map of a
+    store read in partitions of whole aircraft is the map of the whole.
+    """
     if window not in WINDOWS:
         raise UsageError(f"unknown map window {window!r} (use {', '.join(WINDOWS)})")
     if not 0 <= resolution <= 15:
@@ -166,7 +178,37 @@ def interference_map(
         .aggregate([("good", "sum"), ("bad", "sum"), ("unknown", "sum")])
         .sort_by([("start", "ascending"), ("cell", "ascending")])
     )
-    return _scored(counted, width, min_bad_aircraft, z)
+    return counted
+
+
+def combined_counts(parts: Sequence[pa.Table]) -> pa.Table:
+    """The :func:`map_counts` of the union of disjoint sets of aircraft."""
+    if len(parts) == 1:
+        return parts[0]
+    summed = (
+        pa.concat_tables(parts)
+        .group_by(["start", "cell"])
+        .aggregate([("good_sum", "sum"), ("bad_sum", "sum"), ("unknown_sum", "sum")])
+        .sort_by([("start", "ascending"), ("cell", "ascending")])
+    )
+    return pa.table(
+        {
+            "start": summed["start"],
+            "cell": summed["cell"],
+            **{f"{k}_sum": summed[f"{k}_sum_sum"] for k in ("good", "bad", "unknown")},
+        }
+    )
+
+
+def scored_map(
+    counted: pa.Table,
+    *,
+    window: str = DEFAULT_WINDOW,
+    min_bad_aircraft: int = MIN_BAD_AIRCRAFT,
+    z: float = WILSON_Z,
+) -> pa.Table:
+    """The map (:func:`interference_map`) from its :func:`map_counts`."""
+    return _scored(counted, WINDOWS[window] * NS_PER_S, min_bad_aircraft, z)
 
 
 @dataclass(frozen=True)

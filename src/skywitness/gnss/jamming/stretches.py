@@ -325,10 +325,16 @@ def pieces(iv: Interval, smp: NDArray[np.float64], contra: NDArray[np.bool_],
 
 def outside_points(states: pa.Table) -> NDArray[np.float64]:
     """(time s, lat, lon, alt) of good reports with real positions, thinned per aircraft."""
+    return outside_points_of(states)[0]
+
+
+def outside_points_of(states: pa.Table) -> tuple[NDArray[np.float64], NDArray[Any]]:
+    """:func:`outside_points` and the aircraft (icao24) of each, so that the
+    points of partitions of whole aircraft can be put in the order of the whole."""
     good = pc.and_(pc.equal(states["state"], GOOD), pc.invert(states["position_estimated"]))
     t = states.filter(pc.and_(good, pc.is_valid(states["lat"])))
     if t.num_rows == 0:
-        return np.zeros((0, 4))
+        return np.zeros((0, 4)), np.zeros(0, dtype=object)
     sec = t["time"].cast(pa.int64()).to_numpy() // NS
     icao = t["icao24"].to_numpy(zero_copy_only=False)
     slot = sec // int(OUTSIDE_STEP_S)
@@ -337,4 +343,4 @@ def outside_points(states: pa.Table) -> NDArray[np.float64]:
         t[c].to_numpy(zero_copy_only=False).astype(float)[keep]
         for c in ("lat", "lon", "alt_baro_ft")
     ]
-    return np.column_stack(cols)
+    return np.column_stack(cols), icao[keep]

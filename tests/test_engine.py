@@ -1,0 +1,113 @@
+"""The local engine: a store read in partitions of whole aircraft gives the
+jamming result of the whole, and a rerun after an interruption computes only
+the partitions left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from skywitness.engine.local import LocalEngine, Window, read_partition
+from skywitness.io import expand, open_file
+from skywitness.jobs.jamming import jamming_analysis
+from skywitness.store import Store
+
+
+def _store(folder: Path, root: Path) -> Store:
+    st = Store(root)
+    files = expand([folder / "readsb-hist"])
+    result = st.ingest((lambda p=p: open_file(p)) for p in files)
+    assert not result.errors
+    return st
+
+
+@pytest.fixture(scope="module")
+def small(simulation: Any, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return _store(simulation("jamming", 0, size=0.3), tmp_path_factory.mktemp("eng") / "s")
+
+
+def _run(store: Store, engine: LocalEngine | None, out: Path) -> Any:
+    return jamming_analysis(
+        store, resolution=4, window="1h", mode="nacp", outputs=[out], engine=engine
+    )
+
+
+def test_partitions_hold_whole_aircraft_and_every_report(small: Store) -> None:
+    n = 4
+    parts = [read_partition(small, Window(), k, n) for k in range(n)]
+    assert sum(p.num_rows for p in parts) == small.count()
+    seen = [set(p["icao24"].to_pylist()) for p in parts]
+    assert all(seen) and sum(len(s) for s in seen) == len(set().union(*seen))
+
+
+def _same_result(a: Any, b: Any) -> None:
+    assert a.as_json() == b.as_json()
+    assert [e.as_json() for e in a.events] == [e.as_json() for e in b.events]
+    assert a.map.equals(b.map)
+    assert (a.reports, a.aircraft, a.unknown_aircraft) == (
+        b.reports,
+        b.aircraft,
+        b.unknown_aircraft,
+    )
+    assert (a.start_ns, a.end_ns) == (b.start_ns, b.end_ns)
+    assert dict(a.callsigns) == dict(b.callsigns)
+
+
+def test_partitioned_jamming_is_the_whole(small: Store, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("SKYWITNESS_CACHE", str(tmp_path / "cache"))
+    whole = _run(small, None, tmp_path / "a.parquet")
+    assert whole.events, "the scenario's jammer must be found"
+    rows = small.count()
+    parts = _run(small, LocalEngine(partition_rows=rows // 5, workers=1), tmp_path / "b.parquet")
+    _same_result(whole, parts)
+    assert not any((tmp_path / "cache").rglob("*.pickle"))  # the cache is removed
+
+
+@pytest.mark.slow  # worker processes start (a few seconds)
+def test_partitions_in_worker_processes(small: Store, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("SKYWITNESS_CACHE", str(tmp_path / "cache"))
+    whole = _run(small, None, tmp_path / "a.parquet")
+    rows = small.count()
+    parts = _run(small, LocalEngine(partition_rows=rows // 3, workers=2), tmp_path / "b.parquet")
+    _same_result(whole, parts)
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_rerun_computes_only_the_partitions_left(
+    small: Store, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("SKYWITNESS_CACHE", str(tmp_path / "cache"))
+    engine = LocalEngine(partition_rows=small.count() // 5, workers=1)
+    n = engine.partitions_of(small, Window())
+    assert n >= 5
+    calls: list[int] = []
+
+    def interrupted(table: pa.Table) -> int:
+        if len(calls) == 2:
+            raise _Stop
+        calls.append(table.num_rows)
+        return table.num_rows
+
+    key = {"job": "test"}
+    with pytest.raises(_Stop):
+        engine.run(small, Window(), interrupted, key=key)
+    assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 2
+    again: list[int] = []
+
+    def counting(table: pa.Table) -> int:
+        again.append(table.num_rows)
+        return table.num_rows
+
+    rows = engine.run(small, Window(), counting, key=key)
+    assert len(again) == n - 2  # the two finished partitions are not computed again
+    assert sum(rows) == small.count()
+    # Another key (another job or parameters) shares nothing.
+    other: list[int] = []
+    engine.run(small, Window(), lambda t: other.append(1) or 0, key={"job": "other"})
+    assert len(other) == n
