@@ -1,0 +1,230 @@
+"""Scale: ingest and jamming at 10^6, 10^7 (and 10^8) reports, each beside a
+bare reference in the same run, with the peak memory of the process tree.
+
+    .venv/bin/python bench/scale.py --sizes 1e6,1e7 [--work DIR] [--skip-ingest-at 1e8]
+
+Data: the simulated ``jamming`` scenario (seed 0: two hours of regional
+traffic around one emitter, 1,440 readsb-hist snapshots) replicated until a
+size is reached: up to 12 copies in time (two hours apart: a day) and as
+many copies in space as needed, on a grid of 10 degrees of latitude by 22.5
+degrees of longitude (each copy of the emitter 1,000 km or more from the
+next, so every copy stays findable), each copy with its own addresses. A
+snapshot file holds every spatial copy of one base snapshot at one time
+copy (so files grow with the size, as ADS-B Exchange's global snapshots
+hold the world's aircraft).
+
+Cases, each timed once (the machine is shared: read the ratios):
+  ingest   ``skywitness ingest DIR`` (default workers) of the snapshot files;
+           reference: DuckDB ``read_json`` of the same files, every field
+           unnested into an Arrow table (schema inferred, as the issue's
+           reference), 2 threads.
+  jamming  ``skywitness jamming --json --out map.parquet`` on the store made
+           by the ingest; reference: DuckDB read of (icao24, time, lat, lon,
+           nac_p), vectorised H3 (h3ronpy, bench extra), the GPSJam-style
+           count of good and bad aircraft per cell and hour (DuckDB group-by).
+Peak memory: the largest sum of resident memory over the process and its
+children, sampled every 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SKYWITNESS = str(Path(sys.executable).parent / "skywitness")
+BASE_SCENARIO, BASE_SEED = "jamming", 0
+TIME_COPIES = 12
+COPY_HOURS = 2
+LAT_STEP, LON_STEP, LON_COPIES = 10.0, 22.5, 16
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its descendants (MB)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            status = (d / "status").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(d.name))
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(d.name)] = int(line.split()[1])
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total / 1024
+
+
+def _run(cmd: list[str], **kw: Any) -> tuple[float, float, str]:
+    """(seconds, peak MB of the process tree, stdout) of a command."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
+            time.sleep(0.2)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, err = proc.communicate()
+    done.set()
+    th.join()
+    secs = time.perf_counter() - t0
+    if proc.returncode not in (0,):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
+    return secs, peak[0], out
+
+
+def _python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+# -- data ---------------------------------------------------------------------
+
+
+def _base(work: Path) -> list[dict[str, Any]]:
+    folder = work / "base"
+    if not (folder / "truth.json").exists():
+        subprocess.run(
+            [SKYWITNESS, "simulate", BASE_SCENARIO, "--seed", str(BASE_SEED), "--out", str(folder)],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    files = sorted((folder / "readsb-hist").rglob("*.json*"))
+    return [json.loads(gzip.decompress(p.read_bytes())) for p in files]
+
+
+def _copies(n_rows: float, base_rows: int) -> tuple[int, int]:
+    copies = max(1, math.ceil(n_rows / base_rows))
+    t = min(TIME_COPIES, copies)
+    return t, math.ceil(copies / t)
+
+
+def _snapshots(work: Path, base: list[dict[str, Any]], n_rows: float) -> Path:
+    """Snapshot files of about ``n_rows`` aircraft entries (cached)."""
+    base_rows = sum(len(d["aircraft"]) for d in base)
+    t_copies, s_copies = _copies(n_rows, base_rows)
+    out = work / f"snapshots-{n_rows:.0e}"
+    if (out / "done").exists():
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    hexes = sorted({ac["hex"] for d in base for ac in d["aircraft"]})
+    index = {h: i for i, h in enumerate(hexes)}
+    assert len(hexes) < 4096
+    for t in range(t_copies):
+        for k, doc in enumerate(base):
+            aircraft = []
+            for s in range(s_copies):
+                copy = t * s_copies + s
+                dlat = (s // LON_COPIES) * LAT_STEP - 60.0
+                dlon = (s % LON_COPIES) * LON_STEP
+                for ac in doc["aircraft"]:
+                    a = dict(ac)
+                    a["hex"] = f"{(copy * 4096 + index[ac['hex']]) % (1 << 24):06x}"
+                    if "lat" in a:
+                        a["lat"] = round(a["lat"] + dlat, 6)
+                        a["lon"] = round((a["lon"] + dlon + 180.0) % 360.0 - 180.0, 6)
+                    aircraft.append(a)
+            now = doc["now"] + t * COPY_HOURS * 3600
+            body = json.dumps({"now": now, "messages": 0, "aircraft": aircraft}).encode()
+            (out / f"{t:02d}-{k:05d}Z.json.gz").write_bytes(gzip.compress(body, 1))
+    (out / "done").write_text(json.dumps({"time_copies": t_copies, "space_copies": s_copies}))
+    return out
+
+
+# -- cases --------------------------------------------------------------------
+
+DUCK_INGEST = """
+import duckdb, sys
+con = duckdb.connect(); con.execute("SET threads=2")
+t = con.sql("SELECT now, unnest(aircraft, recursive := true) FROM read_json(?, maximum_object_size=268435456)",
+            params=[sys.argv[1] + "/*.json.gz"]).to_arrow_table()
+print(t.num_rows)
+"""
+
+DUCK_MAP = """
+import duckdb, sys, numpy as np, pyarrow as pa
+from h3ronpy import vector
+con = duckdb.connect(); con.execute("SET threads=2")
+t = con.sql("SELECT icao24, epoch(time)::BIGINT // 3600 AS hour, lat, lon, nac_p FROM read_parquet(?) "
+            "WHERE lat IS NOT NULL AND NOT coalesce(on_ground, false)",
+            params=[sys.argv[1] + "/date=*/*.parquet"]).to_arrow_table()
+cells = vector.coordinates_to_cells(t["lat"].to_numpy(), t["lon"].to_numpy(), 4)
+t = t.append_column("cell", pa.array(np.asarray(cells), pa.uint64()))
+con.register("t", t)
+n = con.sql("SELECT count(*) FROM (SELECT cell, hour, count(*) FILTER (WHERE bad = 0) AS good, "
+            "count(*) FILTER (WHERE bad = 1) AS bad FROM (SELECT cell, hour, icao24, "
+            "max(CASE WHEN nac_p < 8 THEN 1 ELSE 0 END) AS bad FROM t GROUP BY ALL) GROUP BY ALL)").fetchall()
+print(t.num_rows, n[0][0])
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1e6,1e7", help="report counts, comma-separated")
+    ap.add_argument("--work", default="/tmp/skywitness-scale", help="data folder (kept)")
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    base = _base(work)
+    rows: list[tuple[str, str, int, float, float, str]] = []
+    for size in [float(s) for s in args.sizes.split(",")]:
+        t0 = time.perf_counter()
+        snaps = _snapshots(work, base, size)
+        files = sorted(snaps.glob("*.json.gz"))
+        shape = json.loads((snaps / "done").read_text())
+        print(f"# {size:.0e}: {len(files)} files ({shape}), built in "
+              f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+        store = work / f"store-{size:.0e}"
+        shutil.rmtree(store, ignore_errors=True)
+        secs, peak, out = _run([*_python(DUCK_INGEST), str(snaps)])
+        n = int(out.split()[0])
+        rows.append((f"{size:.0e}", "ingest: DuckDB read_json (reference)", n, secs, peak, ""))
+        secs, peak, out = _run([SKYWITNESS, "ingest", str(snaps), "--store", str(store), "--json"])
+        got = json.loads(out)["reports"]
+        rows.append((f"{size:.0e}", "ingest: skywitness", got, secs, peak, "ingest"))
+        secs, peak, out = _run([*_python(DUCK_MAP), str(store)])
+        rows.append(
+            (f"{size:.0e}", "jamming: DuckDB + h3ronpy map (reference)", got, secs, peak, "")
+        )
+        jamming = [SKYWITNESS, "jamming", "--store", str(store), "--json", "--window", "1h"]
+        secs, peak, out = _run([*jamming, "--out", str(work / "map.parquet")])
+        events = json.loads(out)["events"]
+        located = sum(e.get("emitter") is not None for e in events)
+        note = f"{len(events)} events, {located} located"
+        rows.append((f"{size:.0e}", "jamming: skywitness", got, secs, peak, note))
+        print(rows[-4:], flush=True)
+    print(
+        "| size | run | reports | seconds | reports/s | peak MB (tree) | ratio to reference | note |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for i, (size, run, n, secs, peak, note) in enumerate(rows):
+        ref = rows[i - 1][3] if "skywitness" in run else secs
+        ratio = f"{ref / secs:.2f}x" if "skywitness" in run else "1"
+        print(f"| {size} | {run} | {n:,} | {secs:.1f} | {n / secs:,.0f} | {peak:,.0f} | {ratio} | "
+              f"{note if note not in ('ingest',) else ''} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
