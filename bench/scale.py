@@ -157,7 +157,7 @@ def _snapshots(work: Path, base: list[dict[str, Any]], n_rows: float) -> Path:
 
 DUCK_INGEST = """
 import duckdb, sys
-con = duckdb.connect(); con.execute("SET threads=2")
+con = duckdb.connect(); con.execute("SET threads=2"); con.execute("SET enable_progress_bar=false")
 t = con.sql("SELECT now, unnest(aircraft, recursive := true) FROM read_json(?, maximum_object_size=268435456)",
             params=[sys.argv[1] + "/*.json.gz"]).to_arrow_table()
 print(t.num_rows)
@@ -166,7 +166,7 @@ print(t.num_rows)
 DUCK_MAP = """
 import duckdb, sys, numpy as np, pyarrow as pa
 from h3ronpy import vector
-con = duckdb.connect(); con.execute("SET threads=2")
+con = duckdb.connect(); con.execute("SET threads=2"); con.execute("SET enable_progress_bar=false")
 t = con.sql("SELECT icao24, epoch(time)::BIGINT // 3600 AS hour, lat, lon, nac_p FROM read_parquet(?) "
             "WHERE lat IS NOT NULL AND NOT coalesce(on_ground, false)",
             params=[sys.argv[1] + "/date=*/*.parquet"]).to_arrow_table()

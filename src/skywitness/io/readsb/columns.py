@@ -21,23 +21,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from skywitness.io.base import READER_SCHEMA, RECORD_COLUMN, small_int, text
-from skywitness.io.readsb.common import EMERGENCIES, NAV_MODES, READSB_SOURCES, squawk
+from skywitness.io.readsb.common import (
+    EMERGENCIES,
+    NAV_MODES,
+    PLAIN_FIELDS,
+    READSB_SOURCES,
+    squawk,
+)
 from skywitness.model.units import NS_PER_US, US_PER_S
 
 _NUMBER_TYPES = frozenset({int, float, type(None)})
 _INT_TYPES = frozenset({int, type(None)})
-#: Keys read as plain numbers, and their columns.
-_PLAIN = (
-    ("alt_geom", "alt_geom_ft"),
-    ("gs", "gs_kt"),
-    ("track", "track_deg"),
-    ("ias", "ias_kt"),
-    ("tas", "tas_kt"),
-    ("mach", "mach"),
-    ("roll", "roll_deg"),
-    ("rc", "rc_m"),
-    ("nav_heading", "nav_heading_deg"),
-)
 #: Pairs read as "the first when a number, else the second".
 _EITHER = (
     ("baro_rate", "geom_rate", "vrate_fpm"),
@@ -197,7 +191,7 @@ def _batch(
         ],
         pa.bool_(),
     )
-    for key, col in _PLAIN:
+    for key, col in PLAIN_FIELDS:
         cols[col] = _lenient([ac.get(key) for ac in entries])
     for first, second, col in _EITHER:
         a = _lenient([ac.get(first) for ac in entries])

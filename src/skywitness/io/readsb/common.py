@@ -20,6 +20,19 @@ READSB_SOURCES: dict[str, str] = {
     "tisb_other": "tisb",
 }
 
+#: readsb keys read as plain numbers, and their canonical columns.
+PLAIN_FIELDS = (
+    ("alt_geom", "alt_geom_ft"),
+    ("gs", "gs_kt"),
+    ("track", "track_deg"),
+    ("ias", "ias_kt"),
+    ("tas", "tas_kt"),
+    ("mach", "mach"),
+    ("roll", "roll_deg"),
+    ("rc", "rc_m"),
+    ("nav_heading", "nav_heading_deg"),
+)
+
 NAV_MODES = ("autopilot", "vnav", "althold", "approach", "lnav", "tcas")
 
 EMERGENCIES = frozenset(
@@ -56,17 +69,7 @@ def aircraft_fields(ac: dict[str, Any]) -> dict[str, Any]:
         out["callsign"] = text(ac["flight"])
     if "alt_baro" in ac:
         out["alt_baro_ft"], out["on_ground"] = altitude(ac["alt_baro"])
-    for key, col in (
-        ("alt_geom", "alt_geom_ft"),
-        ("gs", "gs_kt"),
-        ("track", "track_deg"),
-        ("ias", "ias_kt"),
-        ("tas", "tas_kt"),
-        ("mach", "mach"),
-        ("roll", "roll_deg"),
-        ("rc", "rc_m"),
-        ("nav_heading", "nav_heading_deg"),
-    ):
+    for key, col in PLAIN_FIELDS:
         if key in ac:
             out[col] = num(ac[key], key)
     rate = num(ac.get("baro_rate"), "baro_rate")
