@@ -1,14 +1,18 @@
 """Scale: ingest and jamming at 10^6, 10^7 (and 10^8) reports, each beside a
 bare reference in the same run, with the peak memory of the process tree.
 
-    .venv/bin/python bench/scale.py --sizes 1e6,1e7 [--work DIR] [--skip-ingest-at 1e8]
+    .venv/bin/python bench/scale.py --sizes 1e6,1e7 [--work DIR] [--base-size X]
 
 Data: the simulated ``jamming`` scenario (seed 0: two hours of regional
 traffic around one emitter, 1,440 readsb-hist snapshots) replicated until a
 size is reached: up to 12 copies in time (two hours apart: a day) and as
-many copies in space as needed, on a grid of 10 degrees of latitude by 22.5
-degrees of longitude (each copy of the emitter 1,000 km or more from the
-next, so every copy stays findable), each copy with its own addresses. A
+many copies in space as needed, each with its own addresses. A copy in
+space is moved by 22.5 degrees of longitude (16 around the world, about
+1,450 km apart at the scenario's latitude) and, beyond 16, mirrored into the
+southern hemisphere (latitude negated, tracks and headings mirrored): both
+keep every distance and angle, so every copy of the emitter is as findable
+as the original. (A shift in latitude does not: it stretches the scenario
+east-west, and the first runs found each copy as two events.) A
 snapshot file holds every spatial copy of one base snapshot at one time
 copy (so files grow with the size, as ADS-B Exchange's global snapshots
 hold the world's aircraft).
@@ -45,7 +49,8 @@ SKYWITNESS = str(Path(sys.executable).parent / "skywitness")
 BASE_SCENARIO, BASE_SEED = "jamming", 0
 TIME_COPIES = 12
 COPY_HOURS = 2
-LAT_STEP, LON_STEP, LON_COPIES = 10.0, 22.5, 16
+LON_STEP, LON_COPIES = 22.5, 16
+MIRRORED = ("track", "true_heading", "mag_heading", "nav_heading")
 
 
 def _tree_rss_mb(pid: int) -> float:
@@ -103,11 +108,12 @@ def _python(code: str) -> list[str]:
 # -- data ---------------------------------------------------------------------
 
 
-def _base(work: Path) -> list[dict[str, Any]]:
-    folder = work / "base"
+def _base(work: Path, size: float) -> list[dict[str, Any]]:
+    folder = work / f"base-{size:g}"
     if not (folder / "truth.json").exists():
         subprocess.run(
-            [SKYWITNESS, "simulate", BASE_SCENARIO, "--seed", str(BASE_SEED), "--out", str(folder)],
+            [SKYWITNESS, "simulate", BASE_SCENARIO, "--seed", str(BASE_SEED), "--out", str(folder),
+             "--size", str(size)],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
     files = sorted((folder / "readsb-hist").rglob("*.json*"))
@@ -124,6 +130,11 @@ def _snapshots(work: Path, base: list[dict[str, Any]], n_rows: float) -> Path:
     """Snapshot files of about ``n_rows`` aircraft entries (cached)."""
     base_rows = sum(len(d["aircraft"]) for d in base)
     t_copies, s_copies = _copies(n_rows, base_rows)
+    if s_copies > 2 * LON_COPIES:
+        raise SystemExit(
+            f"{n_rows:.0e} reports need {s_copies} copies in space, more than the "
+            f"{2 * LON_COPIES} that stay apart: use a larger --base-size"
+        )
     out = work / f"snapshots-{n_rows:.0e}"
     if (out / "done").exists():
         return out
@@ -137,14 +148,18 @@ def _snapshots(work: Path, base: list[dict[str, Any]], n_rows: float) -> Path:
             aircraft = []
             for s in range(s_copies):
                 copy = t * s_copies + s
-                dlat = (s // LON_COPIES) * LAT_STEP - 60.0
+                south = (s // LON_COPIES) % 2 == 1
                 dlon = (s % LON_COPIES) * LON_STEP
                 for ac in doc["aircraft"]:
                     a = dict(ac)
                     a["hex"] = f"{(copy * 4096 + index[ac['hex']]) % (1 << 24):06x}"
                     if "lat" in a:
-                        a["lat"] = round(a["lat"] + dlat, 6)
+                        a["lat"] = -a["lat"] if south else a["lat"]
                         a["lon"] = round((a["lon"] + dlon + 180.0) % 360.0 - 180.0, 6)
+                    if south:
+                        for key in MIRRORED:
+                            if isinstance(a.get(key), int | float):
+                                a[key] = round((180.0 - a[key]) % 360.0, 2)
                     aircraft.append(a)
             now = doc["now"] + t * COPY_HOURS * 3600
             body = json.dumps({"now": now, "messages": 0, "aircraft": aircraft}).encode()
@@ -184,10 +199,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1e6,1e7", help="report counts, comma-separated")
     ap.add_argument("--work", default="/tmp/skywitness-scale", help="data folder (kept)")
+    ap.add_argument(
+        "--base-size", type=float, default=1.0, help="traffic size of the base scenario"
+    )
     args = ap.parse_args()
-    work = Path(args.work)
+    work = Path(args.work) / f"base-{args.base_size:g}"
     work.mkdir(parents=True, exist_ok=True)
-    base = _base(work)
+    base = _base(work, args.base_size)
     rows: list[tuple[str, str, int, float, float, str]] = []
     for size in [float(s) for s in args.sizes.split(",")]:
         t0 = time.perf_counter()
