@@ -20,7 +20,7 @@ from skywitness.claims import observe
 from skywitness.claims.check import DEFAULT_TOLERANCES, Verdict, check_claim, check_claims
 from skywitness.claims.model import parse_claims
 from skywitness.model.geo import destination, distance_m
-from skywitness.model.land import _inside, on_land
+from skywitness.model.land import inside_ring, on_land
 from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import M_PER_FT, MPS_PER_KT, NS_PER_S
 from skywitness.track.events import Event
@@ -163,7 +163,7 @@ def test_unknown_observer_gives_a_region_around_the_true_observer() -> None:
     assert v.region is not None and v.region["type"] == "MultiPolygon"
     assert c.observer is not None
     inside = [
-        _inside(np.asarray(poly[0], dtype=np.float64), c.observer.lon, c.observer.lat)
+        inside_ring(np.asarray(poly[0], dtype=np.float64), c.observer.lon, c.observer.lat)
         for poly in v.region["coordinates"]
     ]
     assert any(inside)

@@ -87,12 +87,12 @@ def on_land(lat: ArrayLike, lon: ArrayLike) -> Bool:
         )
         odd = False
         for k in hit:
-            odd ^= _inside(rings[k], x, y)
+            odd ^= inside_ring(rings[k], x, y)
         inside.flat[i] = odd
     return inside
 
 
-def _inside(ring: Float, x: float, y: float) -> bool:
+def inside_ring(ring: Float, x: float, y: float) -> bool:
     """Ray casting (crossings of a ray towards +lon), vectorised over the ring's edges."""
     x0, y0 = ring[:, 0], ring[:, 1]
     x1, y1 = np.roll(x0, -1), np.roll(y0, -1)  # the closing edge too (zero when closed)
@@ -102,4 +102,4 @@ def _inside(ring: Float, x: float, y: float) -> bool:
     return bool(np.count_nonzero(straddle & (xc > x)) % 2)
 
 
-__all__ = ["COAST_RESOLUTION_DEG", "SCALE", "land_rings", "on_land"]
+__all__ = ["COAST_RESOLUTION_DEG", "SCALE", "inside_ring", "land_rings", "on_land"]

@@ -58,41 +58,34 @@ from skywitness.report.basemap import (
     COAST,
     KM_PER_DEG,
     LAND,
-    MARGIN_FRACTION,
     MIN_MARGIN_DEG,
     SEA,
-    coastlines_in,
     geometry_points,
 )
 from skywitness.report.flight import (  # the flight report's map pieces, shared
-    _ANCHOR_SHARE,
     AIRPORT_COLOUR,
     BAND_COLOUR,
     BAND_STEP_SHARE,
-    CLIP_MARGIN_SHARE,
     DASH,
     END_COLOUR,
     EVENT_POSITION_MAX_S,
-    LABEL_CHAR_PX,
-    LABEL_PLACES,
     MAP_WIDTH_PX,
     MAX_BAND_CIRCLES,
     SOURCE_COLOURS,
     SOURCE_WORDS,
     TRACK_GAP_S,
     TRACK_TOLERANCE_SHARE,
-    _clip_ring,
     _clock,
     _join,
     _legend_row,
     _num,
-    _overlap,
     _plural,
     end_words,
     flight_title,
 )
 from skywitness.report.html import _script_safe
 from skywitness.report.provenance import KEY, Provenance, provenance_json, provenance_line
+from skywitness.report.svgmap import CLIP_MARGIN_SHARE, SvgMap, unwrap
 
 Float = NDArray[np.float64]
 DEG = "\u00b0"
@@ -869,57 +862,6 @@ def _region_rings(geometry: Mapping[str, Any]) -> list[list[tuple[float, float]]
 # -- maps --------------------------------------------------------------------------------
 
 
-def _unwrap(lon: Float, ref: float) -> Float:
-    return np.asarray(ref + (lon - ref + 180.0) % 360.0 - 180.0)
-
-
-def _extent(
-    pts: Sequence[tuple[float, float]], width_px: int, height_px: int, min_half_deg: float
-) -> tuple[float, float, float, float]:
-    """(lon0, lon1, lat0, lat1) round the points with a margin, widened to the
-    map's shape (as the flight report's, with the margin given)."""
-    if not pts:
-        return (-180.0, 180.0, -60.0, 80.0)
-    lons = [p[0] for p in pts]
-    lats = [p[1] for p in pts]
-    mx = max(MARGIN_FRACTION * (max(lons) - min(lons)), min_half_deg)
-    my = max(MARGIN_FRACTION * (max(lats) - min(lats)), min_half_deg)
-    lon0, lon1 = min(lons) - mx, max(lons) + mx
-    lat0, lat1 = max(min(lats) - my, -85.0), min(max(lats) + my, 85.0)
-    kx = max(math.cos(math.radians((lat0 + lat1) / 2)), 0.05)
-    if min_half_deg < MIN_MARGIN_DEG:  # a close-up: the margin in km at this latitude
-        lon0, lon1 = lon0 - mx * (1 / kx - 1), lon1 + mx * (1 / kx - 1)
-    want = width_px / height_px
-    w, h = (lon1 - lon0) * kx, lat1 - lat0
-    if w / h < want:
-        extra = (h * want / kx - (lon1 - lon0)) / 2
-        lon0, lon1 = lon0 - extra, lon1 + extra
-    else:
-        extra = (w / want - h) / 2
-        lat0, lat1 = lat0 - extra, lat1 + extra
-    return (lon0, lon1, lat0, lat1)
-
-
-def _inside(ring: Float, x: float, y: float) -> bool:
-    """Whether (x, y) lies inside the closed ring (even-odd ray casting)."""
-    x0, y0 = ring[:, 0], ring[:, 1]
-    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
-    crosses = (y0 > y) != (y1 > y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        at = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
-    return bool(np.count_nonzero(crosses & (x < at)) % 2)
-
-
-@dataclass(frozen=True)
-class _Marker:
-    key: str
-    x: float
-    y: float
-    shape: str
-    label: str
-    half_px: float
-
-
 #: Marker symbols by role (drawn at a constant size in pixels; ``{c}`` the verdict colour).
 SYMBOLS = {
     "observer": '<path class="obs" d="M0,-9L8,6L-8,6Z" fill="{c}"/>',
@@ -930,7 +872,7 @@ SYMBOLS = {
 SYMBOL_HALF_PX = {"observer": 9.0, "claimed": 7.0, "record": 7.0, "label": 0.0}
 
 
-class _Map:
+class _Map(SvgMap):
     """One map: land, the track, airports, the end and the claims' shapes."""
 
     def __init__(
@@ -944,101 +886,21 @@ class _Map:
         height_px: int,
         min_half_deg: float,
     ) -> None:
+        super().__init__(ref)
         self.mid = mid
-        self.ref = ref
         self.track = track
-        self.lon = _unwrap(track.lon, ref)
+        self.lon = unwrap(track.lon, ref)
         self.width_px, self.height_px = width_px, height_px
-        pts = [(self._lon(x), y) for x, y in points if math.isfinite(x) and math.isfinite(y)]
-        self.extent = _extent(pts, width_px, height_px, min_half_deg)
-        lon0, lon1, lat0, lat1 = self.extent
-        self.kx = max(math.cos(math.radians((lat0 + lat1) / 2)), 0.05)
-        self.unit0 = (lon1 - lon0) * self.kx / width_px
+        self.frame(points, width_px, height_px, min_half_deg)
+        lon0, lon1 = self.extent[:2]
         self.tol = (lon1 - lon0) * self.kx * TRACK_TOLERANCE_SHARE
-        self.info: dict[str, dict[str, Any]] = {}
-        self.layers: list[str] = []
-        self.markers: list[_Marker] = []
         self.legend: dict[str, str] = {}
-
-    def _lon(self, lon: float) -> float:
-        return float(_unwrap(np.asarray(lon), self.ref)) if math.isfinite(lon) else math.nan
-
-    def xy(self, lon: float, lat: float) -> str:
-        return f"{self._lon(lon) * self.kx:.4f},{-lat:.4f}"
 
     def key(self, name: str) -> str:
         return f"{self.mid}-{name}"
 
     def viewbox(self) -> str:
-        lon0, lon1, lat0, lat1 = self.extent
-        vb = (lon0 * self.kx, -lat1, (lon1 - lon0) * self.kx, lat1 - lat0)
-        return " ".join(f"{v:.5f}" for v in vb)
-
-    def circle_d(self, lon: float, lat: float, r_km: float) -> str:
-        r = r_km / KM_PER_DEG
-        x, y = self._lon(lon) * self.kx, -lat
-        return f"M{x - r:.4f},{y:.4f}a{r:.4f},{r:.4f} 0 1,0 {2 * r:.4f},0a{r:.4f},{r:.4f} 0 1,0 {-2 * r:.4f},0Z"
-
-    def marker(
-        self, key: str, lon: float, lat: float, shape: str, label: str, half_px: float
-    ) -> None:
-        self.markers.append(_Marker(key, self._lon(lon) * self.kx, -lat, shape, label, half_px))
-
-    def _marker_svg(self) -> str:
-        u = self.unit0
-        boxes = [
-            (m.x / u - m.half_px, m.y / u - m.half_px, m.x / u + m.half_px, m.y / u + m.half_px)
-            for m in self.markers
-        ]
-        symbols, labels = [], []
-        for m in self.markers:
-            head = (
-                f'<g class="mk" data-k="{m.key}" data-x="{m.x:.5f}" data-y="{m.y:.5f}" '
-                f'transform="translate({m.x:.5f} {m.y:.5f}) scale({u:.7f})">'
-            )
-            symbols.append(f"{head}{m.shape}</g>")
-            if not m.label:
-                continue
-            w = LABEL_CHAR_PX * len(m.label)
-            cx, cy = m.x / u, m.y / u
-
-            def box_at(place: tuple[float, float, str]) -> tuple[float, float, float, float]:
-                x0 = cx + place[0] - _ANCHOR_SHARE[place[2]] * w  # noqa: B023
-                return (x0, cy + place[1] - 11.0, x0 + w, cy + place[1] + 3.0)  # noqa: B023
-
-            dx, dy, anchor = min(
-                LABEL_PLACES, key=lambda p: sum(_overlap(box_at(p), b) for b in boxes)
-            )
-            boxes.append(box_at((dx, dy, anchor)))
-            labels.append(
-                f'{head}<text x="{dx:.0f}" y="{dy:.0f}" text-anchor="{anchor}">'
-                f"{html.escape(m.label)}</text></g>"
-            )
-        return "".join(symbols + labels)
-
-    def land(self) -> str:
-        lon0, lon1, lat0, lat1 = self.extent
-        mx, my = (lon1 - lon0) * CLIP_MARGIN_SHARE, (lat1 - lat0) * CLIP_MARGIN_SHARE
-        box = (lon0 - mx, lon1 + mx, max(lat0 - my, -90.0), min(lat1 + my, 90.0))
-        d = []
-        for shift in (-360.0, 0.0, 360.0):
-            if box[1] - shift < -180.0 or box[0] - shift > 180.0:
-                continue
-            for ring in coastlines_in((lon0 - shift, lon1 - shift, lat0, lat1)):
-                moved = ring + np.array([shift, 0.0])
-                clipped = _clip_ring(moved, box)
-                if clipped.shape[0] == 0 and _inside(moved, (lon0 + lon1) / 2, (lat0 + lat1) / 2):
-                    # the ring holds the whole box (a close-up inland, or on a lake
-                    # inside a continent): the box is its part (even-odd fill)
-                    clipped = np.array(
-                        [[box[0], box[2]], [box[1], box[2]], [box[1], box[3]], [box[0], box[3]]]
-                    )
-                if clipped.shape[0] >= 3:
-                    d.append(
-                        "M" + "L".join(f"{p[0] * self.kx:.4f},{-p[1]:.4f}" for p in clipped) + "Z"
-                    )
-        path = "".join(d)
-        return f'<path class="land" d="{path}"/><path class="coastline" d="{path}"/>'
+        return " ".join(f"{v:.5f}" for v in self.box())
 
     def draw_track(self) -> None:
         """The track by source with the corridor of estimated positions (as the flight report)."""
@@ -1218,7 +1080,7 @@ class _Map:
             f'preserveAspectRatio="xMidYMid meet" data-km-per-unit="{KM_PER_DEG:.4f}">'
             + self.land()
             + "".join(self.layers)
-            + f'<g class="markers">{self._marker_svg()}</g></svg>'
+            + f'<g class="markers">{self.marker_svg()}</g></svg>'
         )
 
 

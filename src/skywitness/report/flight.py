@@ -57,15 +57,13 @@ from skywitness.report.basemap import (
     COAST,
     KM_PER_DEG,
     LAND,
-    MARGIN_FRACTION,
-    MIN_MARGIN_DEG,
     SEA,
-    coastlines_in,
 )
 from skywitness.report.flight_plots import Band, Mark, rejected_fields, time_plots
 from skywitness.report.html import _script_safe
 from skywitness.report.provenance import KEY, Provenance, provenance_json, provenance_line
 from skywitness.report.style import FALSE_COLOUR, PATH_COLOUR, event_colour
+from skywitness.report.svgmap import SvgMap, unwrap
 
 Float = NDArray[np.float64]
 #: Between the ends of a range (an en dash).
@@ -91,10 +89,6 @@ TRACK_GAP_S = 600.0
 #: :data:`MAX_BAND_CIRCLES` (the rest thinned evenly).
 BAND_STEP_SHARE = 0.5
 MAX_BAND_CIRCLES = 600
-#: Land outlines are clipped to the map's extent widened by this share of its
-#: size on each side (panning a little still shows land; the file stays
-#: small; modelling choice).
-CLIP_MARGIN_SHARE = 0.5
 #: An event without a position of its own is put at the track's position
 #: when the nearest track point is at most this far from it in time (the
 #: trace update interval is under 30 s; modelling choice).
@@ -110,19 +104,6 @@ NEAR_AIRPORT_KM = 15.0
 #: within this angle of its extended centre line (an approach path; modelling
 #: choice), otherwise "from" the airport.
 SHORT_OF_MAX_DEG = 30.0
-#: Where a marker's label may go, in order of preference: (dx, dy, anchor) in
-#: pixels from the symbol; and the width of one character of it (12 px bold
-#: sans-serif; layout: modelling choice).
-LABEL_PLACES = (
-    (11.0, -8.0, "start"),
-    (11.0, 20.0, "start"),
-    (-11.0, -8.0, "end"),
-    (-11.0, 20.0, "end"),
-    (0.0, -14.0, "middle"),
-    (0.0, 26.0, "middle"),
-)
-LABEL_CHAR_PX = 7.2
-_ANCHOR_SHARE = {"start": 0.0, "middle": 0.5, "end": 1.0}
 #: Drawn markers are sized for this width before the script runs.
 NOMINAL_WIDTH_PX = MAP_WIDTH_PX
 
@@ -825,12 +806,7 @@ def _area_label(area: Mapping[str, Any]) -> str:
 # -- the map --------------------------------------------------------------------------------
 
 
-def _unwrap(lon: Float, ref: float) -> Float:
-    """Longitudes within 180 degrees of ``ref`` (a flight over the antimeridian stays whole)."""
-    return np.asarray(ref + (lon - ref + 180.0) % 360.0 - 180.0)
-
-
-class _Map:
+class _Map(SvgMap):
     """The map's SVG layers, markers, hover details and legend."""
 
     def __init__(
@@ -847,12 +823,9 @@ class _Map:
         end = doc.get("end") or {}
         ref_candidates += [_num(end.get("lon"))] + [_num(a.get("lon")) for a in airports]
         ref_candidates += [_num(a.get("lon")) for a in areas]
-        self.ref = next((v for v in ref_candidates if math.isfinite(v)), 0.0)
+        super().__init__(next((v for v in ref_candidates if math.isfinite(v)), 0.0))
         self.track = track
-        self.lon = _unwrap(track.lon, self.ref)
-        self.info: dict[str, dict[str, Any]] = {}
-        self.layers: list[str] = []
-        self.markers: list[_Marker] = []
+        self.lon = unwrap(track.lon, self.ref)
         self.legend: list[str] = []
         named = {str(x) for x in _route(doc) if x}
         named |= {str(a.get("airport")) for a in doc.get("approaches") or []}
@@ -876,13 +849,8 @@ class _Map:
         if math.isfinite(_num(end.get("lat"))):
             lons.append(self._lon(_num(end.get("lon"))))
             lats.append(_num(end.get("lat")))
-        pts = [
-            (x, y) for x, y in zip(lons, lats, strict=True) if math.isfinite(x) and math.isfinite(y)
-        ]
-        self.extent = _extent(pts)
-        lon0, lon1, lat0, lat1 = self.extent
-        self.kx = max(math.cos(math.radians((lat0 + lat1) / 2)), 0.05)
-        self.unit0 = (lon1 - lon0) * self.kx / NOMINAL_WIDTH_PX
+        self.frame(list(zip(lons, lats, strict=True)), NOMINAL_WIDTH_PX, MAP_HEIGHT_PX)
+        lon0, lon1 = self.extent[:2]
         self.tol = (lon1 - lon0) * self.kx * TRACK_TOLERANCE_SHARE
         self.airports = airports
         self.runways = runways
@@ -890,85 +858,8 @@ class _Map:
         self.events = events
         self.doc = doc
 
-    def _lon(self, lon: float) -> float:
-        return float(_unwrap(np.asarray(lon), self.ref)) if math.isfinite(lon) else math.nan
-
-    def x(self, lon: float) -> float:
-        return lon * self.kx
-
-    def xy(self, lon: float, lat: float) -> str:
-        return f"{lon * self.kx:.3f},{-lat:.3f}"
-
     def viewbox(self) -> tuple[float, float, float, float]:
-        lon0, lon1, lat0, lat1 = self.extent
-        return (lon0 * self.kx, -lat1, (lon1 - lon0) * self.kx, lat1 - lat0)
-
-    def circle_d(self, lon: float, lat: float, r_km: float) -> str:
-        """A circle of ``r_km`` (the projection keeps km at the map's centre latitude)."""
-        r = r_km / KM_PER_DEG
-        x, y = lon * self.kx, -lat
-        return f"M{x - r:.3f},{y:.3f}a{r:.3f},{r:.3f} 0 1,0 {2 * r:.3f},0a{r:.3f},{r:.3f} 0 1,0 {-2 * r:.3f},0Z"
-
-    def marker(
-        self, key: str, lon: float, lat: float, shape: str, label: str = "", half_px: float = 8.0
-    ) -> None:
-        """A symbol drawn at a constant size in pixels (``half_px``: half its width),
-        labelled where the label hides no other symbol (:meth:`svg`)."""
-        self.markers.append(_Marker(key, lon * self.kx, -lat, shape, label, half_px))
-
-    def _marker_svg(self) -> str:
-        """The markers, each label at the first of :data:`LABEL_PLACES` where it
-        overlaps no symbol and no label placed before (at the first view's scale)."""
-        u = self.unit0
-        boxes = [
-            (m.x / u - m.half_px, m.y / u - m.half_px, m.x / u + m.half_px, m.y / u + m.half_px)
-            for m in self.markers
-        ]
-        symbols, labels = [], []
-        for m in self.markers:
-            head = (
-                f'<g class="mk" data-k="{m.key}" data-x="{m.x:.4f}" data-y="{m.y:.4f}" '
-                f'transform="translate({m.x:.4f} {m.y:.4f}) scale({u:.6f})">'
-            )
-            symbols.append(f"{head}{m.shape}</g>")
-            if not m.label:
-                continue
-            w = LABEL_CHAR_PX * len(m.label)
-            cx, cy = m.x / u, m.y / u
-
-            def box_at(place: tuple[float, float, str]) -> tuple[float, float, float, float]:
-                x0 = cx + place[0] - _ANCHOR_SHARE[place[2]] * w  # noqa: B023
-                return (x0, cy + place[1] - 11.0, x0 + w, cy + place[1] + 3.0)  # noqa: B023
-
-            # the first place that hides nothing, else the one that hides least
-            dx, dy, anchor = min(
-                LABEL_PLACES, key=lambda p: sum(_overlap(box_at(p), b) for b in boxes)
-            )
-            boxes.append(box_at((dx, dy, anchor)))
-            labels.append(
-                f'{head}<text x="{dx:.0f}" y="{dy:.0f}" text-anchor="{anchor}">'
-                f"{html.escape(m.label)}</text></g>"
-            )
-        return "".join(symbols + labels)
-
-    # layers
-
-    def land(self) -> str:
-        lon0, lon1, lat0, lat1 = self.extent
-        mx, my = (lon1 - lon0) * CLIP_MARGIN_SHARE, (lat1 - lat0) * CLIP_MARGIN_SHARE
-        box = (lon0 - mx, lon1 + mx, max(lat0 - my, -90.0), min(lat1 + my, 90.0))
-        d = []
-        for shift in (-360.0, 0.0, 360.0):
-            if box[1] - shift < -180.0 or box[0] - shift > 180.0:
-                continue
-            for ring in coastlines_in((lon0 - shift, lon1 - shift, lat0, lat1)):
-                clipped = _clip_ring(ring + np.array([shift, 0.0]), box)
-                if clipped.shape[0] >= 3:
-                    d.append(
-                        "M" + "L".join(self.xy(float(p[0]), float(p[1])) for p in clipped) + "Z"
-                    )
-        path = "".join(d)
-        return f'<path class="land" d="{path}"/><path class="coastline" d="{path}"/>'
+        return self.box()
 
     def draw_areas(self) -> None:
         kinds: dict[str, int] = {}
@@ -1228,67 +1119,11 @@ class _Map:
         )
 
     def svg(self) -> str:
-        return "\n".join(
-            [self.land(), *self.layers, f'<g class="markers">{self._marker_svg()}</g>']
-        )
-
-
-@dataclass(frozen=True)
-class _Marker:
-    key: str
-    x: float
-    y: float
-    shape: str
-    label: str
-    half_px: float
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+        return "\n".join([self.land(), *self.layers, f'<g class="markers">{self.marker_svg()}</g>'])
 
 
 def _alt_words(alt: float) -> str:
     return f"altitude {_ft(alt)}" if math.isfinite(alt) else "altitude unknown"
-
-
-def _extent(pts: Sequence[tuple[float, float]]) -> tuple[float, float, float, float]:
-    """(lon0, lon1, lat0, lat1) round the points with a margin, widened to the
-    map's shape; longitudes are not clamped (they may pass +/-180)."""
-    if not pts:
-        return (-180.0, 180.0, -60.0, 80.0)
-    lons = [p[0] for p in pts]
-    lats = [p[1] for p in pts]
-    mx = max(MARGIN_FRACTION * (max(lons) - min(lons)), MIN_MARGIN_DEG)
-    my = max(MARGIN_FRACTION * (max(lats) - min(lats)), MIN_MARGIN_DEG)
-    lon0, lon1 = min(lons) - mx, max(lons) + mx
-    lat0, lat1 = max(min(lats) - my, -85.0), min(max(lats) + my, 85.0)
-    kx = max(math.cos(math.radians((lat0 + lat1) / 2)), 0.05)
-    want = MAP_WIDTH_PX / MAP_HEIGHT_PX
-    w, h = (lon1 - lon0) * kx, lat1 - lat0
-    if w / h < want:
-        extra = (h * want / kx - (lon1 - lon0)) / 2
-        lon0, lon1 = lon0 - extra, lon1 + extra
-    else:
-        extra = (w / want - h) / 2
-        lat0, lat1 = lat0 - extra, lat1 + extra
-    return (lon0, lon1, lat0, lat1)
-
-
-def _clip_ring(ring: Float, box: tuple[float, float, float, float]) -> Float:
-    """The ring with its points outside ``box`` moved onto the box's edge and
-    the runs of them along one edge cut to their ends: inside the box the land
-    is unchanged (edges are shorter than the margin round the visible map)."""
-    lon0, lon1, lat0, lat1 = box
-    x = np.clip(ring[:, 0], lon0, lon1)
-    y = np.clip(ring[:, 1], lat0, lat1)
-    code = (np.sign(ring[:, 0] - x) + 1) * 3 + (np.sign(ring[:, 1] - y) + 1)  # 4: inside
-    same_prev = np.r_[False, code[1:] == code[:-1]]
-    same_next = np.r_[code[:-1] == code[1:], False]
-    keep = (code == 4) | ~(same_prev & same_next)
-    out = np.column_stack([x[keep], y[keep]])
-    if out.shape[0] and (code[keep] != 4).all():
-        return out[:0]  # the whole ring is outside
-    return out
 
 
 def _number_runs(numbers: Sequence[int]) -> str:
