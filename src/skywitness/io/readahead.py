@@ -27,12 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from skywitness.errors import InputError, ReaderBugError
 from skywitness.io import registry
-from skywitness.io.base import Issue, ReadContext
+from skywitness.io.base import RECORD_COLUMN, Issue, ReadContext
+from skywitness.io.ids import record_ids
 from skywitness.io.reading import FileRead, Inputs, _directory_file_format, _failing, bug
+from skywitness.io.validate import Validator
+from skywitness.model.schema import REPORT_SCHEMA
 
 #: Input bytes (as stored: compressed files count compressed) per worker task.
 TASK_BYTES = 8 << 20
@@ -41,6 +45,8 @@ TASK_FILES = 256
 #: Tasks in flight per worker: the memory held is about this many tasks'
 #: reports per worker.
 TASKS_AHEAD_PER_WORKER = 2
+#: A task of at least this many files reads its readsb snapshots as one batch.
+GROUP_MIN_FILES = 4
 #: Below this many input bytes a pool is not worth its start (about half a
 #: second to import the package in each worker): the files are read in-process.
 MIN_POOL_BYTES = 32 << 20
@@ -69,17 +75,21 @@ class _Done:
     skipped: int = 0
     issues: list[Issue] = field(default_factory=list)
     notes: list[Issue] = field(default_factory=list)
+    #: Read with the task's other snapshots: (start, rows) in the task's batch.
+    part: tuple[int, int] | None = None
 
 
 class ReadAhead(FileRead):
     """A file already read by a worker: iterating yields its validated batches."""
 
-    def __init__(self, done: _Done) -> None:
+    def __init__(self, done: _Done, shared: pa.RecordBatch | None = None) -> None:
         ctx = ReadContext(path=done.path)
         ctx.skipped, ctx.issues, ctx.notes = done.skipped, done.issues, done.notes
         super().__init__(done.path, registry.get(done.reader), done.digest, ctx)
         self._size = done.size
         self._batches_read = done.batches
+        if done.part is not None and shared is not None:
+            self._batches_read = [shared.slice(*done.part)]
 
     @property
     def size(self) -> int | None:
@@ -140,8 +150,87 @@ def _open(path: Path, fmt: str | None, options: dict[str, Any]) -> FileRead:
     return open_file(path, format=fmt, **options)
 
 
-def _read_task(items: list[tuple[Path, str | None, bool]], options: dict[str, Any]) -> list[_Done]:
-    return [_read_one(path, fmt, in_dir, options) for path, fmt, in_dir in items]
+def _read_task(
+    items: list[tuple[Path, str | None, bool]], options: dict[str, Any]
+) -> tuple[list[_Done], pa.RecordBatch | None]:
+    """The files of one task, and the one batch its snapshots were read into."""
+    if len(items) >= GROUP_MIN_FILES:
+        grouped = _read_snapshots(items, options)
+        if grouped is not None:
+            return grouped
+    return [_read_one(path, fmt, in_dir, options) for path, fmt, in_dir in items], None
+
+
+@dataclass
+class _Snapshot:
+    index: int
+    fr: FileRead
+    entries: list[Any]
+    now_us: int
+
+
+def _read_snapshots(
+    items: list[tuple[Path, str | None, bool]], options: dict[str, Any]
+) -> tuple[list[_Done], pa.RecordBatch | None] | None:
+    """A task's readsb snapshots read as one batch (one conversion and one
+    validation instead of one per file: small snapshot files cost little
+    more than their JSON); the other files as usual. None when a snapshot
+    needs the per-file path (an entry to skip, a damaged file): then every
+    file of the task is read on its own, as without grouping."""
+    from skywitness.io.readsb.aircraft import NAME, POSITION_MAX_LAG_S, snapshot_entries
+    from skywitness.io.readsb.columns import snapshot_batch
+
+    done: dict[int, _Done] = {}
+    snaps: list[_Snapshot] = []
+    try:
+        for k, (path, fmt, in_dir) in enumerate(items):
+            if fmt is None and in_dir:
+                fmt = _directory_file_format(path)
+                if fmt is None:
+                    done[k] = _Done(path, "unsupported")
+                    continue
+            fr = _open(path, fmt, options)
+            if fr.reader.name != NAME or fr.source is None:
+                fr.close()
+                done[k] = _read_one(path, fmt, False, options)
+                continue
+            try:
+                with fr.source.active():
+                    entries, now_us = snapshot_entries(path, fr.ctx)
+                if fr.source.problem() is not None:
+                    return None
+            finally:
+                fr.close()
+            snaps.append(_Snapshot(k, fr, entries, now_us))
+    except Exception:  # InputError or worse: each file on its own says what
+        return None
+    if not snaps:
+        return [done[k] for k in range(len(items))], None
+    sizes = [len(s.entries) for s in snaps]
+    raw = snapshot_batch(
+        [e for s in snaps for e in s.entries],
+        np.repeat(np.array([s.now_us for s in snaps], dtype=np.int64), sizes),
+        NAME,
+        POSITION_MAX_LAG_S,
+        np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]),
+    )
+    if raw is None:
+        return None
+    ids = np.concatenate([record_ids(s.fr.digest, 0, n) for s, n in zip(snaps, sizes, strict=True)])
+    ctx = ReadContext(path=items[0][0])
+    good = Validator(ctx).check(raw.append_column("record_id", pa.array(ids, pa.int64())))
+    if ctx.skipped:
+        return None  # each file on its own names its skipped records
+    batch = good.drop_columns([RECORD_COLUMN]).select(REPORT_SCHEMA.names).cast(REPORT_SCHEMA)
+    start = 0
+    for s, n in zip(snaps, sizes, strict=True):
+        fr = s.fr
+        done[s.index] = _Done(
+            fr.path, "read", digest=fr.digest, size=fr.size, reader=NAME, rows=n,
+            part=(start, n),
+        )  # fmt: skip
+        start += n
+    return [done[k] for k in range(len(items))], batch
 
 
 def _tasks(inputs: Inputs, workers: int) -> Iterator[list[tuple[Path, str | None, bool]]]:
@@ -186,7 +275,7 @@ def read_ahead(
     options = {"reference": inputs.reference, "start_time_ns": inputs.start_time_ns}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[list[_Done]]] = deque()
+        pending: deque[Future[tuple[list[_Done], pa.RecordBatch | None]]] = deque()
         tasks = _tasks(inputs, workers)
         try:
             while True:
@@ -197,8 +286,9 @@ def read_ahead(
                     pending.append(pool.submit(_read_task, task, options))
                 if not pending:
                     return
-                for done in pending.popleft().result():
-                    opener = _opener(done, inputs, on_skip)
+                dones, shared = pending.popleft().result()
+                for done in dones:
+                    opener = _opener(done, inputs, on_skip, shared)
                     if opener is not None:
                         yield opener
         finally:
@@ -207,7 +297,10 @@ def read_ahead(
 
 
 def _opener(
-    done: _Done, inputs: Inputs, on_skip: Callable[[Path], None] | None
+    done: _Done,
+    inputs: Inputs,
+    on_skip: Callable[[Path], None] | None,
+    shared: pa.RecordBatch | None,
 ) -> Callable[[], FileRead] | None:
     if done.kind == "unsupported":
         inputs.unsupported.append(done.path)
@@ -219,4 +312,4 @@ def _opener(
         if done.kind == "bug":
             inputs.bugs.append(Issue(done.error.file, None, done.error.reason))
         return _failing(done.error)
-    return lambda: ReadAhead(done)
+    return lambda: ReadAhead(done, shared)

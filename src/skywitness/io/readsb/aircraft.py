@@ -68,31 +68,36 @@ class AircraftJsonReader:
         return bool(_HEAD.match(head) and _NOW.search(head) and _LIST.search(head))
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        data = read_document(path, ctx, MAX_DOCUMENT_BYTES, "readsb aircraft.json snapshot")
-        doc, _ = load(data, ctx, _is_entry)
-        del data
-        if not isinstance(doc, dict):
-            raise ctx.fail("not a readsb aircraft.json: top level is not an object")
-        entries = doc.get("aircraft", doc.get("ac"))
-        if not isinstance(entries, list):
-            raise ctx.fail("not a readsb aircraft.json: no 'aircraft' array")
-        try:
-            now = num(doc.get("now"), "now")
-        except BadValue as exc:
-            raise ctx.fail(exc.reason) from None
-        if now is None:
-            raise ctx.fail("no numeric 'now' at top level")
-        if now > NOW_MS_THRESHOLD:
-            now /= 1000.0
-        if not 0.0 <= now < NOW_MS_THRESHOLD:
-            raise ctx.fail(f"'now' is not an epoch time in seconds or milliseconds: {now}")
-        now_us = round(now * US_PER_S)
+        entries, now_us = snapshot_entries(path, ctx)
         fast = snapshot_batch(entries, now_us, NAME, POSITION_MAX_LAG_S)
         if fast is not None:
             for start in range(0, fast.num_rows, ctx.batch_size):
                 yield fast.slice(start, ctx.batch_size)
             return
         yield from batches_of(ctx, NAME, ((i, _entry(ac, now_us)) for i, ac in enumerate(entries)))
+
+
+def snapshot_entries(path: Path, ctx: ReadContext) -> tuple[list[Any], int]:
+    """The aircraft entries of a snapshot and its ``now`` (UTC microseconds)."""
+    data = read_document(path, ctx, MAX_DOCUMENT_BYTES, "readsb aircraft.json snapshot")
+    doc, _ = load(data, ctx, _is_entry)
+    del data
+    if not isinstance(doc, dict):
+        raise ctx.fail("not a readsb aircraft.json: top level is not an object")
+    entries = doc.get("aircraft", doc.get("ac"))
+    if not isinstance(entries, list):
+        raise ctx.fail("not a readsb aircraft.json: no 'aircraft' array")
+    try:
+        now = num(doc.get("now"), "now")
+    except BadValue as exc:
+        raise ctx.fail(exc.reason) from None
+    if now is None:
+        raise ctx.fail("no numeric 'now' at top level")
+    if now > NOW_MS_THRESHOLD:
+        now /= 1000.0
+    if not 0.0 <= now < NOW_MS_THRESHOLD:
+        raise ctx.fail(f"'now' is not an epoch time in seconds or milliseconds: {now}")
+    return entries, round(now * US_PER_S)
 
 
 def _is_entry(path: JsonPath) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
 
 from skywitness.io.base import READER_SCHEMA, RECORD_COLUMN, small_int, text
 from skywitness.io.readsb.common import (
@@ -111,23 +112,33 @@ def _memo(values: list[Any], fn: Any) -> list[Any]:
 
 
 def snapshot_batch(
-    entries: list[Any], now_us: int, fmt: str, max_lag_s: float
+    entries: list[Any],
+    now_us: int | NDArray[np.int64],
+    fmt: str,
+    max_lag_s: float,
+    records: NDArray[np.int64] | None = None,
 ) -> pa.RecordBatch | None:
     """All entries of one snapshot as one batch in ``READER_SCHEMA``, or None
-    when any entry needs the per-entry reader (see the module's docstring)."""
+    when any entry needs the per-entry reader (see the module's docstring).
+    The entries of several snapshots read as one give ``now_us`` and the
+    record number (the entry's place in its file) per entry."""
     n = len(entries)
     if n == 0:
         return None
     if not all(type(ac) is dict for ac in entries):
         return None
     try:
-        return _batch(entries, now_us, fmt, max_lag_s)
+        return _batch(entries, now_us, fmt, max_lag_s, records)
     except _Unclean:
         return None
 
 
 def _batch(
-    entries: list[dict[str, Any]], now_us: int, fmt: str, max_lag_s: float
+    entries: list[dict[str, Any]],
+    now_us: int | NDArray[np.int64],
+    fmt: str,
+    max_lag_s: float,
+    records: NDArray[np.int64] | None,
 ) -> pa.RecordBatch:
     n = len(entries)
     cols: dict[str, Any] = {}
@@ -212,7 +223,7 @@ def _batch(
                 [(mode in m) if type(m) is list else None for m in modes], pa.bool_()
             )
     cols["format"] = pa.array([fmt] * n, pa.string())
-    cols[RECORD_COLUMN] = pa.array(np.arange(n, dtype=np.int64))
+    cols[RECORD_COLUMN] = pa.array(np.arange(n, dtype=np.int64) if records is None else records)
     arrays = []
     for field in READER_SCHEMA:
         arr = cols.get(field.name)
