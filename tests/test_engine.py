@@ -111,3 +111,27 @@ def test_a_rerun_computes_only_the_partitions_left(
     other: list[int] = []
     engine.run(small, Window(), lambda t: other.append(1) or 0, key={"job": "other"})
     assert len(other) == n
+
+
+@pytest.mark.slow  # a scenario with a jammer and a spoofer; worker processes start
+def test_events_located_in_worker_processes_are_the_serial_ones(
+    simulation: Any, monkeypatch: Any
+) -> None:
+    from skywitness.engine import local
+    from skywitness.jobs.jamming import compute_jamming
+    from skywitness.jobs.reports import select_reports
+
+    reports = select_reports(simulation.reports("jamming-spoofing", 0), None, None, None)
+    serial = compute_jamming(reports, window="1h")
+    assert len(serial.events) >= 2
+    monkeypatch.setattr(local, "MIN_PARALLEL_TASKS", 2)
+    calls: list[int] = []
+    engine = LocalEngine(workers=2)
+
+    def mapper(fn: Any, items: Any, shared: Any) -> list[Any]:
+        calls.append(len(items))
+        return engine.map_shared(fn, items, shared)
+
+    parallel = compute_jamming(reports, window="1h", mapper=mapper)
+    assert calls and calls[0] >= 2  # the groups went to the workers
+    _same_result(serial, parallel)

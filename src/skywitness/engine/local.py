@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,6 +170,21 @@ class LocalEngine:
             shutil.rmtree(cache, ignore_errors=True)
         return [results[k] for k in range(n)]
 
+    def map_shared(
+        self, fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any
+    ) -> list[Any]:
+        """``[fn(item, shared) for item in items]`` in worker processes (one per
+        core; ``shared`` sent to each once), in order; in this process when
+        there are fewer than :data:`MIN_PARALLEL_TASKS` items or one worker."""
+        workers = min(self.workers or _cores(), len(items))
+        if workers <= 1 or len(items) < MIN_PARALLEL_TASKS:
+            return [fn(item, shared) for item in items]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_set_shared, initargs=(shared,)
+        ) as pool:
+            return list(pool.map(_call_shared, [fn] * len(items), items))
+
     @staticmethod
     def _cache_dir(store: Store, window: Window, n: int, key: dict[str, Any]) -> Path:
         commits = json.dumps(store.commits(), sort_keys=True, default=str)
@@ -188,6 +203,20 @@ class LocalEngine:
         d = cache_root() / "partials" / hashlib.sha256(named.encode()).hexdigest()[:32]
         d.mkdir(parents=True, exist_ok=True)
         return d
+
+
+#: Fewer tasks than this are run in this process by :meth:`LocalEngine.map_shared`
+#: (starting worker processes costs about a second).
+MIN_PARALLEL_TASKS = 4
+_SHARED: list[Any] = []
+
+
+def _set_shared(shared: Any) -> None:
+    _SHARED[:] = [shared]
+
+
+def _call_shared(fn: Callable[[Any, Any], Any], item: Any) -> Any:
+    return fn(item, _SHARED[0])
 
 
 def _cores() -> int:

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from skywitness.engine.local import LocalEngine, Window
 from skywitness.errors import UsageError
-from skywitness.gnss.jamming.events import Event, events_of
+from skywitness.gnss.jamming.events import Event, Mapper, events_of
 from skywitness.gnss.jamming.maps import (
     MAP_FORMATS,
     WINDOWS,
@@ -331,8 +331,11 @@ def combine_partials(
     end_ns: int | None = None,
     provenance: Provenance | None = None,
     progress: Progress | None = None,
+    mapper: Mapper | None = None,
 ) -> JammingResult:
-    """The :class:`JammingResult` of the union of the partials' aircraft (disjoint)."""
+    """The :class:`JammingResult` of the union of the partials' aircraft
+    (disjoint); ``mapper`` runs the events' fits (see
+    :func:`~skywitness.gnss.jamming.events.events_of`)."""
     report = progress or no_progress
     report("events", 0, 1)
     if len(partials) == 1:
@@ -348,7 +351,10 @@ def combine_partials(
         ]
         spoofed = [iv for p in partials for iv in p.spoofed]
     found = events_of(
-        stretches, outside, spoofed=[(iv.icao24, iv.start_ns, iv.end_ns) for iv in spoofed]
+        stretches,
+        outside,
+        spoofed=[(iv.icao24, iv.start_ns, iv.end_ns) for iv in spoofed],
+        mapper=mapper,
     )
     events = event_kinds(found, spoofed)
     report("events", 1, 1)
@@ -391,6 +397,7 @@ def compute_jamming(
     end_ns: int | None = None,
     provenance: Provenance | None = None,
     progress: Progress | None = None,
+    mapper: Mapper | None = None,
 ) -> JammingResult:
     """The jamming result of ``reports`` (canonical schema, already selected);
     ``start_ns`` / ``end_ns`` is the window they were selected for (recorded
@@ -401,7 +408,7 @@ def compute_jamming(
     )
     return combine_partials(
         [partial], resolution=resolution, window=window, mode=mode, start_ns=start_ns,
-        end_ns=end_ns, provenance=provenance, progress=progress,
+        end_ns=end_ns, provenance=provenance, progress=progress, mapper=mapper,
     )  # fmt: skip
 
 
@@ -513,7 +520,7 @@ def jamming_analysis(
         report("read", 1, 1)
         result = compute_jamming(
             reports, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
-            end_ns=end_ns, provenance=provenance, progress=progress,
+            end_ns=end_ns, provenance=provenance, progress=progress, mapper=engine.map_shared,
         )  # fmt: skip
     else:
         kernel = functools.partial(jamming_partial, resolution=resolution, window=window, mode=mode)
@@ -523,7 +530,7 @@ def jamming_analysis(
         )  # fmt: skip
         result = combine_partials(
             partials, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
-            end_ns=end_ns, provenance=provenance, progress=progress,
+            end_ns=end_ns, provenance=provenance, progress=progress, mapper=engine.map_shared,
         )  # fmt: skip
     written = write_jamming_files(result, outs, events_out=events_out, progress=progress)
     values = {f.name: getattr(result, f.name) for f in fields(result)}

@@ -14,7 +14,7 @@ a jammer's is another event). Each event carries its active windows
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -246,12 +246,15 @@ def events_of(
     min_aircraft: int = MIN_AIRCRAFT,
     locate: bool = True,
     spoofed: Sequence[tuple[str, int, int]] = (),
+    mapper: Mapper | None = None,
 ) -> list[Event]:
     """:func:`interference_events` from every aircraft's bad stretches
     (:func:`~skywitness.gnss.jamming.stretches.intervals`, in aircraft then
     time order) and the good aircraft's points
     (:func:`~skywitness.gnss.jamming.stretches.outside_points`, in the same
-    order): both can be gathered partition by partition of whole aircraft."""
+    order): both can be gathered partition by partition of whole aircraft.
+    ``mapper`` runs the groups' splits and fits (default: one after another,
+    :func:`serial_map`); the engine's runs them in worker processes."""
     ivs = consistent(stretches, outside)
     by_aircraft: dict[str, list[tuple[int, int]]] = {}
     for icao24, a, b in spoofed:
@@ -260,10 +263,23 @@ def events_of(
         int(any(a <= iv.end_ns and b >= iv.start_ns for a, b in by_aircraft.get(iv.icao24, ())))
         for iv in ivs
     ]
-    groups = [g for g in group(ivs, classes) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
-    if locate:
-        groups = [part for g in groups for part in _split_two(ivs, g, outside)]
-    found = [_event(ivs, g, outside, locate) for g in groups]
+    linked = [g for g in group(ivs, classes) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
+    # Each group is split and located on its own (in worker processes when
+    # ``mapper`` runs them there); the events' stretches are then put back to
+    # the very objects of ``ivs`` they are, as the merges below compare
+    # stretches by identity.
+    tasks = [(g, [ivs[i] for i in g], locate) for g in linked]
+    groups: list[list[int]] = []
+    found: list[Event] = []
+    for (g, _, _), (parts, located) in zip(
+        tasks, (mapper or serial_map)(_locate_group, tasks, outside), strict=True
+    ):
+        groups.extend(parts)
+        for ev, where in located:
+            ev.intervals = [
+                ivs[g[j]] if j >= 0 else iv for iv, j in zip(ev.intervals, where, strict=True)
+            ]
+            found.append(ev)
     if locate:
         found = _merge_same_emitter(ivs, found, groups, outside)
         found = _attach_lone(ivs, found, outside)
@@ -274,6 +290,33 @@ def events_of(
     for k, ev in enumerate(found):
         ev.id = f"E{k + 1:03d}-{datetime.fromtimestamp(ev.start_ns / NS, UTC):%Y%m%dT%H%M}"
     return found
+
+
+#: ``mapper(fn, items, shared)``: ``[fn(item, shared) for item in items]``, run
+#: where the mapper likes (the local engine: worker processes, ``shared`` sent
+#: to each worker once).
+Mapper = Callable[[Callable[[Any, Any], Any], Sequence[Any], Any], list[Any]]
+
+
+def serial_map(fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any) -> list[Any]:
+    return [fn(item, shared) for item in items]
+
+
+def _locate_group(
+    task: tuple[list[int], list[Interval], bool], outside: NDArray[np.float64]
+) -> tuple[list[list[int]], list[tuple[Event, list[int]]]]:
+    """One linked group split (:func:`_split_two`) and located (:func:`_event`):
+    its parts (indices into the whole) and events, with the place in the
+    group of each event's stretch (-1: a piece made here)."""
+    g, sub, locate = task
+    local = list(range(len(sub)))
+    parts = _split_two(sub, local, outside) if locate else [local]
+    place = {id(iv): j for j, iv in enumerate(sub)}
+    located = []
+    for part in parts:
+        ev = _event(sub, part, outside, locate)
+        located.append((ev, [place.get(id(iv), -1) for iv in ev.intervals]))
+    return [[g[j] for j in part] for part in parts], located
 
 
 def active_windows(ev: Event, outside: NDArray[np.float64]) -> list[tuple[int, int]]:
