@@ -473,14 +473,14 @@ def test_stretch_paths_agree_with_chained_great_circles(
     assert np.array_equal(old[:, [0, 3]], new[:, [0, 3]])
     # Each reckoned step spans back to the previous row with a position or a
     # velocity, or (reckoned backwards from the position after) on to the next.
+    # The last rows are reckoned backwards from the position after the stretch
+    # (when there is one), at its own time.
     usable = np.flatnonzero(real | np.isfinite(gs))
     prev = np.r_[0, usable][np.searchsorted(usable, np.arange(n))]
-    after = np.r_[usable, n - 1][np.searchsorted(usable, np.arange(n), side="right")]
+    end_t = int(f["t"][-1]) + (5 * NS if with_after else 0)
+    next_t = np.r_[f["t"][usable], end_t][np.searchsorted(usable, np.arange(n), side="right")]
     speed = np.nan_to_num(gs) * MPS_PER_KT
-    step = np.maximum(
-        speed * (f["t"] - f["t"][prev]) / NS,
-        speed * (f["t"][np.minimum(after, n - 1)] - f["t"]) / NS,
-    )
+    step = np.maximum(speed * (f["t"] - f["t"][prev]) / NS, speed * (next_t - f["t"]) / NS)
     tan = math.tan(math.radians(min(abs(lat0) + 3, 89)))
     bound = float(np.sum(step**2)) * (tan + 1.0) / EARTH_RADIUS_M + 0.01
     assert float(np.max(distance_m(old[:, 1], old[:, 2], new[:, 1], new[:, 2]), initial=0)) <= bound

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from skywitness.gnss.jamming.state import BAD, GOOD
-from skywitness.model.geo import distance_m
+from skywitness.model.geo import EARTH_RADIUS_M, distance_m
 from skywitness.track.reckon import ground_velocity, reckon
 
 NS = 1_000_000_000
@@ -249,12 +249,12 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
     if not ivs or not len(outside):
         return ivs
     samples = [samples_of(iv) for iv in ivs]
-    order = np.argsort(outside[:, 0])
+    order = np.argsort(outside[:, 0], kind="stable")
     out_sorted = outside[order]
     bad_pts = np.concatenate(
         [np.column_stack([s_, np.full(len(s_), k)]) for k, s_ in enumerate(samples)]
     )
-    bad_pts = bad_pts[np.argsort(bad_pts[:, 0])]
+    bad_pts = bad_pts[np.argsort(bad_pts[:, 0], kind="stable")]
     kept: list[Interval] = []
     for k, (iv, smp) in enumerate(zip(ivs, samples, strict=True)):
         if not len(smp):
@@ -262,12 +262,13 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
             continue
         contra = _near(
             smp,
-            out_sorted,
+            near_in_space_time(out_sorted, smp, CONTRADICTION_KM, CONTRADICTION_S),
             lambda alt_o, alt_i: (
                 (alt_o >= alt_i - CONTRADICTION_ALT_FT) | (alt_o >= CONTRADICTION_HIGH_FT)
             ),
         )
-        others = bad_pts[bad_pts[:, 4] != k]
+        others = near_in_space_time(bad_pts, smp, CONTRADICTION_KM, CONTRADICTION_S)
+        others = others[others[:, 4] != k]
         support = _near(smp, others[:, :4], lambda alt_o, alt_i: np.ones_like(alt_o, dtype=bool))
         # Near its ends a stretch touches the boundary, where good neighbours are
         # normal: only contradictions inside it count.
@@ -288,8 +289,38 @@ def samples_of(iv: Interval) -> NDArray[np.float64]:
     return iv.path[keep]
 
 
+def near_in_space_time(
+    pts: NDArray[np.float64], smp: NDArray[np.float64], km: float, slack_s: float
+) -> NDArray[np.float64]:
+    """The rows of ``pts`` (time-sorted; time s, lat, lon, ...) that may lie
+    within ``km`` and ``slack_s`` of one of the samples ``smp`` (time s, lat,
+    lon, ...), in the same order: a superset of those that do (a box of
+    latitude and longitude round the samples that the haversine distance
+    cannot beat), so that a stretch is compared with its neighbours only,
+    not with the world's traffic at that time."""
+    lo = int(np.searchsorted(pts[:, 0], smp[:, 0].min() - slack_s, side="left"))
+    hi = int(np.searchsorted(pts[:, 0], smp[:, 0].max() + slack_s, side="right"))
+    block = pts[lo:hi]
+    if not len(block):
+        return block
+    # Haversine: d >= R * |dlat|; and for a sample at latitude phi,
+    # |dlon| <= asin(sin(d / R) / cos(phi)) (the classic bounding box).
+    ang = km * 1000.0 / EARTH_RADIUS_M
+    dlat = np.degrees(ang) * 1.001 + 1e-9
+    keep = (block[:, 1] >= smp[:, 1].min() - dlat) & (block[:, 1] <= smp[:, 1].max() + dlat)
+    phi = np.radians(np.abs(smp[:, 1]).max())
+    if phi + ang < np.radians(89.0):
+        dlon = np.degrees(np.arcsin(min(1.0, np.sin(ang) / np.cos(phi)))) * 1.001 + 1e-9
+        ref = float(smp[0, 2])
+        u = (smp[:, 2] - ref + 180.0) % 360.0 - 180.0
+        v = (block[:, 2] - ref + 180.0) % 360.0 - 180.0
+        keep &= (v >= u.min() - dlon) & (v <= u.max() + dlon)
+    return np.asarray(block[keep], dtype=np.float64)
+
+
 def _near(smp: NDArray[np.float64], pts: NDArray[np.float64], alt_ok: Any) -> NDArray[np.bool_]:
-    """For each sample, whether a point (time-sorted) is within CONTRADICTION_KM and the time slack."""
+    """For each sample, whether a point (time-sorted) is within CONTRADICTION_KM and the time slack
+    (``pts`` narrowed first by :func:`near_in_space_time`)."""
     out = np.zeros(len(smp), dtype=bool)
     if not len(pts):
         return out
