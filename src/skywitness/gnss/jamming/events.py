@@ -742,12 +742,18 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
     """
     merged = True
     items = list(zip(events, groups, strict=True))
+    # A pair found apart stays apart while neither changes: after each merge
+    # the scan starts again, and only pairs with the merged event are new.
+    # (Every event stays referenced, in ``events`` or ``made``, so that no id
+    # is reused.)
+    apart: set[tuple[int, int]] = set()
+    made: list[Event] = []
     while merged:
         merged = False
         for x in range(len(items)):
             for y in range(x + 1, len(items)):
                 (a, ga), (b, gb) = items[x], items[y]
-                if a.emitter is None or b.emitter is None:
+                if a.emitter is None or b.emitter is None or (id(a), id(b)) in apart:
                     continue
                 if (
                     a.start_ns > b.end_ns + LINK_SLACK_S * NS
@@ -762,7 +768,9 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
                     g = ga + gb
                     both = _event(ivs, g, outside, True)
                     if not _one_explains_both(ivs, ga, gb, a, b, both, outside):
+                        apart.add((id(a), id(b)))
                         continue
+                    made.append(both)
                     items[x] = (both, g)
                     del items[y]
                     merged = True
