@@ -130,11 +130,13 @@ class LocalEngine:
         *,
         key: dict[str, Any],
         progress: Progress | None = None,
+        partitions: int | None = None,
     ) -> list[Any]:
         """``kernel`` of each partition, in bucket order. ``key`` names the
-        job and its parameters (for the cache of finished partitions)."""
+        job and its parameters (for the cache of finished partitions);
+        ``partitions``: :meth:`partitions_of`, when the caller has it."""
         report = progress or no_progress
-        n = self.partitions_of(store, window)
+        n = partitions or self.partitions_of(store, window)
         if n == 1:
             report("partitions", 0, 1)
             result = kernel(read_partition(store, window, 0, 1))

@@ -514,7 +514,8 @@ def jamming_analysis(
     report = progress or no_progress
     engine = engine or LocalEngine()
     window_read = Window(start_ns, end_ns, bbox)
-    if engine.partitions_of(store, window_read) == 1:
+    n = engine.partitions_of(store, window_read)
+    if n == 1:
         report("read", 0, 1)
         reports = reports_for(store, start_ns, end_ns, bbox)
         report("read", 1, 1)
@@ -525,7 +526,7 @@ def jamming_analysis(
     else:
         kernel = functools.partial(jamming_partial, resolution=resolution, window=window, mode=mode)
         partials = engine.run(
-            store, window_read, kernel, progress=progress,
+            store, window_read, kernel, progress=progress, partitions=n,
             key={"job": "jamming", "resolution": resolution, "window": window, "mode": mode},
         )  # fmt: skip
         result = combine_partials(
