@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from skywitness.model.geo import EARTH_RADIUS_M
+from skywitness.model.geo import EARTH_RADIUS_M, mean_lon
 
 Float = NDArray[np.float64]
 
@@ -273,7 +273,7 @@ def locate_emitter(
     """The emitter's position, effective range and 95 % error, or None without enough entries."""
     if len(obs.entry) < MIN_ENTRIES:
         return None
-    plane = LocalPlane(float(np.mean(obs.entry[:, 0])), float(np.mean(obs.entry[:, 1])))
+    plane = LocalPlane(float(np.mean(obs.entry[:, 0])), mean_lon(obs.entry[:, 1]))
     obs = _reclassify(obs, plane)
     if len(obs.entry) < MIN_ENTRIES:
         return None

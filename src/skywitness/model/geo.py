@@ -12,6 +12,38 @@ M_PER_NM = 1852.0
 Float = NDArray[np.float64]
 
 
+def near_lon(lon: ArrayLike, ref: float) -> Float:
+    """Longitudes moved by 360 degrees where that brings them within 180 of
+    ``ref`` (others unchanged, bit for bit): points across the antimeridian
+    from ``ref`` become its neighbours for means and medians."""
+    x = np.asarray(lon, dtype=np.float64)
+    return np.where(x - ref > 180.0, x - 360.0, np.where(x - ref < -180.0, x + 360.0, x))
+
+
+def wrap_lon(lon: float) -> float:
+    """A longitude in [-180, 180) (unchanged when it is)."""
+    return lon if -180.0 <= lon < 180.0 else (lon + 180.0) % 360.0 - 180.0
+
+
+def mean_lon(lon: ArrayLike) -> float:
+    """Mean of nearby longitudes, across the antimeridian too (their plain
+    mean, bit for bit, when they do not cross it)."""
+    x = np.asarray(lon, dtype=np.float64)
+    near = near_lon(x, float(x.flat[0]))
+    if np.array_equal(near, x):
+        return float(np.mean(x))
+    return wrap_lon(float(np.mean(near)))
+
+
+def median_lon(lon: ArrayLike) -> float:
+    """Median of nearby longitudes, across the antimeridian too."""
+    x = np.asarray(lon, dtype=np.float64)
+    near = near_lon(x, float(x.flat[0]))
+    if np.array_equal(near, x):
+        return float(np.median(x))
+    return wrap_lon(float(np.median(near)))
+
+
 def distance_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Float:
     """Great-circle distance (haversine), metres."""
     p1, p2 = np.radians(lat1), np.radians(lat2)

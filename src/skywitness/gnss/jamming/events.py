@@ -42,7 +42,7 @@ from skywitness.gnss.locate import (
     locate_emitter,
     misfit,
 )
-from skywitness.model.geo import EARTH_RADIUS_M, distance_m
+from skywitness.model.geo import EARTH_RADIUS_M, distance_m, mean_lon, near_lon, wrap_lon
 from skywitness.model.timefmt import iso_utc
 
 #: Fewest distinct aircraft for an event. One aircraft alone can be a faulty
@@ -530,10 +530,7 @@ def _split_two(
         return [idx]
     own = {i: _own(ivs[i]) for i in idx}
     centre = np.array(
-        [
-            footprint(ivs[i]).mean(axis=0) if len(footprint(ivs[i])) else [np.nan, np.nan]
-            for i in idx
-        ]
+        [_centre(footprint(ivs[i])) if len(footprint(ivs[i])) else [np.nan, np.nan] for i in idx]
     )
     if np.isnan(centre).any():
         return [idx]
@@ -573,9 +570,19 @@ def _split_two(
     return parts if one - two > gain_needed else [idx]
 
 
+def _centre(pts: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Mean (lat, lon) of points, across the antimeridian too."""
+    m = np.asarray(pts.mean(axis=0), dtype=np.float64)
+    near = near_lon(pts[:, 1], float(pts[0, 1]))
+    if not np.array_equal(near, pts[:, 1]):
+        m[1] = wrap_lon(float(near.mean()))
+    return m
+
+
 def _two_means(p: NDArray[np.float64]) -> NDArray[np.int64]:
     """2-means labels of (lat, lon) points, from the two farthest-apart points."""
-    x = np.column_stack([p[:, 0], p[:, 1] * np.cos(np.radians(p[:, 0].mean()))])
+    lon = near_lon(p[:, 1], float(p[0, 1]))
+    x = np.column_stack([p[:, 0], lon * np.cos(np.radians(p[:, 0].mean()))])
     d = np.linalg.norm(x[:, None] - x[None], axis=2)
     a, b = np.unravel_index(int(np.argmax(d)), d.shape)
     c = np.array([x[a], x[b]])
@@ -798,7 +805,7 @@ def _polygon(ivs: list[Interval]) -> dict[str, Any]:
     pts = np.concatenate([footprint(iv) for iv in ivs]) if ivs else np.zeros((0, 2))
     if len(pts) == 0:
         return {"type": "Polygon", "coordinates": []}
-    lat0, lon0 = float(pts[:, 0].mean()), float(pts[:, 1].mean())
+    lat0, lon0 = float(pts[:, 0].mean()), mean_lon(pts[:, 1])
     c = np.cos(np.radians(lat0))
     x = ((pts[:, 1] - lon0 + 180) % 360 - 180) * c
     y = pts[:, 0] - lat0

@@ -55,7 +55,7 @@ from scipy.spatial import cKDTree
 
 from skywitness.gnss.jamming.events import SWITCH_OFF_GAP_S, SWITCH_ON_GAP_S, switching_bursts
 from skywitness.gnss.locate import EmitterEstimate, LocalPlane, Observations, locate_emitter
-from skywitness.model.geo import EARTH_RADIUS_M, distance_m
+from skywitness.model.geo import EARTH_RADIUS_M, distance_m, median_lon
 from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import KT_PER_MPS, NS_PER_S
 
@@ -322,7 +322,7 @@ def _join_circles(
     of at most CIRCLE_MAX_RADIUS_KM.
     """
     order = sorted(range(len(parts)), key=lambda k: -len(parts[k]))
-    centre = [(float(np.median(lat[p])), float(np.median(lon[p]))) for p in parts]
+    centre = [(float(np.median(lat[p])), median_lon(lon[p])) for p in parts]
     span = [(int(t[p].min()), int(t[p].max())) for p in parts]
     gap = int(SPLIT_GAP_S * NS_PER_S)
     used: set[int] = set()
@@ -340,7 +340,7 @@ def _join_circles(
         ]
         union = np.sort(np.concatenate([parts[m] for m in near]))
         if len(near) > 1:
-            plane = LocalPlane(float(np.median(lat[union])), float(np.median(lon[union])))
+            plane = LocalPlane(float(np.median(lat[union])), median_lon(lon[union]))
             x, y = plane.xy(lat[union], lon[union])
             pattern, _, _, radius = _place(x, y, code[union], np.unique(code[union]))
             if pattern == "circle" and radius <= CIRCLE_MAX_RADIUS_KM:
@@ -402,7 +402,7 @@ def _cluster(
     rng: np.random.Generator,
 ) -> SpoofCluster | None:
     """The place held at ``rows``, or None when fewer than MIN_AIRCRAFT share it."""
-    plane = LocalPlane(float(np.median(lat[rows])), float(np.median(lon[rows])))
+    plane = LocalPlane(float(np.median(lat[rows])), median_lon(lon[rows]))
     x, y = plane.xy(lat[rows], lon[rows])
     who = code[rows]
     members = np.unique(who)
