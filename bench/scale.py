@@ -26,6 +26,9 @@ Cases, each timed once (the machine is shared: read the ratios):
            by the ingest; reference: DuckDB read of (icao24, time, lat, lon,
            nac_p), vectorised H3 (h3ronpy, bench extra), the GPSJam-style
            count of good and bad aircraft per cell and hour (DuckDB group-by).
+  spoofing ``skywitness spoofing --json`` on the same store (not yet on the
+           engine: the whole window in memory); reference: a DuckDB window
+           query flagging each aircraft's position jumps faster than Mach 3.
 Peak memory: the largest sum of resident memory over the process and its
 children, sampled every 0.2 s.
 """
@@ -178,6 +181,18 @@ t = con.sql("SELECT now, unnest(aircraft, recursive := true) FROM read_json(?, m
 print(t.num_rows)
 """
 
+DUCK_JUMPS = """
+import duckdb, sys
+con = duckdb.connect(); con.execute("SET threads=2"); con.execute("SET enable_progress_bar=false")
+n = con.sql("SELECT count(*) FROM (SELECT icao24, time, lat, lon, "
+            "lag(lat) OVER w AS plat, lag(lon) OVER w AS plon, lag(time) OVER w AS pt "
+            "FROM read_parquet(?) WHERE lat IS NOT NULL WINDOW w AS (PARTITION BY icao24 ORDER BY time)) "
+            "WHERE plat IS NOT NULL AND 111.2 * sqrt(pow(lat - plat, 2) + pow((lon - plon) * cos(radians(lat)), 2)) "
+            "> 1.0 * greatest(epoch(time) - epoch(pt), 1)",  # km against 1 km/s (Mach 3)
+            params=[sys.argv[1] + "/date=*/*.parquet"]).fetchall()
+print(n[0][0])
+"""
+
 DUCK_MAP = """
 import duckdb, sys, numpy as np, pyarrow as pa
 from h3ronpy import vector
@@ -232,7 +247,15 @@ def main() -> None:
         located = sum(e.get("emitter") is not None for e in events)
         note = f"{len(events)} events, {located} located"
         rows.append((f"{size:.0e}", "jamming: skywitness", got, secs, peak, note))
-        print(rows[-4:], flush=True)
+        secs, peak, out = _run([*_python(DUCK_JUMPS), str(store)])
+        rows.append(
+            (f"{size:.0e}", "spoofing: DuckDB position-jump query (reference)", got, secs, peak, "")
+        )
+        secs, peak, out = _run([SKYWITNESS, "spoofing", "--store", str(store), "--json"])
+        spoofed = json.loads(out)
+        note = ", ".join(f"{k} {len(v)}" for k, v in spoofed.items() if isinstance(v, list))
+        rows.append((f"{size:.0e}", "spoofing: skywitness", got, secs, peak, note))
+        print(rows[-6:], flush=True)
     print(
         "| size | run | reports | seconds | reports/s | peak MB (tree) | ratio to reference | note |"
     )
