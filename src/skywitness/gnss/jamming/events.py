@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from skywitness.gnss.jamming.stretches import (
     CONTRADICTION_S,
+    PATH_STEP_S,
     Interval,
     consistent,
     footprint,
@@ -36,6 +37,7 @@ from skywitness.gnss.jamming.stretches import (
 from skywitness.gnss.locate import (
     EXIT_MAX_LAG_S,
     INOUT_MARGIN_KM,
+    OUTSIDE_MIN_ALT_FT,
     EmitterEstimate,
     Observations,
     horizon_km,
@@ -141,6 +143,9 @@ class Event:
     #: When the emitter was active, as far as the record tells: [start, end) ns
     #: windows separated by gaps (:func:`active_windows`); empty: start to end.
     active: list[tuple[int, int]] = field(default_factory=list)
+    #: Made of stretches of aircraft the spoofing detectors flagged meanwhile
+    #: (they link, merge and attach only with each other; see :func:`events_of`).
+    spoofed: bool = False
 
     @property
     def windows(self) -> list[tuple[int, int]]:
@@ -269,6 +274,7 @@ def events_of(
     # the very objects of ``ivs`` they are, as the merges below compare
     # stretches by identity.
     tasks = [(g, [ivs[i] for i in g], locate) for g in linked]
+    spoof_class = {id(iv): bool(c) for iv, c in zip(ivs, classes, strict=True)}
     groups: list[list[int]] = []
     found: list[Event] = []
     for (g, _, _), (parts, located) in zip(
@@ -279,10 +285,11 @@ def events_of(
             ev.intervals = [
                 ivs[g[j]] if j >= 0 else iv for iv, j in zip(ev.intervals, where, strict=True)
             ]
+            ev.spoofed = bool(classes[g[0]])
             found.append(ev)
     if locate:
         found = _merge_same_emitter(ivs, found, groups, outside)
-        found = _attach_lone(ivs, found, outside)
+        found = _attach_lone(ivs, found, outside, spoof_class)
         found = _absorb_inside(found, outside)
     for ev in found:
         ev.active = active_windows(ev, outside)
@@ -321,9 +328,9 @@ def _locate_group(
 
 def active_windows(ev: Event, outside: NDArray[np.float64]) -> list[tuple[int, int]]:
     """When ``ev``'s emitter was active: the union of its stretches' times, split
-    at holes of at least ACTIVE_HOLE_MIN_S through which good aircraft flew well
-    inside the fitted disc (OFF_MIN_GOOD reports, OFF_MARGIN_KM inside its reach)
-    for at least EXIT_MAX_LAG_S. Without a located emitter nothing tells whether
+    at holes of at least ACTIVE_HOLE_MIN_S during which the emitter was off by the
+    rule of :func:`_while_on` (OFF_MIN_GOOD good aircraft well inside the fitted
+    disc, for at least EXIT_MAX_LAG_S). Without a located emitter nothing tells whether
     a hole was the emitter off: one window, start to end."""
     spans = sorted((iv.start_ns, iv.end_ns) for iv in ev.intervals)
     merged: list[list[int]] = []
@@ -335,16 +342,16 @@ def active_windows(ev: Event, outside: NDArray[np.float64]) -> list[tuple[int, i
     em = ev.emitter
     if em is None or len(merged) < 2 or not len(outside):
         return [(ev.start_ns, ev.end_ns)]
-    deep_t = _deep_inside(em, outside)
+    # Nobody of the event was affected in a hole: low aircraft count too (for
+    # the emitter to be on, every one crossing its disc would have had to be
+    # hidden by terrain), but they must be OFF_MIN_GOOD aircraft, not one.
+    deep = _deep_inside(em, outside, min_alt_ft=0.0)
     out = [merged[0]]
     for a, b in merged[1:]:
-        lo, hi = out[-1][1], a
-        t = deep_t[(deep_t > lo / NS) & (deep_t < hi / NS)]
-        off = (
-            (hi - lo) / NS >= ACTIVE_HOLE_MIN_S
-            and len(t) >= OFF_MIN_GOOD
-            and t[-1] - t[0] >= EXIT_MAX_LAG_S
-        )
+        lo, hi = out[-1][1] / NS, a / NS
+        # The hole sampled as a stretch is (samples_of).
+        times = np.arange(lo, hi, PATH_STEP_S)
+        off = hi - lo >= ACTIVE_HOLE_MIN_S and bool(_contradicted(times, deep, over_run=True).any())
         if off:
             out.append([a, b])
         else:
@@ -473,7 +480,11 @@ def _inside_path(iv: Interval) -> NDArray[np.float64]:
 
 
 def _event(
-    ivs: list[Interval], idx: list[int], outside: NDArray[np.float64], locate: bool
+    ivs: list[Interval],
+    idx: list[int],
+    outside: NDArray[np.float64],
+    locate: bool,
+    spoofed: bool = False,
 ) -> Event:
     emitter = locate_emitter(_observations(ivs, idx, outside)) if locate else None
     if emitter is not None:
@@ -498,6 +509,7 @@ def _event(
         intervals=[ivs[i] for i in idx],
         emitter=emitter,
         polygon=_polygon([ivs[i] for i in idx]),
+        spoofed=spoofed,
     )
 
 
@@ -596,14 +608,18 @@ def _two_means(p: NDArray[np.float64]) -> NDArray[np.int64]:
 
 
 def _attach_lone(
-    ivs: list[Interval], events: list[Event], outside: NDArray[np.float64]
+    ivs: list[Interval],
+    events: list[Event],
+    outside: NDArray[np.float64],
+    spoof_class: dict[int, bool],
 ) -> list[Event]:
     """Add stretches linked to no one that a located emitter's disc explains; refit.
 
     Where traffic is sparse, two aircraft crossing the same disc on far-apart
     chords at different times are never close enough to link; once the
     emitter is located from the others, a lone stretch lying inside its disc
-    while it was active is its doing.
+    while it was active is its doing (a stretch of a spoofed aircraft only
+    to a spoofing event, ``spoof_class``, and the other way round).
     """
     taken = {id(iv) for e in events for iv in e.intervals}
     out = []
@@ -615,7 +631,8 @@ def _attach_lone(
         slack = ATTACH_SLACK_S * NS
         extra = [
             iv for iv in ivs
-            if id(iv) not in taken and iv.start_ns <= ev.end_ns + slack
+            if id(iv) not in taken and spoof_class.get(id(iv), False) == ev.spoofed
+            and iv.start_ns <= ev.end_ns + slack
             and iv.end_ns >= ev.start_ns - slack and _inside_disc(iv, em)
         ]  # fmt: skip
         if not extra:
@@ -623,7 +640,7 @@ def _attach_lone(
             continue
         taken.update(id(iv) for iv in extra)
         pool = ev.intervals + extra
-        out.append(_event(pool, list(range(len(pool))), outside, True))
+        out.append(_event(pool, list(range(len(pool))), outside, True, ev.spoofed))
     return out
 
 
@@ -634,27 +651,36 @@ def _absorb_inside(events: list[Event], outside: NDArray[np.float64]) -> list[Ev
     groups far apart in time (a few crossings of one edge, an aircraft inside
     at switch-on), such a group may not link to the rest and gets an estimate
     of its own from a handful of crossings, loose and off the emitter. It is
-    the same emitter's when the event is smaller than ABSORB_SHARE of the
-    larger one, overlaps it in time (ATTACH_SLACK_S), most of its stretches
+    the same emitter's when the event is of the same class (spoofed or not),
+    smaller than ABSORB_SHARE of the larger one, overlaps the larger one's
+    own span (before any merge) within ATTACH_SLACK_S, most of its stretches
     with a path lie inside the larger one's disc (ATTACH_INSIDE_FRACTION of
-    each) and its own estimate, if any, does too: a second emitter's event lies
-    partly outside the first's disc, and its estimate outside it.
+    each) and its own estimate, if any, does too: a second emitter's event
+    lies partly outside the first's disc, and its estimate outside it. A merge
+    is kept only when the refit is located and one emitter explains both
+    about as well as two (:func:`_explains_both`).
     """
     events = sorted(events, key=lambda e: -len(e.aircraft))
+    # The span each event had before it absorbed anything: the time slack is
+    # measured from it, so that it does not grow with each merge.
+    span = {id(e): (e.start_ns, e.end_ns) for e in events}
+    refused: set[tuple[int, int]] = set()
+    keep_alive: list[Event] = []  # every event stays referenced: ids are not reused
+    slack = ATTACH_SLACK_S * NS
     k = 0
     while k < len(events):
         big = events[k]
         em = big.emitter
-        if em is None:
-            k += 1
-            continue
-        slack = ATTACH_SLACK_S * NS
-        taken = []
-        for small in events[k + 1 :]:
+        start, end = span[id(big)]
+        merged = None
+        for small in events[k + 1 :] if em is not None else []:
+            assert em is not None
             if (
-                len(small.aircraft) > ABSORB_SHARE * len(big.aircraft)
-                or small.start_ns > big.end_ns + slack
-                or small.end_ns < big.start_ns - slack
+                (id(big), id(small)) in refused
+                or small.spoofed != big.spoofed
+                or len(small.aircraft) > ABSORB_SHARE * len(big.aircraft)
+                or small.start_ns > end + slack
+                or small.end_ns < start - slack
             ):
                 continue
             own = small.emitter
@@ -665,14 +691,23 @@ def _absorb_inside(events: list[Event], outside: NDArray[np.float64]) -> list[Ev
                 continue
             placed = [iv for iv in small.intervals if len(iv.path)]
             inside = sum(_inside_disc(iv, em) for iv in placed)
-            if placed and inside > len(placed) / 2:
-                taken.append(small)
-        if not taken:
+            if not placed or inside <= len(placed) / 2:
+                continue
+            pool = big.intervals + small.intervals
+            both = _event(pool, list(range(len(pool))), outside, True, big.spoofed)
+            if not _explains_both(big.intervals, small.intervals, em, own, both.emitter, outside):
+                refused.add((id(big), id(small)))
+                keep_alive.append(both)
+                continue
+            merged = (both, small)
+            break
+        if merged is None:
             k += 1
             continue
-        pool = big.intervals + [iv for e in taken for iv in e.intervals]
-        merged = _event(pool, list(range(len(pool))), outside, True)
-        events = [merged] + [e for e in events if e is not big and all(e is not t for t in taken)]
+        both, small = merged
+        span[id(both)] = (start, end)
+        keep_alive.extend([big, small])
+        events = [both] + [e for e in events if e is not big and e is not small]
         events.sort(key=lambda e: -len(e.aircraft))
         k = 0
     return events
@@ -695,37 +730,65 @@ def _inside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
 def _while_on(iv: Interval, deep: NDArray[np.float64]) -> list[Interval]:
     """The parts of a stretch while the emitter was on, as far as others tell.
 
-    A sample is contradicted when at least OFF_MIN_GOOD reports of aircraft
-    with good quality lie, within CONTRADICTION_S of it, well inside the
-    emitter's disc (OFF_MARGIN_KM inside its reach at their altitude): the
-    emitter was not on then. ``deep`` is :func:`_deep_inside` of the emitter:
-    each sample costs two binary searches, not a scan of the world's traffic.
+    A sample is contradicted when at least OFF_MIN_GOOD aircraft with good
+    quality were, within CONTRADICTION_S of it, well inside the emitter's disc
+    (OFF_MARGIN_KM inside its reach at their altitude): the emitter was not on
+    then (:func:`_contradicted`). ``deep`` is :func:`_deep_inside` of the
+    emitter: each sample costs two binary searches, not a scan of the world's
+    traffic.
     """
     smp = samples_of(iv)
     if not len(smp) or not len(deep):
         return [iv]
-    lo = np.searchsorted(deep, smp[:, 0] - CONTRADICTION_S)
-    hi = np.searchsorted(deep, smp[:, 0] + CONTRADICTION_S)
-    contra = hi - lo >= OFF_MIN_GOOD
-    # Right after a switch-off, aircraft recover one by one over their
-    # re-acquisition delays: contradiction must outlast the longest of them.
-    edges = np.flatnonzero(np.diff(np.r_[0, contra.astype(np.int8), 0]))
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
-        if smp[b - 1, 0] - smp[a, 0] < EXIT_MAX_LAG_S:
-            contra[a:b] = False
+    contra = _contradicted(smp[:, 0], deep)
     if not contra.any():
         return [iv]
     return pieces(iv, smp, contra, np.ones(len(smp), dtype=bool))
 
 
-def _deep_inside(emitter: EmitterEstimate, outside: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Sorted times of the good reports well inside the emitter's disc
-    (OFF_MARGIN_KM inside its reach at their altitude)."""
+def _contradicted(
+    times: NDArray[np.float64], deep: NDArray[np.float64], *, over_run: bool = False
+) -> NDArray[np.bool_]:
+    """For sorted ``times`` (s), whether the emitter was off then: at least
+    OFF_MIN_GOOD distinct aircraft of ``deep`` (:func:`_deep_inside`: time,
+    aircraft code) within CONTRADICTION_S, in a run of such times lasting at
+    least EXIT_MAX_LAG_S (right after a switch-off, aircraft recover one by one
+    over their re-acquisition delays: contradiction must outlast the longest).
+    With ``over_run``, one aircraft at a time suffices while the run as a
+    whole holds OFF_MIN_GOOD of them (a hole in an event, where nobody was
+    affected, crossed by aircraft one after another)."""
+    t = deep[:, 0]
+    lo = np.searchsorted(t, times - CONTRADICTION_S)
+    hi = np.searchsorted(t, times + CONTRADICTION_S)
+    need = 1 if over_run else OFF_MIN_GOOD
+    contra = hi - lo >= need
+    for j in np.flatnonzero(contra) if need > 1 else ():
+        # Reports, then aircraft: one aircraft whose receiver resists is not enough.
+        contra[j] = len(np.unique(deep[lo[j] : hi[j], 1])) >= need
+    edges = np.flatnonzero(np.diff(np.r_[0, contra.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        short = times[b - 1] - times[a] < EXIT_MAX_LAG_S
+        few = over_run and len(np.unique(deep[lo[a] : hi[b - 1], 1])) < OFF_MIN_GOOD
+        if short or few:
+            contra[a:b] = False
+    return contra
+
+
+def _deep_inside(
+    emitter: EmitterEstimate, outside: NDArray[np.float64],
+    min_alt_ft: float = OUTSIDE_MIN_ALT_FT,
+) -> NDArray[np.float64]:  # fmt: skip
+    """(time s, aircraft code) of the good reports well inside the emitter's
+    disc (OFF_MARGIN_KM inside its reach at their altitude), sorted by time.
+    Only reports at or above ``min_alt_ft`` count, by default as in the fit:
+    terrain may hide a lower aircraft from an emitter whose disc it is in."""
     if not len(outside):
-        return np.zeros(0)
-    d = distance_m(outside[:, 1], outside[:, 2], emitter.lat, emitter.lon) / 1000
-    reach = np.minimum(emitter.range_km, horizon_km(outside[:, 3], emitter.antenna_m))
-    return np.sort(outside[d <= reach - OFF_MARGIN_KM, 0])
+        return np.zeros((0, 2))
+    high = outside[outside[:, 3] >= min_alt_ft]
+    d = distance_m(high[:, 1], high[:, 2], emitter.lat, emitter.lon) / 1000
+    reach = np.minimum(emitter.range_km, horizon_km(high[:, 3], emitter.antenna_m))
+    deep = high[d <= reach - OFF_MARGIN_KM][:, [0, 4]]
+    return deep[np.argsort(deep[:, 0], kind="stable")]
 
 
 def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
@@ -760,7 +823,10 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
         for x in range(len(items)):
             for y in range(x + 1, len(items)):
                 (a, ga), (b, gb) = items[x], items[y]
-                if a.emitter is None or b.emitter is None or (id(a), id(b)) in apart:
+                if (
+                    a.emitter is None or b.emitter is None or a.spoofed != b.spoofed
+                    or (id(a), id(b)) in apart
+                ):  # fmt: skip
                     continue
                 if (
                     a.start_ns > b.end_ns + LINK_SLACK_S * NS
@@ -773,7 +839,7 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
                 )
                 if d <= SAME_EMITTER_KM + a.emitter.error_km_95 + b.emitter.error_km_95:
                     g = ga + gb
-                    both = _event(ivs, g, outside, True)
+                    both = _event(ivs, g, outside, True, a.spoofed)
                     if not _one_explains_both(ivs, ga, gb, a, b, both, outside):
                         apart.add((id(a), id(b)))
                         continue
@@ -790,13 +856,31 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
 def _one_explains_both(ivs: list[Interval], ga: list[int], gb: list[int], a: Event, b: Event,
                        both: Event, outside: NDArray[np.float64]) -> bool:  # fmt: skip
     """Whether one emitter explains two groups within the BIC margin of two emitters."""
-    if both.emitter is None or a.emitter is None or b.emitter is None:
+    if a.emitter is None or b.emitter is None:
         return False
-    one = misfit(_observations(ivs, ga + gb, outside), both.emitter)
-    two = misfit(_observations(ivs, ga, outside), a.emitter) + misfit(
-        _observations(ivs, gb, outside), b.emitter
+    return _explains_both(
+        [ivs[i] for i in ga], [ivs[i] for i in gb], a.emitter, b.emitter, both.emitter, outside
     )
-    n_obs = sum(len(o.entry) + len(o.exit) + len(o.inside) for o in (_own(ivs[i]) for i in ga + gb))
+
+
+def _explains_both(
+    a: list[Interval], b: list[Interval], ea: EmitterEstimate, eb: EmitterEstimate | None,
+    both: EmitterEstimate | None, outside: NDArray[np.float64],
+) -> bool:  # fmt: skip
+    """Whether the emitter ``both`` fitted on the stretches ``a`` and ``b``
+    explains them within the BIC margin of their own emitters ``ea`` and
+    ``eb`` (the test of :func:`_split_two`, the other way round). When ``b``
+    has no emitter of its own, its observations cost nothing apart: the
+    merged emitter must explain them within the margin."""
+    if both is None:
+        return False
+    ia, ib = list(range(len(a))), list(range(len(a), len(a) + len(b)))
+    pool = a + b
+    one = misfit(_observations(pool, ia + ib, outside), both)
+    two = misfit(_observations(pool, ia, outside), ea)
+    if eb is not None:
+        two += misfit(_observations(pool, ib, outside), eb)
+    n_obs = sum(len(o.entry) + len(o.exit) + len(o.inside) for o in (_own(iv) for iv in pool))
     return bool(one - two <= SPLIT_MIN_GAIN * 4 * np.log(max(n_obs, 2)))
 
 

@@ -10,6 +10,7 @@ sending). :func:`consistent` removes what other aircraft contradict.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -355,7 +356,9 @@ def pieces(iv: Interval, smp: NDArray[np.float64], contra: NDArray[np.bool_],
 
 
 def outside_points(states: pa.Table) -> NDArray[np.float64]:
-    """(time s, lat, lon, alt) of good reports with real positions, thinned per aircraft."""
+    """(time s, lat, lon, alt, aircraft code) of good reports with real positions,
+    thinned per aircraft (one per OUTSIDE_STEP_S); the code is :func:`aircraft_code`
+    of the icao24, so that a count of reports can be a count of aircraft."""
     return outside_points_of(states)[0]
 
 
@@ -365,7 +368,7 @@ def outside_points_of(states: pa.Table) -> tuple[NDArray[np.float64], NDArray[An
     good = pc.and_(pc.equal(states["state"], GOOD), pc.invert(states["position_estimated"]))
     t = states.filter(pc.and_(good, pc.is_valid(states["lat"])))
     if t.num_rows == 0:
-        return np.zeros((0, 4)), np.zeros(0, dtype=object)
+        return np.zeros((0, 5)), np.zeros(0, dtype=object)
     sec = t["time"].cast(pa.int64()).to_numpy() // NS
     icao = t["icao24"].to_numpy(zero_copy_only=False)
     slot = sec // int(OUTSIDE_STEP_S)
@@ -374,4 +377,13 @@ def outside_points_of(states: pa.Table) -> tuple[NDArray[np.float64], NDArray[An
         t[c].to_numpy(zero_copy_only=False).astype(float)[keep]
         for c in ("lat", "lon", "alt_baro_ft")
     ]
+    cols.append(aircraft_code(icao[keep]))
     return np.column_stack(cols), icao[keep]
+
+
+def aircraft_code(icao24: NDArray[Any]) -> NDArray[np.float64]:
+    """A number per aircraft address (CRC-32 of the icao24: the same in every
+    partition and process), carried as a float column beside positions."""
+    names, inverse = np.unique(icao24.astype(str), return_inverse=True)
+    codes = np.array([zlib.crc32(n.encode()) for n in names], dtype=np.float64)
+    return codes[inverse] if len(names) else np.zeros(0)
