@@ -656,6 +656,7 @@ def holdout_scores(events: list[Any], spo: Any, truth: dict[str, Any]) -> dict[s
         best = max(events, key=lambda ev: len(mine & set(ev.aircraft)), default=None)
         if best is not None and best.emitter is not None and mine & set(best.aircraft):
             e["error_95_km"] = best.emitter.error_km_95
+            e["error_95_any_antenna_km"] = best.emitter.error_km_95_any_antenna
             e["shape_km"] = best.emitter.shape_km
             e["range_km"] = best.emitter.range_km
     jam_events = [ev for ev in events if ev.kind == "jamming"]
@@ -690,10 +691,10 @@ def _holdout_summary(rows: list[dict[str, Any]]) -> None:
     print("| world | seeds | jammer error median / p95 / max km (>= 10 affected) | truth inside 95 % "
           "(all located) | bound median km | jammers in one event | events without emitter | "
           "affected F1 (per aircraft) | spoofed P / R (per aircraft) | spoofed place error max km | "
-          "spoofer area error median / p95 / max km | area inside 95 % | jammed reported spoofed |")  # fmt: skip
-    print(
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: |"
-    )
+          "spoofer area error median / p95 / max km | area inside 95 % | jammed reported spoofed | "
+          "truth inside 95 % any antenna | its bound median km | area inside any antenna |")  # fmt: skip
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: "
+          "| ---: | ---: | ---: |")  # fmt: skip
     for name in dict.fromkeys(r["world"] for r in rows):
         rs = [r for r in rows if r["world"] == name]
         ems = [e for r in rs for e in r["emitters"]]
@@ -701,6 +702,10 @@ def _holdout_summary(rows: list[dict[str, Any]]) -> None:
                and e["error_km"] is not None]  # fmt: skip
         inside = [e["within_95"] for e in ems if e["within_95"] is not None]
         bounds = [e["error_95_km"] for e in ems if e.get("error_95_km") is not None]
+        any_in = [e["within_95_any_antenna"] for e in ems
+                  if e.get("within_95_any_antenna") is not None]  # fmt: skip
+        any_bounds = [e["error_95_any_antenna_km"] for e in ems
+                      if e.get("error_95_any_antenna_km") is not None]  # fmt: skip
         one = sum(e["located_events"] == 1 for e in ems)
         tp, fp, fn = (sum(r[k] for r in rs) for k in ("jam_tp", "jam_fp", "jam_fn"))
         f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
@@ -709,13 +714,17 @@ def _holdout_summary(rows: list[dict[str, Any]]) -> None:
         place = [c["attractor_error_km"] for c in cl if c["attractor_error_km"] is not None]
         area = [c["area_error_km"] for c in cl if c["area_error_km"] is not None]
         a_in = [c["area_within_95"] for c in cl if c["area_within_95"] is not None]
+        a_any = [c["area_within_95_any_antenna"] for c in cl
+                 if c.get("area_within_95_any_antenna") is not None]  # fmt: skip
         print(f"| {name} | {len(rs)} | {q(big, 50)} / {q(big, 95)} / {q(big, 100)} "
               f"(n={len(big)}) | {share(sum(inside), len(inside))} | {q(bounds, 50)} | "
               f"{one}/{len(ems)} | {sum(r['events_without_emitter'] for r in rs)} | {f1:.3f} | "
               f"{stp / max(stp + sfp, 1):.3f} / {stp / max(stp + sfn, 1):.3f} | "
               f"{max(place) if place else float('nan'):.2f} | {q(area, 50)} / {q(area, 95)} / "
               f"{q(area, 100)} | {share(sum(a_in), len(a_in))} | "
-              f"{sum(len(r['jammed_as_spoofed']) for r in rs)} |")  # fmt: skip
+              f"{sum(len(r['jammed_as_spoofed']) for r in rs)} | "
+              f"{share(sum(any_in), len(any_in))} | {q(any_bounds, 50)} | "
+              f"{share(sum(a_any), len(a_any))} |")  # fmt: skip
 
 
 def _summary(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:

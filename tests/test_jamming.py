@@ -121,7 +121,13 @@ def test_cli_simulate_ingest_jamming(tmp_path: Path, capsys: pytest.CaptureFixtu
         ring = ev["polygon"]["coordinates"][0]
         assert ev["polygon"]["type"] == "Polygon" and ring[0] == ring[-1] and len(ring) >= 4
         if ev["emitter"] is not None:
-            assert set(ev["emitter"]) == {"lat", "lon", "range_km", "error_km_95"}
+            assert set(ev["emitter"]) == {
+                "lat",
+                "lon",
+                "range_km",
+                "error_km_95",
+                "error_km_95_any_antenna",
+            }
     header = (tmp_path / "map.csv").read_text().splitlines()[0]
     assert header == "hex,count_good_aircraft,count_bad_aircraft"
     assert "https://" not in (tmp_path / "map.html").read_text()

@@ -98,17 +98,19 @@ def test_one_estimate_record_for_jammers_and_spoofers() -> None:
         "EmitterEstimate | None",
         EmitterEstimate | None,
     )
-    est = EmitterEstimate(58.123456, 20.987654, 160.04, 15.05, 4, 3, antenna_m=25.0)
-    # A spoofed place's area (as the spoofing JSON prints it): range and error to 0.1 km.
+    est = EmitterEstimate(58.123456, 20.987654, 160.04, 15.05, 4, 3, antenna_m=25.0, zone_km=100.0)
+    # A spoofed place's area (as the spoofing JSON prints it): range and error to 0.1 km;
+    # the any-antenna bound adds directional_share (0.828 at 12 dB) of the zone's radius.
     assert est.as_json() == {
         "lat": 58.12346, "lon": 20.98765, "range_km": 160.0, "error_km_95": 15.1,
-        "n_entries": 4, "n_exits": 3,
+        "error_km_95_any_antenna": 97.9, "n_entries": 4, "n_exits": 3,
     }  # fmt: skip
     cluster = SpoofCluster(0, 60 * 10**9, 1.0, 2.0, "point", 0.5, 0.1, ("a", "b"), 600.0, est)
     assert cluster.as_json()["spoofer_area"] == est.as_json()
     # A jamming event's emitter: range and error to 0.01 km, no counts.
     assert est.as_json(km_digits=2, counts=False) == {
         "lat": 58.12346, "lon": 20.98765, "range_km": 160.04, "error_km_95": 15.05,
+        "error_km_95_any_antenna": 97.89,
     }  # fmt: skip
     event = Event("e1", 0, 60 * 10**9, ["a"], [], est, {})
     assert event.as_json()["emitter"] == est.as_json(km_digits=2, counts=False)

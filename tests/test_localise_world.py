@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skywitness.gnss.locate import OUTSIDE_MIN_ALT_FT, Observations, locate_emitter
 from skywitness.model.geo import bearing_deg, destination, distance_m
@@ -103,3 +105,52 @@ def test_a_directional_emitter_is_located_within_its_bound() -> None:
     est = locate_emitter(_flights(rng, cardioid, 45), bootstrap=20)
     assert est is not None
     assert float(distance_m(est.lat, est.lon, *E)) / 1000 <= est.error_km_95
+
+
+@pytest.mark.parametrize(
+    ("ftb_db", "boresight", "seed"), [(10.0, 60.0, 5), (12.0, 200.0, 6), (6.0, 300.0, 7)]
+)
+def test_the_any_antenna_bound_holds_a_directional_emitter(
+    ftb_db: float, boresight: float, seed: int
+) -> None:
+    """The bound that allows a directional antenna (up to 12 dB front to back)
+    holds the emitter the omnidirectional bound misses (the case above)."""
+    rng = np.random.default_rng(seed)
+
+    def cardioid(b: float, alt: float) -> float:
+        floor = 10 ** (-ftb_db / 20)
+        amplitude = floor + (1 - floor) * (1 + np.cos(np.radians(b - boresight))) / 2
+        return 180.0 * float(amplitude)  # free space: range follows the field amplitude
+
+    est = locate_emitter(_flights(rng, cardioid, 45), bootstrap=20)
+    assert est is not None
+    err = float(distance_m(est.lat, est.lon, *E)) / 1000
+    assert err <= est.error_km_95_any_antenna
+    # The bound is not a blanket: the emitter is nearer its edge than its centre
+    # would be to a point on the zone's boundary.
+    assert est.error_km_95_any_antenna < est.zone_km
+
+
+@given(
+    st.lists(st.floats(-1.0, 1.0), min_size=4, max_size=4),
+    st.floats(1.0, 12.0),
+)
+def test_a_zone_within_the_front_to_back_ratio_fits_a_circle_near_its_emitter(
+    coefficients: list[float], ftb_db: float
+) -> None:
+    """Any pattern whose gain stays within ``ftb_db`` of its peak (drawn as a
+    few harmonics, scaled into the range) makes a zone whose fitted circle's
+    centre lies within ``directional_share(ftb_db)`` of its radius from the
+    emitter (free space: the range follows the field amplitude)."""
+    from skywitness.gnss.locate import _circle_start, directional_share
+
+    theta = np.linspace(0, 2 * np.pi, 360, endpoint=False)
+    a1, b1, a2, b2 = coefficients
+    shape = (
+        a1 * np.cos(theta) + b1 * np.sin(theta) + a2 * np.cos(2 * theta) + b2 * np.sin(2 * theta)
+    )
+    span = np.ptp(shape)
+    gain_db = -ftb_db * (shape.max() - shape) / span if span > 1e-9 else np.zeros_like(theta)
+    r = 100.0 * 10 ** (gain_db / 20)
+    cx, cy, radius = _circle_start(r * np.cos(theta), r * np.sin(theta))
+    assert np.hypot(cx, cy) <= directional_share(ftb_db) * radius + 1e-6

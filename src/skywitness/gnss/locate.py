@@ -116,6 +116,32 @@ SHAPE_FACTOR = 2.5
 SHAPE_MIN_ENTRIES = 6
 #: Bootstrap resamples for the uncertainty.
 BOOTSTRAP = 60
+#: The largest front-to-back ratio of the emitter's antenna that the
+#: any-antenna bound (:attr:`EmitterEstimate.error_km_95_any_antenna`) allows
+#: for, dB: a panel or vehicle-mounted antenna partly shielded; a clean Yagi
+#: reaches 15-25 dB (modelling choice, said with every bound).
+FRONT_TO_BACK_MAX_DB = 12.0
+
+
+def directional_share(front_to_back_db: float = FRONT_TO_BACK_MAX_DB) -> float:
+    """How far a directional emitter may lie from the centre of the circle its
+    zone fits, as a share of that circle's radius, whatever its pattern.
+
+    With a gain between 0 and -``front_to_back_db`` dB in every direction and
+    power falling as 1/d^n, the zone's boundary lies between ``q R`` and ``R``
+    from the emitter, ``q = 10^(-FTB / (10 n))``; free space (n = 2) is the
+    widest case. The circle that follows a boundary ``r(theta)`` is centred
+    at its first Fourier coefficient, with its mean as radius. Their ratio is
+    a linear-fractional function of ``r``, largest where ``r`` takes only the
+    extremes: ``R`` on one arc of width ``w``, ``q R`` elsewhere, giving
+    ``4 (1 - q) sin(w / 2) / (2 pi q + (1 - q) w)``, maximised over ``w``.
+    12 dB gives 0.83 (a cardioid, whose range is one harmonic, 0.60).
+    """
+    q = 10.0 ** (-front_to_back_db / 20.0)
+    w = np.linspace(1e-3, 2 * np.pi, 20_000)
+    return float(np.max(4 * (1 - q) * np.sin(w / 2) / (2 * np.pi * q + (1 - q) * w)))
+
+
 #: chi-square 95 % quantile, 2 degrees of freedom (position error ellipse).
 CHI2_95_2DOF = 5.991
 
@@ -154,6 +180,20 @@ class EmitterEstimate:
     #: The shape term inside ``error_km_95`` (SHAPE_FACTOR times how far the fit
     #: moves without a quarter of the boundary, :func:`shape_spread_km`), km.
     shape_km: float = 0.0
+    #: Radius of the zone the entries outline: the fitted disc's median reach
+    #: at their altitudes, km.
+    zone_km: float = 0.0
+
+    @property
+    def error_km_95_any_antenna(self) -> float:
+        """The 95 % error when the antenna may be directional (up to
+        FRONT_TO_BACK_MAX_DB front to back), km. A directional emitter's zone
+        is close to a circle whose centre lies towards its boresight, and the
+        record's losses and recoveries cannot tell the two apart: the bound
+        adds the farthest the emitter may lie from that centre
+        (:func:`directional_share` of :attr:`zone_km`). ``error_km_95``
+        assumes an antenna that radiates alike in every direction."""
+        return self.error_km_95 + directional_share() * self.zone_km
 
     def as_json(self, *, km_digits: int = 1, counts: bool = True) -> dict[str, Any]:
         """lat/lon to 5 decimals (~1 m), range and error to ``km_digits``; with ``counts``,
@@ -164,6 +204,7 @@ class EmitterEstimate:
             "lon": round(self.lon, 5),
             "range_km": round(self.range_km, km_digits),
             "error_km_95": round(self.error_km_95, km_digits),
+            "error_km_95_any_antenna": round(self.error_km_95_any_antenna, km_digits),
         }
         if counts:
             out |= {"n_entries": self.n_entries, "n_exits": self.n_exits}
@@ -292,11 +333,12 @@ def locate_emitter(
     # (``bootstrap=0`` asks for the position and range alone, as the
     # two-emitter split does many times).
     shape = SHAPE_FACTOR * shape_spread_km(obs, plane, p) if bootstrap else 0.0
+    zone = float(np.median(np.minimum(p[2], data["eh"] + HORIZON_KM_PER_SQRT_M * p[3])))
     return EmitterEstimate(
         lat=float(lat), lon=float(lon), range_km=float(p[2]),
         error_km_95=float(np.sqrt(bound**2 + SYSTEMATIC_KM**2 + shape**2)),
         n_entries=len(obs.entry), n_exits=len(obs.exit), antenna_m=float(p[3] ** 2),
-        shape_km=shape,
+        shape_km=shape, zone_km=zone,
     )  # fmt: skip
 
 

@@ -176,13 +176,14 @@ class JammingResult:
 
     def _repr_html_(self) -> str:
         header = ["event", "kind", "aircraft", "start", "end", "emitter lat", "emitter lon",
-                  "error km (95 %)", "range km"]  # fmt: skip
+                  "error km (95 %)", "error km, any antenna (95 %)", "range km"]  # fmt: skip
         rows = []
         for e in self.events:
             j, em = e.as_json(), e.emitter
             rows.append([e.id, e.kind, len(e.aircraft), j["start"], j["end"],
                          None if em is None else em.lat, None if em is None else em.lon,
                          None if em is None else em.error_km_95,
+                         None if em is None else em.error_km_95_any_antenna,
                          None if em is None else em.range_km])  # fmt: skip
         return tables.html_table(tables.caption(self._summary()), header, rows)
 
@@ -198,7 +199,8 @@ def event_line(e: Event) -> str:
     """One line for an event: id, kind, aircraft, time span, emitter."""
     j, em = e.as_json(), e.emitter
     where = ("emitter not located (too few aircraft entering the area)" if em is None else
-             f"emitter {em.lat:.3f}, {em.lon:.3f} +/- {em.error_km_95:.1f} km (95 %), "
+             f"emitter {em.lat:.3f}, {em.lon:.3f} +/- {em.error_km_95:.1f} km (95 %; "
+             f"{em.error_km_95_any_antenna:.0f} km if its antenna is directional), "
              f"range {em.range_km:.0f} km")  # fmt: skip
     return f"  {e.id} {e.kind}: {len(e.aircraft)} aircraft, {j['start']} .. {j['end']}, {where}"
 
@@ -223,6 +225,7 @@ def events_table(events: Sequence[Event]) -> pa.Table:
             "emitter_lon": emitter("lon"),
             "emitter_range_km": emitter("range_km"),
             "emitter_error_km_95": emitter("error_km_95"),
+            "emitter_error_km_95_any_antenna": emitter("error_km_95_any_antenna"),
         }
     )
 

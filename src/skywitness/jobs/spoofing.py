@@ -151,7 +151,8 @@ def place_line(k: int, c: SpoofCluster) -> str:
     shape = f"circle of {c.radius_km:.1f} km" if c.pattern == "circle" else "point"
     area = ("spoofer's area not located (too few captures seen)" if c.area is None else
             f"spoofer's area centred {c.area.lat:.3f}, {c.area.lon:.3f} "
-            f"+/- {c.area.error_km_95:.0f} km (95 %), reach {c.area.range_km:.0f} km")  # fmt: skip
+            f"+/- {c.area.error_km_95:.0f} km (95 %; {c.area.error_km_95_any_antenna:.0f} km if "
+            f"its antenna is directional), reach {c.area.range_km:.0f} km")  # fmt: skip
     return (
         f"  place {k}: {tables.window_text(c.start_ns, c.end_ns)}: {c.n_aircraft} aircraft "
         f"reported at {c.lat:.4f}, {c.lon:.4f} +/- {c.error_km_95:.2f} km ({shape}); {area}"
@@ -197,6 +198,7 @@ def places_table(clusters: Sequence[SpoofCluster]) -> pa.Table:
             "spoofer_lon": area("lon"),
             "spoofer_range_km": area("range_km"),
             "spoofer_error_km_95": area("error_km_95"),
+            "spoofer_error_km_95_any_antenna": area("error_km_95_any_antenna"),
         }
     )
 

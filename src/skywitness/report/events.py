@@ -39,7 +39,8 @@ def events_geojson(events: Sequence[Event]) -> dict[str, Any]:
             common = {"id": e.id, "event_kind": event_kind(e), "start": j["start"],
                       "end": j["end"], "n_aircraft": len(e.aircraft),
                       "lat": round(em.lat, 5), "lon": round(em.lon, 5),
-                      "range_km": round(em.range_km, 2), "error_km_95": round(em.error_km_95, 2)}  # fmt: skip
+                      "range_km": round(em.range_km, 2), "error_km_95": round(em.error_km_95, 2),
+                      "error_km_95_any_antenna": round(em.error_km_95_any_antenna, 2)}  # fmt: skip
             features.append({
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(em.lon, 5), round(em.lat, 5)]},
@@ -48,6 +49,7 @@ def events_geojson(events: Sequence[Event]) -> dict[str, Any]:
             for kind, radius in (
                 ("emitter_error_95", em.error_km_95),
                 ("emitter_range", em.range_km),
+                ("emitter_error_95_any_antenna", em.error_km_95_any_antenna),
             ):
                 features.append({
                     "type": "Feature",

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from skywitness.gnss.locate import FRONT_TO_BACK_MAX_DB
 from skywitness.report.atomic import write_text
 from skywitness.report.basemap import (
     COAST,
@@ -354,6 +355,8 @@ class _Builder:
                 located += 1
                 lines += [
                     f"emitter {_latlon(em.lat, em.lon)}, ± {em.error_km_95:.1f} km (95 %)",
+                    f"± {em.error_km_95_any_antenna:.0f} km (95 %) if its antenna is directional "
+                    f"(up to {FRONT_TO_BACK_MAX_DB:.0f} dB front to back)",
                     f"effective range {em.range_km:.0f} km "
                     f"(from {em.n_entries} entries, {em.n_exits} exits)",
                 ]
@@ -361,9 +364,11 @@ class _Builder:
                     f'<path class="er {kc}" data-k="{key}" '
                     f'd="{self.ring_d(circle_ring(em.lat, em.lon, em.range_km))}"/>'
                 )
+                any_ring = circle_ring(em.lat, em.lon, em.error_km_95_any_antenna)
                 self.layers["emitters"].append(
                     f'<path class="e95 {kc}" data-k="{key}" '
                     f'd="{self.ring_d(circle_ring(em.lat, em.lon, em.error_km_95))}"/>'
+                    f'<path class="ed95 {kc}" data-k="{key}" d="{self.ring_d(any_ring)}"/>'
                 )
                 self.marker("emitters", key, em.lon, em.lat, _cross(kc), label)
             else:
@@ -470,6 +475,8 @@ class _Builder:
                     "l": [
                         human_range(c.start_ns, c.end_ns),
                         f"centre {_latlon(area.lat, area.lon)}, ± {area.error_km_95:.0f} km (95 %)",
+                        f"± {area.error_km_95_any_antenna:.0f} km (95 %) if its antenna is "
+                        "directional",
                         f"reach {area.range_km:.0f} km "
                         f"(from {area.n_entries} captures, {area.n_exits} releases)",
                     ],
@@ -667,6 +674,7 @@ def _swatch_emitter(colour: str) -> str:
     return _svg_swatch(
         f'<circle r="6" fill="{colour}" fill-opacity=".3" stroke="{colour}"/>'
         f'<path d="M-4,-4L4,4M-4,4L4,-4" stroke="{colour}" stroke-width="2.2"/>'
+        f'<circle r="9" fill="none" stroke="{colour}" stroke-dasharray="1 2.5"/>'
     )
 
 
@@ -768,11 +776,13 @@ footer { font-size: 11px; color: #666; padding: 4px 14px 10px; }
 .coastline { fill: none; stroke: $coast; stroke-width: 0.8px; pointer-events: none; }
 .cell, .agg { stroke: #fff; stroke-width: $cell_stroke; }
 .cell:hover, .agg:hover { stroke: #000; }
-.ea, .er, .e95, .fp, .tp, .sr, .s95, .ac, .mk * { vector-effect: non-scaling-stroke; }
+.ea, .er, .e95, .ed95, .fp, .tp, .sr, .s95, .ac, .mk * { vector-effect: non-scaling-stroke; }
 .ea { stroke-width: 2.2px; fill-opacity: .07; pointer-events: visibleStroke; }
 .er { fill-opacity: .04; stroke-width: 1.6px; stroke-dasharray: 6 4; stroke-opacity: .8;
   pointer-events: visibleStroke; }
 .e95 { fill-opacity: .3; stroke-width: 1.5px; }
+path.ed95 { fill: none; stroke-width: 1.4px; stroke-dasharray: 1 3; stroke-linecap: round;
+  pointer-events: visibleStroke; }
 .fp { fill: none; stroke: $false; stroke-width: 4.5px; stroke-linecap: round; stroke-opacity: .7; }
 .tp { fill: none; stroke: $path; stroke-width: 1.6px; stroke-dasharray: 6 4; }
 .sr { fill: $reach; fill-opacity: .12; stroke: $reach; stroke-width: 1.3px;

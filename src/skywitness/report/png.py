@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from skywitness.errors import UsageError
+from skywitness.gnss.locate import FRONT_TO_BACK_MAX_DB
 from skywitness.report.atomic import atomic_path
 from skywitness.report.basemap import COAST, LAND, SEA, Extent, Ring, circle_ring, coastlines_in
 from skywitness.report.provenance import Provenance, png_metadata, provenance_line
@@ -166,6 +167,9 @@ def draw_events(ax: Any, events: Sequence[Event]) -> list[Any]:
             err = circle_ring(em.lat, em.lon, em.error_km_95)
             ax.add_patch(Polygon(err, closed=True, facecolor=colour, alpha=0.35,
                                  edgecolor=colour, linewidth=1.2, zorder=6))  # fmt: skip
+            wide = circle_ring(em.lat, em.lon, em.error_km_95_any_antenna)
+            ax.add_patch(Polygon(wide, closed=True, facecolor="none", edgecolor=colour,
+                                 linewidth=1.2, linestyle=(0, (1, 2)), zorder=6))  # fmt: skip
             x, y = em.lon, em.lat
             ax.plot([x], [y], marker="X", markersize=11, color=colour,
                     markeredgecolor="white", markeredgewidth=1.2, zorder=7)  # fmt: skip
@@ -192,6 +196,9 @@ def draw_events(ax: Any, events: Sequence[Event]) -> list[Any]:
                               markeredgecolor="white", markersize=10,
                               label="estimated emitter (x), in a filled circle: the 95 % "
                                     "bound of its position"))  # fmt: skip
+        handles.append(Line2D([], [], color=colour, linestyle=(0, (1, 2)),
+                              label="finely dotted circle: the 95 % bound if its antenna is "
+                                    f"directional (up to {FRONT_TO_BACK_MAX_DB:.0f} dB front to back)"))  # fmt: skip
         handles.append(Line2D([], [], color=colour, linestyle=(0, (2, 3)),
                               label="dotted circle: the emitter's effective range, inside "
                                     "which aircraft lose GNSS"))  # fmt: skip

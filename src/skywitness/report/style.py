@@ -16,6 +16,7 @@ from skywitness.gnss.jamming.maps import (
     MIN_BAD_AIRCRAFT,
     RED_FROM,
 )
+from skywitness.gnss.locate import FRONT_TO_BACK_MAX_DB
 
 #: Level schemes: the option name and the column holding its levels.
 SCHEMES = {"ours": "level", "gpsjam": "level_gpsjam"}
@@ -78,7 +79,9 @@ REACH_COLOUR = "#ff7f0e"
 #: Legend words for what the maps draw besides cells.
 WORDS = {
     "areas": "Event area: where the aircraft that lost GNSS were",
-    "emitters": "Estimated emitter (x) and the 95 % circle of its position",
+    "emitters": "Estimated emitter (x), the 95 % circle of its position (filled) and, "
+    f"dotted, the 95 % circle if its antenna is directional (up to {FRONT_TO_BACK_MAX_DB:.0f} dB "
+    "front to back)",
     "ranges": "Emitter's effective range: aircraft inside lose GNSS (faint)",
     "false": "False positions the spoofed aircraft reported",
     "places": "Spoofed place: where the false positions were held",

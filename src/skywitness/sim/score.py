@@ -88,7 +88,8 @@ def emitter_scores(events: list[Any], truth: dict[str, Any]) -> tuple[list[dict[
             continue
         best = max(events, key=lambda e: len(mine & set(e.aircraft)), default=None)
         row: dict[str, Any] = {"emitter": em["id"], "affected": len(mine), "error_km": None,
-                               "within_95": None, "found": False}  # fmt: skip
+                               "within_95": None, "within_95_any_antenna": None,
+                               "found": False}  # fmt: skip
         if best is not None and mine & set(best.aircraft):
             row["found"] = True
             if best.emitter is not None:
@@ -98,6 +99,7 @@ def emitter_scores(events: list[Any], truth: dict[str, Any]) -> tuple[list[dict[
                 )
                 row["error_km"] = err
                 row["within_95"] = err <= best.emitter.error_km_95
+                row["within_95_any_antenna"] = err <= best.emitter.error_km_95_any_antenna
         out.append(row)
     all_affected = set().union(*affected.values()) if affected else set()
     false_events = sum(1 for e in events if not (set(e.aircraft) & all_affected))
@@ -164,7 +166,8 @@ def cluster_scores(clusters: list[Any], truth: dict[str, Any]) -> tuple[list[dic
         row: dict[str, Any] = {
             "spoofer": sp["id"], "pattern": sp.get("pattern"), "spoofed": len(mine),
             "found": False, "n_aircraft": 0, "attractor_error_km": None, "within_95": None,
-            "area_error_km": None, "area_within_95": None, "range_error_km": None,
+            "area_error_km": None, "area_within_95": None, "area_within_95_any_antenna": None,
+            "range_error_km": None,
         }  # fmt: skip
         best = max(clusters, key=lambda c: len(mine & set(c.aircraft)), default=None)
         if best is not None and mine & set(best.aircraft):
@@ -175,6 +178,7 @@ def cluster_scores(clusters: list[Any], truth: dict[str, Any]) -> tuple[list[dic
                 a = best.area
                 aerr = float(distance_m(a.lat, a.lon, sp["lat"], sp["lon"])) / 1000
                 row.update(area_error_km=aerr, area_within_95=aerr <= a.error_km_95,
+                           area_within_95_any_antenna=aerr <= a.error_km_95_any_antenna,
                            range_error_km=a.range_km - float(sp["range_km"]))  # fmt: skip
         out.append(row)
     everyone = set().union(*spoofed.values()) if spoofed else set()
