@@ -114,3 +114,37 @@ def test_one_estimate_record_for_jammers_and_spoofers() -> None:
     }  # fmt: skip
     event = Event("e1", 0, 60 * 10**9, ["a"], [], est, {})
     assert event.as_json()["emitter"] == est.as_json(km_digits=2, counts=False)
+
+
+def test_the_fits_jacobian_is_the_residuals_derivative() -> None:
+    """The analytic Jacobian the fit uses equals central differences of the
+    residuals on drawn data of every kind (entries, exits high and low,
+    inside and outside points), away from the hinges' kinks."""
+    from skywitness.gnss.locate import _jacobian, _residuals
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n, m, k, o = (
+            rng.integers(3, 30),
+            rng.integers(0, 20),
+            rng.integers(0, 20),
+            rng.integers(0, 20),
+        )
+        d = {
+            "ex": rng.normal(0, 100, n), "ey": rng.normal(0, 100, n), "eh": rng.uniform(50, 400, n),
+            "xx": rng.normal(0, 120, m), "xy": rng.normal(0, 120, m), "xh": rng.uniform(50, 400, m),
+            "xlag": rng.uniform(0, 15, m), "xhigh": (rng.random(m) < 0.5) * 1.0,
+            "ix": rng.normal(0, 80, k), "iy": rng.normal(0, 80, k), "ih": rng.uniform(50, 400, k),
+            "ox": rng.normal(0, 200, o), "oy": rng.normal(0, 200, o), "oh": rng.uniform(50, 400, o),
+        }  # fmt: skip
+        d["xh_top"] = d["xh"] + rng.uniform(0, 50, m)
+        p = np.array(
+            [rng.normal(0, 30), rng.normal(0, 30), rng.uniform(20, 300), rng.uniform(1, 10)]
+        )
+        jac = _jacobian(p, d)
+        step = 1e-6
+        numeric = np.column_stack([
+            (_residuals(p + e, d) - _residuals(p - e, d)) / (2 * step) for e in np.eye(4) * step
+        ])  # fmt: skip
+        assert jac.shape == numeric.shape
+        np.testing.assert_allclose(jac, numeric, atol=1e-4)

@@ -264,6 +264,54 @@ def _residuals(p: Float, d: dict[str, Float]) -> Float:
     return np.concatenate(parts)
 
 
+def _jacobian(p: Float, d: dict[str, Float]) -> Float:
+    """The derivatives of :func:`_residuals` by (x, y, R, sqrt(antenna height)),
+    row for row (one-sided at the hinges and where the range and the horizon
+    meet, as the fit's finite differences would take them)."""
+    x, y, r, root_h = p
+    lift = HORIZON_KM_PER_SQRT_M * root_h
+    rows = []
+
+    def toward(px: Float, py: Float) -> tuple[Float, Float, Float]:
+        dist = np.hypot(px - x, py - y)
+        safe = np.maximum(dist, 1e-9)
+        return dist, (x - px) / safe, (y - py) / safe  # d dist / dx, d dist / dy
+
+    def reach(h: Float) -> tuple[Float, Float, Float]:
+        """min(R, h + lift) and its derivatives by R and by sqrt(antenna height)."""
+        by_range = r <= h + lift
+        return np.minimum(r, h + lift), by_range * 1.0, (~by_range) * HORIZON_KM_PER_SQRT_M
+
+    def block(sign: float, dist: Float, gx: Float, gy: Float, dr: Float, dh: Float,
+              scale: float, weight: Float | float = 1.0) -> None:  # fmt: skip
+        # d/dp of weight * sign * (dist - reach) / scale (0 where a hinge is shut)
+        rows.append(np.column_stack([weight * sign * gx, weight * sign * gy,
+                                     -weight * sign * dr, -weight * sign * dh,
+                                     ]) / scale)  # fmt: skip
+
+    dist, gx, gy = toward(d["ex"], d["ey"])
+    _, dr, dh = reach(d["eh"])
+    block(1.0, dist, gx, gy, dr, dh, ENTRY_SIGMA_KM)
+    if len(d["xx"]):
+        dist, gx, gy = toward(d["xx"], d["xy"])
+        rr, dr, dh = reach(d["xh"])
+        on = (rr - INOUT_MARGIN_KM - dist > 0) * d["xhigh"]
+        block(-1.0, dist, gx, gy, dr, dh, HINGE_SCALE_KM, on)
+        top, dr, dh = reach(d["xh_top"])
+        on = (dist - top - d["xlag"] - INOUT_MARGIN_KM > 0) * 1.0
+        block(1.0, dist, gx, gy, dr, dh, HINGE_SCALE_KM, on)
+    if len(d["ix"]):
+        dist, gx, gy = toward(d["ix"], d["iy"])
+        rr, dr, dh = reach(d["ih"])
+        block(1.0, dist, gx, gy, dr, dh, HINGE_SCALE_KM, (dist - rr - INOUT_MARGIN_KM > 0) * 1.0)
+    if len(d["ox"]):
+        dist, gx, gy = toward(d["ox"], d["oy"])
+        rr, dr, dh = reach(d["oh"])
+        block(-1.0, dist, gx, gy, dr, dh, HINGE_SCALE_KM, (rr - INOUT_MARGIN_KM - dist > 0) * 1.0)
+    rows.append(np.array([[0.0, 0.0, 0.0, 1.0 / ANTENNA_ROOT_SIGMA]]))
+    return np.concatenate(rows)
+
+
 def _circle_start(x: Float, y: Float) -> tuple[float, float, float]:
     """Algebraic (Kasa) circle fit: a start for the robust fit."""
     a = np.column_stack([x, y, np.ones_like(x)])
@@ -299,7 +347,7 @@ def _fit(d: dict[str, Float]) -> tuple[Float, float, Float]:
         # every start inside the search bounds.
         xy = np.clip([s[0], s[1]], -PLANE_BOUND_KM + 1, PLANE_BOUND_KM - 1)
         start = np.array([xy[0], xy[1], r0, np.sqrt(ANTENNA_HEIGHT_M)])
-        res = least_squares(_residuals, start, args=(d,), loss="soft_l1",
+        res = least_squares(_residuals, start, jac=_jacobian, args=(d,), loss="soft_l1",
                             bounds=([-PLANE_BOUND_KM, -PLANE_BOUND_KM, 1.0, ANTENNA_ROOT_MIN],
                                     [PLANE_BOUND_KM, PLANE_BOUND_KM, 1000.0, ANTENNA_ROOT_MAX]))  # fmt: skip
         if best is None or res.cost < best.cost:
