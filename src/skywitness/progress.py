@@ -18,6 +18,10 @@ from typing import Any
 #: ``progress(stage, done, total)``
 Progress = Callable[[str, int, int | None], None]
 
+#: Stages whose units are counted in thousands and millions on the bars, with
+#: their unit's name (a rate per second and the time left follow from them).
+COUNTED = {"reports": "reports"}
+
 
 def no_progress(stage: str, done: int, total: int | None) -> None:
     """The default: report nothing."""
@@ -36,7 +40,9 @@ def terminal_progress(desc: str = "") -> Iterator[Progress]:
             for other in bars.values():
                 other.close()
             label = f"{desc} {stage}".strip()
-            bar = tqdm(total=total, desc=label, disable=None, file=sys.stderr, leave=False)
+            unit = COUNTED.get(stage)
+            bar = tqdm(total=total, desc=label, disable=None, file=sys.stderr, leave=False,
+                       unit=unit or "it", unit_scale=unit is not None)  # fmt: skip
             bars.clear()
             bars[stage] = bar
         if total is not None and bar.total != total:

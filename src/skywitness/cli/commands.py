@@ -439,7 +439,8 @@ def say_if_empty(
 def _with_progress(
     total: int, work: Callable[[Callable[[], None], Callable[[int], None]], Any]
 ) -> Any:
-    """Run ``work(on_file, on_rows)`` under a progress bar: files done, reports so far."""
+    """Run ``work(on_file, on_rows)`` under a progress bar: files done (with their
+    rate and the time left), reports so far and reports per second."""
     from tqdm import tqdm
 
     # Shown on an interactive terminal only (tqdm's disable=None), on stderr.
@@ -449,7 +450,9 @@ def _with_progress(
         def on_rows(n: int) -> None:
             nonlocal rows
             rows += n
-            bar.set_postfix(reports=rows)
+            elapsed = bar.format_dict.get("elapsed") or 0.0
+            rate = f"{bar.format_sizeof(rows / elapsed)}/s" if elapsed > 0 else "-"
+            bar.set_postfix_str(f"{bar.format_sizeof(rows)} reports, {rate}")
 
         return work(lambda: bar.update(1), on_rows)
 

@@ -102,7 +102,7 @@ def _compute(root: str, window: Window, k: int, n: int, kernel: Kernel, out: str
     if out is not None:
         tmp = Path(out + ".tmp")
         with tmp.open("wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((rows, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(out)
     return rows, result
 
@@ -134,31 +134,39 @@ class LocalEngine:
     ) -> list[Any]:
         """``kernel`` of each partition, in bucket order. ``key`` names the
         job and its parameters (for the cache of finished partitions);
-        ``partitions``: :meth:`partitions_of`, when the caller has it."""
+        ``partitions``: :meth:`partitions_of`, when the caller has it.
+        ``progress`` hears of stage "reports": the reports of the partitions
+        finished, of all in the window (a rate and the time left follow)."""
         report = progress or no_progress
         n = partitions or self.partitions_of(store, window)
+        total = store.count(start=window.start_ns, end=window.end_ns) if progress else None
         if n == 1:
-            report("partitions", 0, 1)
-            result = kernel(read_partition(store, window, 0, 1))
-            report("partitions", 1, 1)
+            report("reports", 0, total)
+            table = read_partition(store, window, 0, 1)
+            rows = table.num_rows
+            result = kernel(table)
+            report("reports", rows, total)
             return [result]
         cache = self._cache_dir(store, window, n, key) if self.cache else None
         results: dict[int, Any] = {}
+        read = 0
         if cache is not None:
             for k in range(n):
                 done = cache / f"{k}.pickle"
                 if done.exists():
                     with done.open("rb") as fh:
-                        results[k] = pickle.load(fh)
+                        rows, results[k] = pickle.load(fh)
+                        read += rows
         todo = [k for k in range(n) if k not in results]
-        report("partitions", len(results), n)
+        report("reports", read, total)
         workers = min(self.workers or _cores(), len(todo)) if todo else 1
         outs = {k: None if cache is None else str(cache / f"{k}.pickle") for k in todo}
         root = str(store.root)
         if workers <= 1:
             for k in todo:
-                _, results[k] = _compute(root, window, k, n, kernel, outs[k])
-                report("partitions", len(results), n)
+                rows, results[k] = _compute(root, window, k, n, kernel, outs[k])
+                read += rows
+                report("reports", read, total)
         else:
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -166,8 +174,9 @@ class LocalEngine:
                     pool.submit(_compute, root, window, k, n, kernel, outs[k]): k for k in todo
                 }
                 for fut, k in futures.items():
-                    _, results[k] = fut.result()
-                    report("partitions", len(results), n)
+                    rows, results[k] = fut.result()
+                    read += rows
+                    report("reports", read, total)
         if cache is not None:
             shutil.rmtree(cache, ignore_errors=True)
         return [results[k] for k in range(n)]
@@ -197,6 +206,7 @@ class LocalEngine:
                 "window": [window.start_ns, window.end_ns, window.bbox],
                 "partitions": n,
                 "version": __version__,
+                "cache_format": 2,  # (reports, result) per partition
                 **key,
             },
             sort_keys=True,
