@@ -152,7 +152,9 @@ class SparkEngine:
         for key, value in settings.items():
             builder = builder.config(key, value)
         try:
-            session = builder.getOrCreate()
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+                session = builder.getOrCreate()
         except Exception as exc:  # the JVM did not start, the master cannot be reached
             first = " ".join(str(exc).split())[:300]
             raise EngineError(
