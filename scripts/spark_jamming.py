@@ -18,7 +18,8 @@ core) is computed in one executor's Python worker: give the Python workers
 about 0.6 kB per report of a partition (``spark.executor.pyspark.memory``).
 
 Only ``local[2]`` has been tested (tests/test_spark_engine.py,
-bench/scale.py --engines local,spark).
+bench/scale.py --engines local,spark, and this script through
+``spark-submit --master 'local[2]'``); no run on a cluster has been made.
 """
 
 from __future__ import annotations
