@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The demo: the package and its plotting extra (PNG maps), nothing else.
 DEMO_STAMP := $(VENV)/.installed-demo
-# The tests: the test extra, plotting and pandas (the PNG and DataFrame tests
-# run rather than skip), and the real recordings.
+# The tests: the test extra (with pyspark, for the Spark engine's tests; they
+# need Java 17+, which .ci/run installs when missing), plotting and pandas (the
+# PNG and DataFrame tests run rather than skip), and the real recordings.
 TEST_STAMP := $(VENV)/.installed-test
 # Lint: ruff and mypy, checking against the packages the tests install.
 LINT_STAMP := $(VENV)/.installed-lint

@@ -2,6 +2,7 @@
 bare reference in the same run, with the peak memory of the process tree.
 
     .venv/bin/python bench/scale.py --sizes 1e6,1e7 [--work DIR] [--base-size X]
+                                    [--engines local,spark]
 
 Data: the simulated ``jamming`` scenario (seed 0: two hours of regional
 traffic around one emitter, 1,440 readsb-hist snapshots) replicated until a
@@ -22,8 +23,11 @@ Cases, each timed once (the machine is shared: read the ratios):
            reference: DuckDB ``read_json`` of the same files, every field
            unnested into an Arrow table (schema inferred, as the issue's
            reference), 2 threads.
-  jamming  ``skywitness jamming --json --out map.parquet`` on the store made
-           by the ingest; reference: DuckDB read of (icao24, time, lat, lon,
+  jamming  ``skywitness jamming --json --out map.parquet --events-out
+           events.geojson`` on the store made by the ingest, once per engine
+           of ``--engines`` (default: local; with ``local,spark`` the Spark
+           engine on ``local[2]`` too, its output compared with the local
+           one's: printed JSON, events without provenance, map); reference: DuckDB read of (icao24, time, lat, lon,
            nac_p), vectorised H3 (h3ronpy, bench extra), the GPSJam-style
            count of good and bad aircraft per cell and hour (DuckDB group-by).
   spoofing ``skywitness spoofing --json`` on the same store (not yet on the
@@ -217,7 +221,17 @@ def main() -> None:
     ap.add_argument(
         "--base-size", type=float, default=1.0, help="traffic size of the base scenario"
     )
+    ap.add_argument(
+        "--engines",
+        default="local",
+        help="engines of the jamming case, comma-separated (local, spark: the spark extra); "
+        "each runs on the same store, and their outputs are compared",
+    )
     args = ap.parse_args()
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if not engines or set(engines) - {"local", "spark"}:
+        raise SystemExit(f"bad --engines {args.engines!r}: use local and/or spark")
+    failed: list[str] = []
     work = Path(args.work) / f"base-{args.base_size:g}"
     work.mkdir(parents=True, exist_ok=True)
     base = _base(work, args.base_size)
@@ -242,11 +256,22 @@ def main() -> None:
             (f"{size:.0e}", "jamming: DuckDB + h3ronpy map (reference)", got, secs, peak, "")
         )
         jamming = [SKYWITNESS, "jamming", "--store", str(store), "--json", "--window", "1h"]
-        secs, peak, out = _run([*jamming, "--out", str(work / "map.parquet")])
-        events = json.loads(out)["events"]
-        located = sum(e.get("emitter") is not None for e in events)
-        note = f"{len(events)} events, {located} located"
-        rows.append((f"{size:.0e}", "jamming: skywitness", got, secs, peak, note))
+        outputs = {}
+        for engine in engines:
+            files = work / f"map-{engine}.parquet", work / f"events-{engine}.geojson"
+            secs, peak, out = _run([*jamming, "--engine", engine, "--out", str(files[0]),
+                                    "--events-out", str(files[1])])  # fmt: skip
+            outputs[engine] = _jamming_outputs(out, *files)
+            events = json.loads(out)["events"]
+            located = sum(e.get("emitter") is not None for e in events)
+            note = f"{len(events)} events, {located} located"
+            if engine != engines[0]:
+                same = outputs[engine] == outputs[engines[0]]
+                note += f"; output {'equal to' if same else 'DIFFERENT from'} {engines[0]}'s"
+                if not same:
+                    failed.append(f"{size:.0e}: {engine} engine's output differs")
+            name = "jamming: skywitness" + (f" --engine {engine}" if len(engines) > 1 else "")
+            rows.append((f"{size:.0e}", name, got, secs, peak, note))
         secs, peak, out = _run([*_python(DUCK_JUMPS), str(store)])
         rows.append(
             (f"{size:.0e}", "spoofing: DuckDB position-jump query (reference)", got, secs, peak, "")
@@ -255,16 +280,30 @@ def main() -> None:
         spoofed = json.loads(out)
         note = ", ".join(f"{k} {len(v)}" for k, v in spoofed.items() if isinstance(v, list))
         rows.append((f"{size:.0e}", "spoofing: skywitness", got, secs, peak, note))
-        print(rows[-6:], flush=True)
+        print(rows[-5 - len(engines) :], flush=True)
     print(
         "| size | run | reports | seconds | reports/s | peak MB (tree) | ratio to reference | note |"
     )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
-    for i, (size, run, n, secs, peak, note) in enumerate(rows):
-        ref = rows[i - 1][3] if "skywitness" in run else secs
+    ref = 0.0
+    for size, run, n, secs, peak, note in rows:
+        ref = ref if "skywitness" in run else secs  # the reference run last before it
         ratio = f"{ref / secs:.2f}x" if "skywitness" in run else "1"
         print(f"| {size} | {run} | {n:,} | {secs:.1f} | {n / secs:,.0f} | {peak:,.0f} | {ratio} | "
               f"{note if note not in ('ingest',) else ''} |")  # fmt: skip
+    if failed:
+        raise SystemExit("; ".join(failed))
+
+
+def _jamming_outputs(out: str, cells: Path, events: Path) -> tuple[Any, ...]:
+    """What a jamming run printed and wrote, without what tells runs apart
+    (the command line and the time in the files' provenance)."""
+    import pyarrow.parquet as pq
+
+    doc = json.loads(events.read_text())
+    doc.pop("skywitness", None)  # provenance
+    table = pq.read_table(cells).replace_schema_metadata(None)
+    return json.loads(out), doc, table.to_pydict()
 
 
 if __name__ == "__main__":

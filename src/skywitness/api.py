@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+from skywitness.engine.local import Engine
 from skywitness.errors import InputError, UsageError
 from skywitness.io.base import Issue
 from skywitness.jobs.check import CheckResult, compute_check
@@ -256,6 +257,7 @@ def jamming(
     window: str = "1d",
     mode: str = "nacp",
     progress: Progress | None = None,
+    engine: str | Engine | None = None,
 ) -> JammingResult:
     """GNSS interference: per-cell map, events with their emitter and kind.
 
@@ -267,10 +269,21 @@ def jamming(
     resolution of the map; ``window``: ``"1h"`` or ``"1d"`` map windows;
     ``mode``: ``"nacp"`` or ``"nic"`` quality field. ``progress(stage, done,
     total)`` is called at each stage.
+
+    ``engine`` reads and computes a store in partitions of whole aircraft:
+    ``"local"`` (worker processes), ``"spark"`` (PySpark on ``local[2]``,
+    stopped at the end; needs the ``spark`` extra and Java 17+), or an engine
+    object such as ``SparkEngine(spark_session)`` (left as it is). Default:
+    the whole selection at once in this process. The result is the same.
     """
     start_ns, end_ns = parse_window(start, end)
     box = _bbox(bbox)
     check_jamming_parameters(resolution=resolution, window=window, mode=mode)
+    if engine is not None:
+        return _jamming_by_engine(
+            source, engine, start=start, end=end, start_ns=start_ns, end_ns=end_ns, bbox=bbox,
+            box=box, resolution=resolution, window=window, mode=mode, progress=progress,
+        )  # fmt: skip
     reports, described, inputs = _reports(source, start_ns, end_ns, box, progress)
     call = _call("jamming", described, start=start, end=end, bbox=bbox,
                  resolution=resolution, window=window, mode=mode)  # fmt: skip
@@ -278,6 +291,72 @@ def jamming(
         reports, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
         end_ns=end_ns, provenance=Provenance(call, inputs, start_ns, end_ns), progress=progress,
     )  # fmt: skip
+
+
+ENGINES = ("local", "spark")
+
+
+def _jamming_by_engine(
+    source: Source,
+    engine: str | Engine,
+    *,
+    start: Any,
+    end: Any,
+    start_ns: int | None,
+    end_ns: int | None,
+    bbox: Any,
+    box: BBox | None,
+    resolution: int,
+    window: str,
+    mode: str,
+    progress: Progress | None,
+) -> JammingResult:
+    """:func:`jamming` of a store read and computed by an engine."""
+    from dataclasses import fields
+
+    from skywitness.engine.local import LocalEngine
+    from skywitness.jobs.jamming import jamming_analysis
+
+    if isinstance(engine, str):
+        if engine not in ENGINES:
+            raise UsageError(f"unknown engine {engine!r} (use {', '.join(ENGINES)})")
+    elif not all(hasattr(engine, a) for a in ("partitions_of", "run", "map_shared")):
+        raise UsageError(
+            f"not an engine: {engine!r} (give 'local', 'spark', or an engine object such as "
+            "skywitness.engine.spark.SparkEngine(session))"
+        )
+    if not isinstance(source, Store | str | os.PathLike):
+        if engine == "local" or isinstance(engine, LocalEngine):
+            return jamming(source, start=start, end=end, bbox=bbox, resolution=resolution,
+                           window=window, mode=mode, progress=progress)  # fmt: skip
+        raise UsageError(
+            "an engine reads a store: give a Store or a store directory (reports in memory "
+            "are analysed without engine=)"
+        )
+    store = _store(source)
+    root = str(store.root.resolve())
+    call = _call("jamming", repr(root), start=start, end=end, bbox=bbox, resolution=resolution,
+                 window=window, mode=mode, engine=engine)  # fmt: skip
+    own: Any = None
+    chosen: Engine
+    if engine == "local":
+        chosen = LocalEngine()
+    elif isinstance(engine, str):
+        from skywitness.engine.spark import SparkEngine
+
+        chosen = own = SparkEngine()
+    else:
+        chosen = engine
+    try:
+        run = jamming_analysis(
+            store, start_ns=start_ns, end_ns=end_ns, bbox=box, resolution=resolution,
+            window=window, mode=mode, provenance=Provenance(call, (root,), start_ns, end_ns),
+            progress=progress, engine=chosen,
+        )  # fmt: skip
+    finally:
+        if own is not None:
+            own.close()
+    return JammingResult(**{f.name: getattr(run, f.name) for f in fields(JammingResult)})
 
 
 def spoofing(

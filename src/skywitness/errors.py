@@ -49,3 +49,8 @@ class OutputError(SkywitnessError):
 
 class UsageError(SkywitnessError):
     """A command-line or API argument is invalid."""
+
+
+class EngineError(SkywitnessError):
+    """An engine cannot run here: an optional package missing (pyspark), or a
+    runtime it needs that does not start (Java, a cluster that cannot be reached)."""

@@ -16,6 +16,7 @@ from skywitness.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
     from skywitness.engine.local import LocalEngine
+    from skywitness.engine.spark import SparkEngine
     from skywitness.io.reading import Inputs, Skipped
     from skywitness.report.provenance import Provenance
     from skywitness.store import Store, WriterInfo
@@ -105,14 +106,43 @@ def ingest(args: argparse.Namespace) -> int:
     return code
 
 
-def _engine(partition_rows: int | None, jobs: int | None) -> LocalEngine:
+def _engine(
+    partition_rows: int | None,
+    jobs: int | None,
+    name: str = "local",
+    spark_master: str | None = None,
+) -> LocalEngine | SparkEngine:
     from skywitness.engine.local import PARTITION_ROWS, LocalEngine
 
     if partition_rows is not None and partition_rows < 1:
         raise UsageError(f"bad --partition-rows {partition_rows}: want 1 or more")
     if jobs is not None and jobs < 1:
         raise UsageError(f"bad --jobs {jobs}: want 1 or more")
-    return LocalEngine(partition_rows=partition_rows or PARTITION_ROWS, workers=jobs)
+    if name != "spark":
+        if spark_master is not None:
+            raise UsageError("--spark-master is for --engine spark")
+        return LocalEngine(partition_rows=partition_rows or PARTITION_ROWS, workers=jobs)
+    if jobs is not None:
+        raise UsageError(
+            "--jobs is for the local engine: with --engine spark the master URL sets the "
+            "cores (--spark-master 'local[N]')"
+        )
+    if spark_master is not None and not spark_master.strip():
+        raise UsageError("bad --spark-master: empty")
+    from skywitness.engine.spark import SparkEngine
+
+    return SparkEngine(master=spark_master, partition_rows=partition_rows or PARTITION_ROWS)
+
+
+@contextlib.contextmanager
+def _closing(engine: object) -> Iterator[None]:
+    """Stop what the engine started (the Spark engine's session) at the end."""
+    try:
+        yield
+    finally:
+        close = getattr(engine, "close", None)
+        if close is not None:
+            close()
 
 
 def _read_workers(jobs: int | None, inputs: Inputs) -> int:
@@ -251,9 +281,13 @@ def jamming(args: argparse.Namespace) -> int:
     )  # fmt: skip
     start, end = options.window(args.start, args.end)
     box = None if args.bbox is None else options.bbox(args.bbox)
-    engine = _engine(args.partition_rows, args.jobs)
+    engine = _engine(args.partition_rows, args.jobs, args.engine, args.spark_master)
     store = open_store(args.store)
-    with terminal_progress("jamming") as progress, writing([*outs, *events_out]):
+    with (
+        _closing(engine),
+        terminal_progress("jamming") as progress,
+        writing([*outs, *events_out]),
+    ):
         result = jamming_analysis(
             store, start_ns=start, end_ns=end, bbox=box,
             resolution=args.resolution, window=args.window, mode=args.mode,

@@ -275,7 +275,20 @@ def build() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         metavar="N",
-        help="processes computing partitions (default: one per core)",
+        help="processes computing partitions (default: one per core; local engine)",
+    )
+    s.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="what reads and computes the partitions: local (worker processes, the default) "
+        "or spark (PySpark: install skywitness[spark] and Java 17+; results are the same)",
+    )
+    s.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master URL for --engine spark (default local[2]; e.g. spark://HOST:7077, "
+        "with the store at the same path on every node)",
     )
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=commands.jamming)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -92,6 +92,28 @@ def read_partition(store: Store, window: Window, k: int, n: int) -> pa.Table:
 
 
 Kernel = Callable[[pa.Table], Any]
+
+
+class Engine(Protocol):
+    """What a job needs of an engine (:class:`LocalEngine`, the Spark engine's
+    :class:`~skywitness.engine.spark.SparkEngine`)."""
+
+    def partitions_of(self, store: Store, window: Window) -> int: ...
+
+    def run(
+        self,
+        store: Store,
+        window: Window,
+        kernel: Kernel,
+        *,
+        key: dict[str, Any],
+        progress: Progress | None = None,
+        partitions: int | None = None,
+    ) -> list[Any]: ...
+
+    def map_shared(
+        self, fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any
+    ) -> list[Any]: ...
 
 
 def _compute(root: str, window: Window, k: int, n: int, kernel: Kernel, out: str | None) -> Any:

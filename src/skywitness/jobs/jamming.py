@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from skywitness.engine.local import LocalEngine, Window
+from skywitness.engine.local import Engine, LocalEngine, Window
 from skywitness.errors import UsageError
 from skywitness.gnss.jamming.events import Event, Mapper, events_of
 from skywitness.gnss.jamming.maps import (
@@ -503,13 +503,15 @@ def jamming_analysis(
     events_out: Path | None = None,
     provenance: Provenance | None = None,
     progress: Progress | None = None,
-    engine: LocalEngine | None = None,
+    engine: Engine | None = None,
 ) -> JammingRun:
     """Read the store's reports (:func:`~skywitness.jobs.reports.reports_for`),
     compute (:func:`compute_jamming`) and write (:func:`write_jamming_files`).
     A window of more reports than a partition holds is read and computed in
     partitions of whole aircraft by ``engine`` (default: the local engine),
-    whose partials combine into the same result (:func:`combine_partials`)."""
+    whose partials combine into the same result (:func:`combine_partials`).
+    Another engine (the Spark engine) reads and computes every window itself,
+    also one of a single partition."""
     outs = [Path(o) for o in outputs or []]
     check_jamming_parameters(
         resolution=resolution, window=window, mode=mode, outputs=outs, events_out=events_out
@@ -518,7 +520,7 @@ def jamming_analysis(
     engine = engine or LocalEngine()
     window_read = Window(start_ns, end_ns, bbox)
     n = engine.partitions_of(store, window_read)
-    if n == 1:
+    if n == 1 and isinstance(engine, LocalEngine):
         report("read", 0, 1)
         reports = reports_for(store, start_ns, end_ns, bbox)
         report("read", 1, 1)

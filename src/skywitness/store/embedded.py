@@ -200,6 +200,13 @@ class Store:
         ]
         return records, parts
 
+    def checked_parts(self, start_ns: int | None = None, end_ns: int | None = None) -> list[Path]:
+        """The parts a read of [start, end) opens, each checked against its commit
+        record first (size, SHA-256, footer), as every query checks them: for a
+        reader of its own (the Spark engine reads these files as they are).
+        :class:`~skywitness.store.errors.StoreCorruptError` names a damaged one."""
+        return self._checked(start_ns, end_ns)
+
     def _checked(self, start_ns: int | None, end_ns: int | None) -> list[Path]:
         """The parts a read of [start, end) opens, each checked against its record."""
         records, parts = self._selected(start_ns, end_ns)
