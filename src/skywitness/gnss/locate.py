@@ -269,47 +269,47 @@ def _jacobian(p: Float, d: dict[str, Float]) -> Float:
     row for row (one-sided at the hinges and where the range and the horizon
     meet, as the fit's finite differences would take them)."""
     x, y, r, root_h = p
+    lay = d.get("_rows")
+    if lay is None:
+        lay = d["_rows"] = _jacobian_rows(d)
+    px, py, h, sign, scale, slack, hinge, weight = lay
+    dist = np.hypot(px - x, py - y)
+    safe = np.maximum(dist, 1e-9)
     lift = HORIZON_KM_PER_SQRT_M * root_h
-    rows = []
+    by_range = r <= h + lift
+    reach = np.minimum(r, h + lift)
+    # A hinge row counts where it is open: sign * (dist - reach) beyond the margin.
+    on = np.where(hinge, sign * (dist - reach) - INOUT_MARGIN_KM - slack > 0, True) * weight
+    k = on * sign / scale
+    out = np.empty((len(px) + 1, 4))
+    out[:-1, 0] = k * (x - px) / safe
+    out[:-1, 1] = k * (y - py) / safe
+    out[:-1, 2] = -k * by_range
+    out[:-1, 3] = -k * (~by_range) * HORIZON_KM_PER_SQRT_M
+    out[-1] = (0.0, 0.0, 0.0, 1.0 / ANTENNA_ROOT_SIGMA)
+    return out
 
-    def toward(px: Float, py: Float) -> tuple[Float, Float, Float]:
-        dist = np.hypot(px - x, py - y)
-        safe = np.maximum(dist, 1e-9)
-        return dist, (x - px) / safe, (y - py) / safe  # d dist / dx, d dist / dy
 
-    def reach(h: Float) -> tuple[Float, Float, Float]:
-        """min(R, h + lift) and its derivatives by R and by sqrt(antenna height)."""
-        by_range = r <= h + lift
-        return np.minimum(r, h + lift), by_range * 1.0, (~by_range) * HORIZON_KM_PER_SQRT_M
+def _jacobian_rows(d: dict[str, Float]) -> tuple[Float, ...]:
+    """The rows of :func:`_residuals` laid out once per data set: points, the
+    height their reach is taken at, sign, scale, extra slack, whether a hinge,
+    and a fixed weight (an exit counts from inside only when high)."""
+    m, k, o = len(d["xx"]), len(d["ix"]), len(d["ox"])
+    n = len(d["ex"])
+    ones = np.ones
 
-    def block(sign: float, dist: Float, gx: Float, gy: Float, dr: Float, dh: Float,
-              scale: float, weight: Float | float = 1.0) -> None:  # fmt: skip
-        # d/dp of weight * sign * (dist - reach) / scale (0 where a hinge is shut)
-        rows.append(np.column_stack([weight * sign * gx, weight * sign * gy,
-                                     -weight * sign * dr, -weight * sign * dh,
-                                     ]) / scale)  # fmt: skip
+    def cat(*parts: Any) -> Float:
+        return np.concatenate([np.asarray(q, dtype=np.float64) for q in parts])
 
-    dist, gx, gy = toward(d["ex"], d["ey"])
-    _, dr, dh = reach(d["eh"])
-    block(1.0, dist, gx, gy, dr, dh, ENTRY_SIGMA_KM)
-    if len(d["xx"]):
-        dist, gx, gy = toward(d["xx"], d["xy"])
-        rr, dr, dh = reach(d["xh"])
-        on = (rr - INOUT_MARGIN_KM - dist > 0) * d["xhigh"]
-        block(-1.0, dist, gx, gy, dr, dh, HINGE_SCALE_KM, on)
-        top, dr, dh = reach(d["xh_top"])
-        on = (dist - top - d["xlag"] - INOUT_MARGIN_KM > 0) * 1.0
-        block(1.0, dist, gx, gy, dr, dh, HINGE_SCALE_KM, on)
-    if len(d["ix"]):
-        dist, gx, gy = toward(d["ix"], d["iy"])
-        rr, dr, dh = reach(d["ih"])
-        block(1.0, dist, gx, gy, dr, dh, HINGE_SCALE_KM, (dist - rr - INOUT_MARGIN_KM > 0) * 1.0)
-    if len(d["ox"]):
-        dist, gx, gy = toward(d["ox"], d["oy"])
-        rr, dr, dh = reach(d["oh"])
-        block(-1.0, dist, gx, gy, dr, dh, HINGE_SCALE_KM, (rr - INOUT_MARGIN_KM - dist > 0) * 1.0)
-    rows.append(np.array([[0.0, 0.0, 0.0, 1.0 / ANTENNA_ROOT_SIGMA]]))
-    return np.concatenate(rows)
+    px = cat(d["ex"], d["xx"], d["xx"], d["ix"], d["ox"])
+    py = cat(d["ey"], d["xy"], d["xy"], d["iy"], d["oy"])
+    h = cat(d["eh"], d["xh"], d["xh_top"], d["ih"], d["oh"])
+    sign = cat(ones(n), -ones(m), ones(m), ones(k), -ones(o))
+    scale = cat(np.full(n, ENTRY_SIGMA_KM), np.full(2 * m + k + o, HINGE_SCALE_KM))
+    slack = cat(np.zeros(n + m), d["xlag"], np.zeros(k + o))
+    hinge = cat(np.zeros(n), ones(2 * m + k + o)).astype(bool)
+    weight = cat(ones(n), d["xhigh"], ones(m + k + o))
+    return px, py, h, sign, scale, slack, hinge, weight
 
 
 def _circle_start(x: Float, y: Float) -> tuple[float, float, float]:
