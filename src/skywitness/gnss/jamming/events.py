@@ -657,8 +657,10 @@ def _absorb_inside(events: list[Event], outside: NDArray[np.float64]) -> list[Ev
     with a path lie inside the larger one's disc (ATTACH_INSIDE_FRACTION of
     each) and its own estimate, if any, does too: a second emitter's event
     lies partly outside the first's disc, and its estimate outside it. A merge
-    is kept only when the refit is located and one emitter explains both
-    about as well as two (:func:`_explains_both`).
+    is kept only when the refit is located and explains the larger event's
+    own observations about as well as its own emitter did
+    (:func:`_refit_holds`): the few loose crossings of the smaller one may
+    not pull the emitter away.
     """
     events = sorted(events, key=lambda e: -len(e.aircraft))
     # The span each event had before it absorbed anything: the time slack is
@@ -695,7 +697,7 @@ def _absorb_inside(events: list[Event], outside: NDArray[np.float64]) -> list[Ev
                 continue
             pool = big.intervals + small.intervals
             both = _event(pool, list(range(len(pool))), outside, True, big.spoofed)
-            if not _explains_both(big.intervals, small.intervals, em, own, both.emitter, outside):
+            if not _refit_holds(big.intervals, em, both.emitter, outside):
                 refused.add((id(big), id(small)))
                 keep_alive.append(both)
                 continue
@@ -856,32 +858,31 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
 def _one_explains_both(ivs: list[Interval], ga: list[int], gb: list[int], a: Event, b: Event,
                        both: Event, outside: NDArray[np.float64]) -> bool:  # fmt: skip
     """Whether one emitter explains two groups within the BIC margin of two emitters."""
-    if a.emitter is None or b.emitter is None:
+    if both.emitter is None or a.emitter is None or b.emitter is None:
         return False
-    return _explains_both(
-        [ivs[i] for i in ga], [ivs[i] for i in gb], a.emitter, b.emitter, both.emitter, outside
+    one = misfit(_observations(ivs, ga + gb, outside), both.emitter)
+    two = misfit(_observations(ivs, ga, outside), a.emitter) + misfit(
+        _observations(ivs, gb, outside), b.emitter
     )
+    return bool(one - two <= _bic_margin([ivs[i] for i in ga + gb]))
 
 
-def _explains_both(
-    a: list[Interval], b: list[Interval], ea: EmitterEstimate, eb: EmitterEstimate | None,
-    both: EmitterEstimate | None, outside: NDArray[np.float64],
+def _refit_holds(
+    ivs: list[Interval], own: EmitterEstimate, refit: EmitterEstimate | None,
+    outside: NDArray[np.float64],
 ) -> bool:  # fmt: skip
-    """Whether the emitter ``both`` fitted on the stretches ``a`` and ``b``
-    explains them within the BIC margin of their own emitters ``ea`` and
-    ``eb`` (the test of :func:`_split_two`, the other way round). When ``b``
-    has no emitter of its own, its observations cost nothing apart: the
-    merged emitter must explain them within the margin."""
-    if both is None:
+    """Whether ``refit`` (located) explains the stretches ``ivs`` within the
+    BIC margin of their own emitter ``own``."""
+    if refit is None:
         return False
-    ia, ib = list(range(len(a))), list(range(len(a), len(a) + len(b)))
-    pool = a + b
-    one = misfit(_observations(pool, ia + ib, outside), both)
-    two = misfit(_observations(pool, ia, outside), ea)
-    if eb is not None:
-        two += misfit(_observations(pool, ib, outside), eb)
-    n_obs = sum(len(o.entry) + len(o.exit) + len(o.inside) for o in (_own(iv) for iv in pool))
-    return bool(one - two <= SPLIT_MIN_GAIN * 4 * np.log(max(n_obs, 2)))
+    obs = _observations(ivs, list(range(len(ivs))), outside)
+    return bool(misfit(obs, refit) - misfit(obs, own) <= _bic_margin(ivs))
+
+
+def _bic_margin(ivs: list[Interval]) -> float:
+    """SPLIT_MIN_GAIN per parameter of an emitter (4) times log(observations)."""
+    n_obs = sum(len(o.entry) + len(o.exit) + len(o.inside) for o in (_own(iv) for iv in ivs))
+    return float(SPLIT_MIN_GAIN * 4 * np.log(max(n_obs, 2)))
 
 
 def _polygon(ivs: list[Interval]) -> dict[str, Any]:
