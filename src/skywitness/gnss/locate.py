@@ -363,11 +363,13 @@ def locate_emitter(
     if len(obs.entry) < MIN_ENTRIES:
         return None
     plane = LocalPlane(float(np.mean(obs.entry[:, 0])), mean_lon(obs.entry[:, 1]))
-    obs = _reclassify(obs, plane)
+    obs, data, fitted = _reclassify(obs, plane)
     if len(obs.entry) < MIN_ENTRIES:
         return None
-    data = _plane_data(obs, plane)
-    p, _, jac = _fit(data)
+    if data is None or fitted is None:
+        data = _plane_data(obs, plane)
+        fitted = _fit(data)
+    p, _, jac = fitted
     lat, lon = plane.latlon(float(p[0]), float(p[1]))
 
     formal = _formal_error_km(jac, _residuals(p, data))
@@ -419,7 +421,9 @@ def misfit(obs: Observations, est: EmitterEstimate) -> float:
     return float(np.sum(2 * (np.sqrt(1 + r**2) - 1)))
 
 
-def _reclassify(obs: Observations, plane: LocalPlane) -> Observations:
+def _reclassify(
+    obs: Observations, plane: LocalPlane
+) -> tuple[Observations, dict[str, Float] | None, tuple[Float, float, Float] | None]:
     """Entries far inside a first fit are not boundary crossings: move them inside;
     exits and inside positions far beyond it are another cause's: drop them.
 
@@ -427,10 +431,13 @@ def _reclassify(obs: Observations, plane: LocalPlane) -> Observations:
     off inside the disc, loses GNSS where it is, not at the boundary. Each
     round fits, moves the entries more than ``INSIDE_OUTLIER_SIGMA`` sigma
     inside, and refits, until none moves (or too few entries would remain).
+    Returns the observations, and their plane data and fit when the last fit
+    was of them (None when the rounds ran out after a change).
     """
     for _ in range(REFIT_ROUNDS):
         data = _plane_data(obs, plane)
-        p, _, _ = _fit(data)
+        fitted = _fit(data)
+        p = fitted[0]
         lift = HORIZON_KM_PER_SQRT_M * p[3]
         reach = np.minimum(p[2], data["eh"] + lift)
         resid = np.hypot(data["ex"] - p[0], data["ey"] - p[1]) - reach
@@ -444,14 +451,14 @@ def _reclassify(obs: Observations, plane: LocalPlane) -> Observations:
             # Outliers first: a fit they dragged would take true entries for deep.
             deep[:] = False
         elif not deep.any() or (~deep).sum() < MIN_ENTRIES:
-            return obs
+            return obs, data, fitted
         obs = replace(
             obs, entry=obs.entry[~deep], inside=np.concatenate([obs.inside[~stray], obs.entry[deep]]),
             entry_aircraft=obs.entry_aircraft[~deep] if len(obs.entry_aircraft) else obs.entry_aircraft,
             exit=obs.exit[~far],
             exit_aircraft=obs.exit_aircraft[~far] if len(obs.exit_aircraft) else obs.exit_aircraft,
         )  # fmt: skip
-    return obs
+    return obs, None, None
 
 
 def _plane_data(obs: Observations, plane: LocalPlane, entry_idx: NDArray[np.int64] | None = None,
