@@ -33,6 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from skywitness.io.base import DECOMPRESSION_ERRORS, READ_CHUNK_BYTES, ReadContext, open_binary
 
 #: Longest run of JSON whitespace (space, tab, CR, LF) read in a document.
@@ -135,6 +137,20 @@ def read_document(path: Path, ctx: ReadContext, max_bytes: int, what: str) -> by
     return out
 
 
+#: 19 digits in a row: an integer that may lie beyond 64 bits, which orjson
+#: reads as a float where the standard parser keeps an int.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+_LONG_DIGITS_TEXT = re.compile(r"[0-9]{19}")
+
+
+def _fast_enough(data: str | bytes | bytearray) -> bool:
+    """Whether orjson reads ``data`` as the standard parser does when it reads
+    it at all: strict RFC 8259 JSON (it refuses NaN literals, lone
+    surrogates, other encodings), and no integer beyond 64 bits."""
+    pattern = _LONG_DIGITS_TEXT if isinstance(data, str) else _LONG_DIGITS
+    return pattern.search(data) is None
+
+
 def load(
     data: bytes | bytearray,
     ctx: ReadContext,
@@ -147,6 +163,11 @@ def load(
     :class:`~skywitness.errors.InputError` for a syntax error or for a problem
     outside any record.
     """
+    if _fast_enough(data):
+        try:
+            return orjson.loads(data), 0
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(data), 0
     except json.JSONDecodeError as exc:
@@ -164,6 +185,11 @@ def load(
 def loads_line(line: str | bytes) -> Any:
     """One JSON value (a JSON line), or :class:`Bad` when it cannot be decoded
     (syntax, digits, nesting or encoding), never an exception."""
+    if _fast_enough(line):
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(line)
     except json.JSONDecodeError as exc:
