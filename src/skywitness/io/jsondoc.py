@@ -137,18 +137,20 @@ def read_document(path: Path, ctx: ReadContext, max_bytes: int, what: str) -> by
     return out
 
 
-#: 19 digits in a row: an integer that may lie beyond 64 bits, which orjson
-#: reads as a float where the standard parser keeps an int.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
-_LONG_DIGITS_TEXT = re.compile(r"[0-9]{19}")
+#: Digits to "1", everything else to "0": 19 digits in a row (an integer
+#: that may lie beyond 64 bits, which orjson reads as a float where the
+#: standard parser keeps an int) become a run that ``bytes.find`` sees at C
+#: speed (a regular expression costs as much as the parse itself).
+_DIGIT_MAP = bytes(0x31 if 0x30 <= b <= 0x39 else 0x30 for b in range(256))
+_LONG_RUN = b"1" * 19
 
 
 def _fast_enough(data: str | bytes | bytearray) -> bool:
     """Whether orjson reads ``data`` as the standard parser does when it reads
     it at all: strict RFC 8259 JSON (it refuses NaN literals, lone
     surrogates, other encodings), and no integer beyond 64 bits."""
-    pattern = _LONG_DIGITS_TEXT if isinstance(data, str) else _LONG_DIGITS
-    return pattern.search(data) is None
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return raw.translate(_DIGIT_MAP).find(_LONG_RUN) < 0
 
 
 def load(
