@@ -154,6 +154,22 @@ def _read_task(
     items: list[tuple[Path, str | None, bool]], options: dict[str, Any]
 ) -> tuple[list[_Done], pa.RecordBatch | None]:
     """The files of one task, and the one batch its snapshots were read into."""
+    import gc
+
+    # A task's decoded JSON is hundreds of thousands of small dicts and lists
+    # that live until their columns are built: the cyclic collector would scan
+    # them again and again (a third of the worker's time) and never find a
+    # cycle. It runs once, after the task.
+    gc.disable()
+    try:
+        return _read_task_files(items, options)
+    finally:
+        gc.enable()
+
+
+def _read_task_files(
+    items: list[tuple[Path, str | None, bool]], options: dict[str, Any]
+) -> tuple[list[_Done], pa.RecordBatch | None]:
     if len(items) >= GROUP_MIN_FILES:
         grouped = _read_snapshots(items, options)
         if grouped is not None:

@@ -14,6 +14,7 @@ the two paths agree, on the real samples and on drawn entries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -40,14 +41,35 @@ _EITHER = (
     ("nav_altitude_mcp", "nav_altitude_fms", "nav_altitude_ft"),
 )
 _CATEGORIES = (("nic", "nic"), ("nac_p", "nac_p"), ("nac_v", "nac_v"), ("sil", "sil"))
-_POSITION_SOURCES = (("mlat", "mlat"), ("tisb", "tisb"))
+
+
+#: Every key the columns read, fetched from each entry in one pass (one walk
+#: over the entries' dicts, not one per column: a task's entries far
+#: outgrow the CPU's caches). alt_baro's default tells an absent key from null.
+_ABSENT = object()
+_KEYS: tuple[str, ...] = (
+    "hex", "seen", "lat", "lon", "seen_pos", "type", "mlat", "tisb", "flight", "alt_baro",
+    *(key for key, _ in PLAIN_FIELDS),
+    *(key for pair in _EITHER for key in pair[:2]),
+    *(key for key, _ in _CATEGORIES),
+    "squawk", "emergency", "nav_modes",
+)  # fmt: skip
+_DEFAULTS = tuple(_ABSENT if key == "alt_baro" else None for key in _KEYS)
+
+
+def _columns(entries: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    """Each key of :data:`_KEYS` to its values over the entries (``.get``)."""
+    rows = [tuple(map(ac.get, _KEYS, _DEFAULTS)) for ac in entries]
+    if not rows:
+        return {key: () for key in _KEYS}
+    return dict(zip(_KEYS, zip(*rows, strict=True), strict=True))
 
 
 class _Unclean(Exception):
     """An entry the columnar path leaves to the per-entry reader."""
 
 
-def _numbers(values: list[Any]) -> pa.Array:
+def _numbers(values: Sequence[Any]) -> pa.Array:
     """float64 of JSON numbers (null for None and non-finite), as :func:`num`
     reads them; anything else (bool, string, an integer beyond float64) is
     :class:`_Unclean`."""
@@ -64,7 +86,7 @@ def _numbers(values: list[Any]) -> pa.Array:
     return arr
 
 
-def _exact(values: list[Any]) -> pa.Array:
+def _exact(values: Sequence[Any]) -> pa.Array:
     """As :func:`_numbers`, but a non-finite number is :class:`_Unclean` too
     (the per-entry reader skips an entry whose lat, lon, seen or seen_pos is
     not a finite number)."""
@@ -74,7 +96,7 @@ def _exact(values: list[Any]) -> pa.Array:
     return arr
 
 
-def _lenient(values: list[Any]) -> pa.Array:
+def _lenient(values: Sequence[Any]) -> pa.Array:
     """float64 as :func:`num` reads a value no entry is skipped for: bools and
     other non-numbers are null (an integer beyond float64 is :class:`_Unclean`)."""
     if not _NUMBER_TYPES.issuperset(map(type, values)):
@@ -82,7 +104,7 @@ def _lenient(values: list[Any]) -> pa.Array:
     return _numbers(values)
 
 
-def _categories(values: list[Any]) -> pa.Array:
+def _categories(values: Sequence[Any]) -> pa.Array:
     """int8 as :func:`small_int` reads it: an integer category 0-15, else null."""
     if _INT_TYPES.issuperset(map(type, values)):
         try:
@@ -96,7 +118,7 @@ def _categories(values: list[Any]) -> pa.Array:
     return pa.array([small_int(v) for v in values], pa.int8())
 
 
-def _memo(values: list[Any], fn: Any) -> list[Any]:
+def _memo(values: Sequence[Any], fn: Any) -> list[Any]:
     """``fn`` of each value, computed once per distinct string."""
     table: dict[Any, Any] = {}
     out = []
@@ -142,8 +164,9 @@ def _batch(
 ) -> pa.RecordBatch:
     n = len(entries)
     cols: dict[str, Any] = {}
+    got = _columns(entries)
 
-    hexes = [ac.get("hex") for ac in entries]
+    hexes = got["hex"]
     if not all(type(h) is str for h in hexes):
         raise _Unclean
     icao = [str(h).strip().lower() for h in hexes]
@@ -151,7 +174,7 @@ def _batch(
         raise _Unclean
     cols["icao24"] = pa.array(icao, pa.string())
 
-    seen = _exact([ac.get("seen") for ac in entries]).to_numpy(zero_copy_only=False)
+    seen = _exact(got["seen"]).to_numpy(zero_copy_only=False)
     seen = np.where(np.isnan(seen), 0.0, seen)  # absent: the entry is as of 'now'
     if ((seen < 0.0) | (seen > 86_400.0)).any():
         raise _Unclean
@@ -161,14 +184,12 @@ def _batch(
         raise _Unclean
     cols["time"] = pa.array(time_us * NS_PER_US, pa.int64())
 
-    raw_lat = [ac.get("lat") for ac in entries]
-    raw_lon = [ac.get("lon") for ac in entries]
-    lat, lon = _exact(raw_lat), _exact(raw_lon)
+    lat, lon = _exact(got["lat"]), _exact(got["lon"])
     if lat.null_count != lon.null_count or (
         lat.null_count and not pc.all(pc.equal(lat.is_null(), lon.is_null())).as_py()
     ):
         raise _Unclean  # a lone coordinate: the validator names it
-    seen_pos = _exact([ac.get("seen_pos") for ac in entries]).to_numpy(zero_copy_only=False)
+    seen_pos = _exact(got["seen_pos"]).to_numpy(zero_copy_only=False)
     stale = ~np.isnan(seen_pos) & ~(seen_pos - seen <= max_lag_s)
     has_pos = ~np.asarray(lat.is_null().to_numpy(zero_copy_only=False)) & ~stale
     keep = pa.array(has_pos)
@@ -176,25 +197,23 @@ def _batch(
     cols["lat"] = pc.if_else(keep, lat, none)
     cols["lon"] = pc.if_else(keep, lon, none)
 
-    types = [ac.get("type") for ac in entries]
-    source = [READSB_SOURCES.get(t, "other") if type(t) is str else "other" for t in types]
+    source = [READSB_SOURCES.get(t, "other") if type(t) is str else "other" for t in got["type"]]
+    mlat, tisb = got["mlat"], got["tisb"]
     for i in np.flatnonzero(has_pos).tolist():
-        ac = entries[i]
-        if "mlat" not in ac and "tisb" not in ac:
+        if mlat[i] is None and tisb[i] is None:
             continue
-        for key, src in _POSITION_SOURCES:
-            fields = ac.get(key)
+        for fields, src in ((mlat[i], "mlat"), (tisb[i], "tisb")):
             if isinstance(fields, list) and "lat" in fields:
                 source[i] = src
                 break
     cols["source"] = pa.array(source, pa.string())
 
-    cols["callsign"] = pa.array(_memo([ac.get("flight") for ac in entries], text), pa.string())
-    alt = [ac.get("alt_baro") for ac in entries]
+    cols["callsign"] = pa.array(_memo(got["flight"], text), pa.string())
+    present = [v is not _ABSENT for v in got["alt_baro"]]
+    alt = [None if v is _ABSENT else v for v in got["alt_baro"]]
     ground = [v == "ground" for v in alt]
     alt_arr = _lenient([None if g else v for v, g in zip(alt, ground, strict=True)])
     cols["alt_baro_ft"] = alt_arr
-    present = ["alt_baro" in ac for ac in entries]
     cols["on_ground"] = pa.array(
         [
             True if g else (None if not p or a is None else False)
@@ -203,20 +222,18 @@ def _batch(
         pa.bool_(),
     )
     for key, col in PLAIN_FIELDS:
-        cols[col] = _lenient([ac.get(key) for ac in entries])
+        cols[col] = _lenient(list(got[key]))
     for first, second, col in _EITHER:
-        a = _lenient([ac.get(first) for ac in entries])
+        a = _lenient(list(got[first]))
         if a.null_count:
-            b = _lenient([ac.get(second) for ac in entries])
+            b = _lenient(list(got[second]))
             a = pc.coalesce(a, b)
         cols[col] = a
     for key, col in _CATEGORIES:
-        cols[col] = _categories([ac.get(key) for ac in entries])
-    cols["squawk"] = pa.array(_memo([ac.get("squawk") for ac in entries], squawk), pa.string())
-    cols["emergency"] = pa.array(
-        _memo([ac.get("emergency") for ac in entries], _emergency), pa.string()
-    )
-    modes = [ac.get("nav_modes") for ac in entries]
+        cols[col] = _categories(list(got[key]))
+    cols["squawk"] = pa.array(_memo(got["squawk"], squawk), pa.string())
+    cols["emergency"] = pa.array(_memo(got["emergency"], _emergency), pa.string())
+    modes = got["nav_modes"]
     if any(type(m) is list for m in modes):
         for mode in NAV_MODES:
             cols[f"nav_{mode}"] = pa.array(
