@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from jamming_results import same_jamming_result
 
 from skywitness.engine.local import LocalEngine, Window, read_partition
 from skywitness.io import expand, open_file
@@ -43,26 +44,13 @@ def test_partitions_hold_whole_aircraft_and_every_report(small: Store) -> None:
     assert all(seen) and sum(len(s) for s in seen) == len(set().union(*seen))
 
 
-def _same_result(a: Any, b: Any) -> None:
-    assert a.as_json() == b.as_json()
-    assert [e.as_json() for e in a.events] == [e.as_json() for e in b.events]
-    assert a.map.equals(b.map)
-    assert (a.reports, a.aircraft, a.unknown_aircraft) == (
-        b.reports,
-        b.aircraft,
-        b.unknown_aircraft,
-    )
-    assert (a.start_ns, a.end_ns) == (b.start_ns, b.end_ns)
-    assert dict(a.callsigns) == dict(b.callsigns)
-
-
 def test_partitioned_jamming_is_the_whole(small: Store, tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("SKYWITNESS_CACHE", str(tmp_path / "cache"))
     whole = _run(small, None, tmp_path / "a.parquet")
     assert whole.events, "the scenario's jammer must be found"
     rows = small.count()
     parts = _run(small, LocalEngine(partition_rows=rows // 5, workers=1), tmp_path / "b.parquet")
-    _same_result(whole, parts)
+    same_jamming_result(whole, parts)
     assert not any((tmp_path / "cache").rglob("*.pickle"))  # the cache is removed
 
 
@@ -72,7 +60,7 @@ def test_partitions_in_worker_processes(small: Store, tmp_path: Path, monkeypatc
     whole = _run(small, None, tmp_path / "a.parquet")
     rows = small.count()
     parts = _run(small, LocalEngine(partition_rows=rows // 3, workers=2), tmp_path / "b.parquet")
-    _same_result(whole, parts)
+    same_jamming_result(whole, parts)
 
 
 class _Stop(Exception):
@@ -134,4 +122,4 @@ def test_events_located_in_worker_processes_are_the_serial_ones(
 
     parallel = compute_jamming(reports, window="1h", mapper=mapper)
     assert calls and calls[0] >= 2  # the groups went to the workers
-    _same_result(serial, parallel)
+    same_jamming_result(serial, parallel)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from jamming_results import same_jamming_result
 
 import skywitness
 from skywitness.cli import main
@@ -61,19 +62,6 @@ def spark() -> Iterator[Any]:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
-def _same_result(a: Any, b: Any) -> None:
-    assert a.as_json() == b.as_json()
-    assert [e.as_json() for e in a.events] == [e.as_json() for e in b.events]
-    assert a.map.equals(b.map)
-    assert (a.reports, a.aircraft, a.unknown_aircraft) == (
-        b.reports,
-        b.aircraft,
-        b.unknown_aircraft,
-    )
-    assert (a.start_ns, a.end_ns) == (b.start_ns, b.end_ns)
-    assert dict(a.callsigns) == dict(b.callsigns)
-
-
 def _without_provenance(path: Path) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(path.read_text())
     doc.pop("skywitness", None)
@@ -93,7 +81,7 @@ def test_spark_jamming_is_the_local_one(small: Store, spark: Any, tmp_path: Path
     on_spark = jamming_analysis(
         small, window="1h", events_out=tmp_path / "spark.geojson", engine=spark
     )
-    _same_result(local, on_spark)
+    same_jamming_result(local, on_spark)
     assert _without_provenance(tmp_path / "local.geojson") == _without_provenance(
         tmp_path / "spark.geojson"
     )
@@ -119,7 +107,7 @@ def test_spark_window_box_and_many_partitions(small: Store, spark: Any) -> None:
         on_spark = jamming_analysis(
             small, start_ns=start, end_ns=end, bbox=bbox, window="1h", engine=many
         )
-        _same_result(local, on_spark)
+        same_jamming_result(local, on_spark)
         assert 0 < on_spark.reports < small.count()
 
 
@@ -177,7 +165,7 @@ def test_events_located_on_spark_are_the_serial_ones(
 
     on_spark = compute_jamming(reports, window="1h", mapper=mapper)
     assert calls and calls[0] >= 2  # the groups went to Spark
-    _same_result(serial, on_spark)
+    same_jamming_result(serial, on_spark)
 
 
 @pytest.mark.slow
@@ -211,9 +199,9 @@ def test_cli_and_api_with_the_spark_engine(
     assert spark.session.sparkContext._jsc is not None  # a running session is left running
 
     whole = skywitness.jamming(small, window="1h")
-    _same_result(whole, skywitness.jamming(small, window="1h", engine=spark))
-    _same_result(whole, skywitness.jamming(str(small.root), window="1h", engine="spark"))
-    _same_result(whole, skywitness.jamming(small, window="1h", engine="local"))
+    same_jamming_result(whole, skywitness.jamming(small, window="1h", engine=spark))
+    same_jamming_result(whole, skywitness.jamming(str(small.root), window="1h", engine="spark"))
+    same_jamming_result(whole, skywitness.jamming(small, window="1h", engine="local"))
 
 
 # -- without pyspark (fast: Spark never starts) ------------------------------------------
