@@ -373,3 +373,19 @@ def test_events_without_a_kind_are_jamming() -> None:
     doc = events_geojson([jamming_event()])
     assert {f["properties"]["event_kind"] for f in doc["features"]} == {"jamming"}
     assert math.isclose(doc["features"][1]["properties"]["range_km"], RANGE_KM)
+
+
+def test_labels_of_markers_at_one_place_do_not_overlap() -> None:
+    """Two events at one place (unlocated spoofing events, say) print their
+    names on different lines; a marker far away keeps the usual place."""
+    import re
+
+    from skywitness.report.html import _Builder
+
+    b = _Builder((10.0, 30.0, 50.0, 60.0), {})
+    for lon, lat, name in ((20.0, 55.0, "E002 spoofing"), (20.01, 55.0, "E003 spoofing"),
+                           (26.0, 52.0, "E001 jamming")):  # fmt: skip
+        b.marker("areas", name, lon, lat, "", name)
+    offsets = [int(m) for m in re.findall(r'<text x="9" y="(-?\d+)"', "".join(b.markers))]
+    assert offsets[0] == -9 and offsets[1] != -9 and abs(offsets[1] - offsets[0]) >= 16
+    assert offsets[2] == -9

@@ -92,6 +92,11 @@ TIP_AIRCRAFT = 8
 MAX_WINDOW_LINES = 24
 #: Cell outline width as a share of the map's extent (a hairline at any size).
 CELL_STROKE_SHARE = 0.002
+#: A marker label's height and a character's width (12-px bold text), pixels,
+#: and how many places below and above a label may take to avoid another.
+LABEL_STEP_PX = 16
+LABEL_CHAR_PX = 7.5
+MAX_LABEL_SHIFTS = 7
 #: Layers a reader can switch, in drawing order, with their legend keys.
 LAYERS = ("cells", "areas", "ranges", "reach", "paths", "emitters", "places", "false")
 
@@ -226,6 +231,8 @@ class _Builder:
         self.callsigns = callsigns
         self.layers: dict[str, list[str]] = {name: [] for name in LAYERS}
         self.markers: list[str] = []
+        #: Labels placed so far, as boxes in pixels of the first view.
+        self._label_boxes: list[tuple[float, float, float, float]] = []
         self.defs: list[str] = []
         self.info: dict[str, dict[str, Any]] = {}
         self.counts: dict[str, str] = {}
@@ -253,11 +260,31 @@ class _Builder:
 
     def marker(self, layer: str, key: str, lon: float, lat: float, shape: str, label: str) -> None:
         x, y = lon * self.kx, -lat
-        text = f'<text x="9" y="-9">{html.escape(label)}</text>' if label else ""
+        dy = self._label_offset(x, y, label) if label else -9
+        text = f'<text x="9" y="{dy}">{html.escape(label)}</text>' if label else ""
         self.markers.append(
             f'<g class="mk L-{layer}" data-k="{key}" data-x="{x:.4f}" data-y="{y:.4f}" '
             f'transform="translate({x:.4f} {y:.4f}) scale({self.unit0:.6f})">{shape}{text}</g>'
         )
+
+    def _label_offset(self, x: float, y: float, label: str) -> int:
+        """The label's vertical offset (pixels, fixed at every zoom): the first
+        of -9, -9 + 16, -9 - 16, -9 + 32, ... whose box, in the first view, overlaps no
+        label placed before (markers a few pixels apart, such as two events
+        at one place, would print their names over each other)."""
+        px, py = x / self.unit0, y / self.unit0
+        width = LABEL_CHAR_PX * len(label)
+        for k in range(MAX_LABEL_SHIFTS):
+            step = (k + 1) // 2 if k % 2 else -(k // 2)  # 0, 1, -1, 2, -2, ...
+            dy = -9 + LABEL_STEP_PX * step
+            box = (px + 9, py + dy - LABEL_STEP_PX + 4, px + 9 + width, py + dy + 4)
+            if not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                for b in self._label_boxes
+            ):
+                self._label_boxes.append(box)
+                return dy
+        return -9
 
     def aircraft_rows(self, spans: Mapping[str, tuple[int, int] | None]) -> list[list[str]]:
         return [
