@@ -186,7 +186,13 @@ class Event:
 
 def group(ivs: list[Interval], classes: list[int] | None = None) -> list[list[int]]:
     """Indices of intervals linked in space and time (connected components); with
-    ``classes``, only intervals of one class link."""
+    ``classes``, only intervals of one class link.
+
+    Each stretch is compared with the later-starting ones within LINK_SLACK_S
+    of its end; a bound on their distance from the footprints' latitude bands
+    and longitude arcs (:func:`_apart_km`) skips the pairs that cannot come
+    within LINK_KM before the points are compared, so that a world of
+    simultaneous zones costs what its neighbours cost."""
     n = len(ivs)
     cls = classes if classes is not None else [0] * n
     parent = list(range(n))
@@ -198,12 +204,22 @@ def group(ivs: list[Interval], classes: list[int] | None = None) -> list[list[in
         return i
 
     pts = [footprint(iv) for iv in ivs]
+    boxes = _boxes(pts)
     order = sorted(range(n), key=lambda i: ivs[i].start_ns)
+    starts = np.array([ivs[i].start_ns for i in order], dtype=np.int64)
+    ordered = np.array(order, dtype=np.int64)
     for x, i in enumerate(order):
-        for j in order[x + 1 :]:
-            if ivs[j].start_ns > ivs[i].end_ns + LINK_SLACK_S * NS:
-                break
-            if find(i) == find(j) or not len(pts[i]) or not len(pts[j]) or cls[i] != cls[j]:
+        if not len(pts[i]):
+            continue
+        # The stretches starting no later than the slack after this one ends
+        # (the float sum, as the comparison always took it, is a whole number).
+        until = int(ivs[i].end_ns + LINK_SLACK_S * NS)
+        y = int(np.searchsorted(starts, until, side="right"))
+        later = ordered[x + 1 : y]
+        if not len(later):
+            continue
+        for j in later[_apart_km(boxes, i, later) <= LINK_KM].tolist():
+            if find(i) == find(j) or not len(pts[j]) or cls[i] != cls[j]:
                 continue
             if _min_distance_km(pts[i], pts[j]) <= LINK_KM:
                 parent[find(i)] = find(j)
@@ -211,6 +227,35 @@ def group(ivs: list[Interval], classes: list[int] | None = None) -> list[list[in
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+def _boxes(pts: list[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """Per footprint: lowest and highest latitude, the centre and half-width of
+    its longitude arc (across the antimeridian too), and the cosine
+    :func:`_min_distance_km` scales its longitudes by; NaN when empty."""
+    out = np.full((len(pts), 5), np.nan)
+    for k, p in enumerate(pts):
+        if not len(p):
+            continue
+        lon = near_lon(p[:, 1], float(p[0, 1]))
+        lo, hi = float(lon.min()), float(lon.max())
+        out[k] = (p[:, 0].min(), p[:, 0].max(), (lo + hi) / 2, (hi - lo) / 2,
+                  np.cos(np.radians(p[:, :1].mean())))  # fmt: skip
+    return out
+
+
+def _apart_km(boxes: NDArray[np.float64], i: int, js: NDArray[np.int64]) -> NDArray[np.float64]:
+    """For each ``j``, a distance no pair of points of footprints ``i`` and
+    ``j`` comes under, in :func:`_min_distance_km`'s measure (``i``'s cosine):
+    the gap between their latitude bands and between their longitude arcs
+    (the wrapped difference of two points is at least the arcs' gap). NaN
+    boxes (empty footprints) give 0: they are handled by the caller."""
+    a, b = boxes[i], boxes[js]
+    dlat = np.maximum(np.maximum(b[:, 0] - a[1], a[0] - b[:, 1]), 0.0)
+    centres = np.abs((b[:, 2] - a[2] + 180.0) % 360.0 - 180.0)
+    dlon = np.maximum(centres - a[3] - b[:, 3], 0.0)
+    bound = np.hypot(dlon * _KM_PER_DEG * a[4], dlat * _KM_PER_DEG)
+    return np.where(np.isnan(bound), 0.0, bound)
 
 
 def _min_distance_km(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
