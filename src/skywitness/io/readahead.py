@@ -160,11 +160,13 @@ def _read_task(
     # that live until their columns are built: the cyclic collector would scan
     # them again and again (a third of the worker's time) and never find a
     # cycle. It runs once, after the task.
+    was = gc.isenabled()
     gc.disable()
     try:
         return _read_task_files(items, options)
     finally:
-        gc.enable()
+        if was:
+            gc.enable()
 
 
 def _read_task_files(
