@@ -273,6 +273,7 @@ def _jacobian(p: Float, d: dict[str, Float]) -> Float:
     if lay is None:
         lay = d["_rows"] = _jacobian_rows(d)
     px, py, h, sign, scale, slack, hinge, weight = lay
+    hinge = hinge > 0
     dist = np.hypot(px - x, py - y)
     safe = np.maximum(dist, 1e-9)
     lift = HORIZON_KM_PER_SQRT_M * root_h
@@ -290,10 +291,11 @@ def _jacobian(p: Float, d: dict[str, Float]) -> Float:
     return out
 
 
-def _jacobian_rows(d: dict[str, Float]) -> tuple[Float, ...]:
-    """The rows of :func:`_residuals` laid out once per data set: points, the
-    height their reach is taken at, sign, scale, extra slack, whether a hinge,
-    and a fixed weight (an exit counts from inside only when high)."""
+def _jacobian_rows(d: dict[str, Float]) -> Float:
+    """The rows of :func:`_residuals` laid out once per data set, as the rows
+    of one array: points (x, y), the height their reach is taken at, sign,
+    scale, extra slack, whether a hinge (1) and a fixed weight (an exit counts
+    from inside only when high)."""
     m, k, o = len(d["xx"]), len(d["ix"]), len(d["ox"])
     n = len(d["ex"])
     ones = np.ones
@@ -307,9 +309,9 @@ def _jacobian_rows(d: dict[str, Float]) -> tuple[Float, ...]:
     sign = cat(ones(n), -ones(m), ones(m), ones(k), -ones(o))
     scale = cat(np.full(n, ENTRY_SIGMA_KM), np.full(2 * m + k + o, HINGE_SCALE_KM))
     slack = cat(np.zeros(n + m), d["xlag"], np.zeros(k + o))
-    hinge = cat(np.zeros(n), ones(2 * m + k + o)).astype(bool)
+    hinge = cat(np.zeros(n), ones(2 * m + k + o))
     weight = cat(ones(n), d["xhigh"], ones(m + k + o))
-    return px, py, h, sign, scale, slack, hinge, weight
+    return np.vstack([px, py, h, sign, scale, slack, hinge, weight])
 
 
 def _circle_start(x: Float, y: Float) -> tuple[float, float, float]:
