@@ -208,9 +208,12 @@ class SparkEngine:
         report = progress or no_progress
         n = partitions or self.partitions_of(store, window)
         parts = store.checked_parts(window.start_ns, window.end_ns)
-        report("partitions", 0, n)
+        # As the local engine: stage "reports", done of all in the window
+        # (here all at once, when Spark returns the partitions).
+        total = store.count(start=window.start_ns, end=window.end_ns) if progress else None
+        report("reports", 0, total)
         if not parts:
-            report("partitions", n, n)
+            report("reports", 0, total)
             return [kernel(REPORT_SCHEMA.empty_table())]
         frame = self._window_frame([_hadoop_path(p) for p in parts], window)
         compute = functools.partial(_compute_partition, kernel)
@@ -222,7 +225,7 @@ class SparkEngine:
                 .mapInArrow(compute, "part INT, reports LONG, partial BINARY")
                 .collect()
             )
-        report("partitions", n, n)
+        report("reports", sum(int(r["reports"]) for r in rows), total)
         if not rows:
             return [kernel(REPORT_SCHEMA.empty_table())]
         return [pickle.loads(r["partial"]) for r in sorted(rows, key=lambda r: r["part"])]

@@ -622,9 +622,7 @@ def _split_two(
     two = sum(
         misfit(_observations(ivs, part, outside), e) for part, e in zip(parts, ests, strict=True)
     )
-    n_obs = sum(len(own[i].entry) + len(own[i].exit) + len(own[i].inside) for i in idx)
-    gain_needed = SPLIT_MIN_GAIN * 4 * np.log(max(n_obs, 2))
-    return parts if one - two > gain_needed else [idx]
+    return parts if one - two > _bic_margin([ivs[i] for i in idx]) else [idx]
 
 
 def _centre(pts: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -744,7 +742,6 @@ def _absorb_inside(events: list[Event], outside: NDArray[np.float64]) -> list[Ev
             both = _event(pool, list(range(len(pool))), outside, True, big.spoofed)
             if not _refit_holds(big.intervals, em, both.emitter, outside):
                 refused.add((id(big), id(small)))
-                keep_alive.append(both)
                 continue
             merged = (both, small)
             break
