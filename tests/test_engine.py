@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from jamming_results import same_jamming_result
+from job_results import same_jamming_result
 
 from skywitness.engine.local import LocalEngine, Window, read_partition
 from skywitness.io import expand, open_file

@@ -1,7 +1,7 @@
 """The Spark engine: a store read and computed by PySpark gives the local
-engine's jamming result (events, map, tallies, the files written), in
-partitions of whole aircraft, after the store's own check of the parts; and
-without pyspark, a clear error (exit 2 from the CLI), not a traceback.
+engine's jamming and spoofing results (events, map, places, paths, tallies,
+the files written), in partitions of whole aircraft, after the store's own
+check of the parts; and without pyspark, a clear error (exit 2 from the CLI), not a traceback.
 
 The tests that start Spark (a JVM, ``local[2]``) are marked slow; the ones
 about a missing pyspark are not (they never start it)."""
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from jamming_results import same_jamming_result
+from job_results import same_jamming_result, same_spoofing_result
 
 import skywitness
 from skywitness.cli import main
@@ -29,6 +29,7 @@ from skywitness.engine.local import LocalEngine, Window
 from skywitness.errors import EngineError, UsageError
 from skywitness.io import expand, open_file
 from skywitness.jobs.jamming import jamming_analysis
+from skywitness.jobs.spoofing import spoofing_analysis
 from skywitness.store import Store, StoreCorruptError
 
 
@@ -109,6 +110,34 @@ def test_spark_window_box_and_many_partitions(small: Store, spark: Any) -> None:
         )
         same_jamming_result(local, on_spark)
         assert 0 < on_spark.reports < small.count()
+
+
+@pytest.mark.slow
+def test_spark_spoofing_is_the_local_one(
+    simulation: Any, spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The spoofing job on Spark in partitions: places, areas, paths, states and
+    the files as the local engine computes them; the CLI and the API too."""
+    from skywitness.engine.spark import SparkEngine
+
+    store = Store(tmp_path / "s")
+    files = expand([simulation("spoofing-circle", 0) / "traces"])
+    assert not store.ingest((lambda p=p: open_file(p)) for p in files).errors
+    local = spoofing_analysis(store, outputs=[tmp_path / "local.geojson"])
+    assert local.clusters and local.paths, "the scenario's spoofer must be found"
+    many = SparkEngine(spark.session, partition_rows=store.count() // 6)
+    assert many.partitions_of(store, Window()) >= 5
+    on_spark = spoofing_analysis(store, outputs=[tmp_path / "spark.geojson"], engine=many)
+    same_spoofing_result(local, on_spark)
+    assert _without_provenance(tmp_path / "local.geojson") == _without_provenance(
+        tmp_path / "spark.geojson"
+    )
+    same_spoofing_result(local, skywitness.spoofing(store, engine=spark))
+    printed = []
+    for name in ("local", "spark"):
+        assert main(["spoofing", "--store", str(store.root), "--json", "--engine", name]) == 0
+        printed.append(json.loads(capsys.readouterr().out))
+    assert printed[0] == printed[1] == local.as_json()
 
 
 def _aircraft_of(table: pa.Table) -> tuple[int, list[str], bool]:

@@ -296,6 +296,37 @@ def jamming(
 ENGINES = ("local", "spark")
 
 
+def _engine_of(source: Source, engine: str | Engine) -> tuple[Store, Engine, Any] | None:
+    """The store and the engine that reads it for ``engine=``, and the engine
+    this call started (to close at the end); None when ``source`` is reports
+    in memory and the engine is the local one (computed here, the same result)."""
+    from skywitness.engine.local import LocalEngine
+
+    if isinstance(engine, str):
+        if engine not in ENGINES:
+            raise UsageError(f"unknown engine {engine!r} (use {', '.join(ENGINES)})")
+    elif not all(hasattr(engine, a) for a in ("partitions_of", "run", "map_shared")):
+        raise UsageError(
+            f"not an engine: {engine!r} (give 'local', 'spark', or an engine object such as "
+            "skywitness.engine.spark.SparkEngine(session))"
+        )
+    if not isinstance(source, Store | str | os.PathLike):
+        if engine == "local" or isinstance(engine, LocalEngine):
+            return None
+        raise UsageError(
+            "an engine reads a store: give a Store or a store directory (reports in memory "
+            "are analysed without engine=)"
+        )
+    if engine == "local":
+        return _store(source), LocalEngine(), None
+    if isinstance(engine, str):
+        from skywitness.engine.spark import SparkEngine
+
+        own = SparkEngine()
+        return _store(source), own, own
+    return _store(source), engine, None
+
+
 def _jamming_by_engine(
     source: Source,
     engine: str | Engine,
@@ -314,44 +345,21 @@ def _jamming_by_engine(
     """:func:`jamming` of a store read and computed by an engine."""
     from dataclasses import fields
 
-    from skywitness.engine.local import LocalEngine
     from skywitness.jobs.jamming import jamming_analysis
 
-    if isinstance(engine, str):
-        if engine not in ENGINES:
-            raise UsageError(f"unknown engine {engine!r} (use {', '.join(ENGINES)})")
-    elif not all(hasattr(engine, a) for a in ("partitions_of", "run", "map_shared")):
-        raise UsageError(
-            f"not an engine: {engine!r} (give 'local', 'spark', or an engine object such as "
-            "skywitness.engine.spark.SparkEngine(session))"
-        )
-    if not isinstance(source, Store | str | os.PathLike):
-        if engine == "local" or isinstance(engine, LocalEngine):
-            return jamming(source, start=start, end=end, bbox=bbox, resolution=resolution,
-                           window=window, mode=mode, progress=progress)  # fmt: skip
-        raise UsageError(
-            "an engine reads a store: give a Store or a store directory (reports in memory "
-            "are analysed without engine=)"
-        )
-    store = _store(source)
+    chosen = _engine_of(source, engine)
+    if chosen is None:
+        return jamming(source, start=start, end=end, bbox=bbox, resolution=resolution,
+                       window=window, mode=mode, progress=progress)  # fmt: skip
+    store, run_by, own = chosen
     root = str(store.root.resolve())
     call = _call("jamming", repr(root), start=start, end=end, bbox=bbox, resolution=resolution,
                  window=window, mode=mode, engine=engine)  # fmt: skip
-    own: Any = None
-    chosen: Engine
-    if engine == "local":
-        chosen = LocalEngine()
-    elif isinstance(engine, str):
-        from skywitness.engine.spark import SparkEngine
-
-        chosen = own = SparkEngine()
-    else:
-        chosen = engine
     try:
         run = jamming_analysis(
             store, start_ns=start_ns, end_ns=end_ns, bbox=box, resolution=resolution,
             window=window, mode=mode, provenance=Provenance(call, (root,), start_ns, end_ns),
-            progress=progress, engine=chosen,
+            progress=progress, engine=run_by,
         )  # fmt: skip
     finally:
         if own is not None:
@@ -366,13 +374,32 @@ def spoofing(
     end: Any = None,
     bbox: BBox | None = None,
     progress: Progress | None = None,
+    engine: str | Engine | None = None,
 ) -> SpoofingResult:
     """GNSS spoofing: spoofed intervals, spoofed places with the spoofer's
-    area, estimated true paths. ``source``, ``start``, ``end``, ``bbox`` and
-    ``progress`` as for :func:`jamming` (the box selects aircraft seen inside
-    it at a true or a false position)."""
+    area, estimated true paths. ``source``, ``start``, ``end``, ``bbox``,
+    ``progress`` and ``engine`` as for :func:`jamming` (the box selects
+    aircraft seen inside it at a true or a false position)."""
     start_ns, end_ns = parse_window(start, end)
     box = _bbox(bbox)
+    chosen = None if engine is None else _engine_of(source, engine)
+    if chosen is not None:
+        from dataclasses import fields
+
+        from skywitness.jobs.spoofing import spoofing_analysis
+
+        store, run_by, own = chosen
+        root = str(store.root.resolve())
+        call = _call("spoofing", repr(root), start=start, end=end, bbox=bbox, engine=engine)
+        try:
+            run = spoofing_analysis(
+                store, start_ns=start_ns, end_ns=end_ns, bbox=box, progress=progress,
+                provenance=Provenance(call, (root,), start_ns, end_ns), engine=run_by,
+            )  # fmt: skip
+        finally:
+            if own is not None:
+                own.close()
+        return SpoofingResult(**{f.name: getattr(run, f.name) for f in fields(SpoofingResult)})
     reports, described, inputs = _reports(source, start_ns, end_ns, box, progress)
     call = _call("spoofing", described, start=start, end=end, bbox=bbox)
     return compute_spoofing(

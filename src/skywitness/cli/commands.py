@@ -316,11 +316,12 @@ def spoofing(args: argparse.Namespace) -> int:
     outs = options.outputs(args.out, "--out", EXTENSIONS)  # before any work
     start, end = options.window(args.start, args.end)
     box = None if args.bbox is None else options.bbox(args.bbox)
+    engine = _engine(args.partition_rows, args.jobs, args.engine, args.spark_master)
     store = open_store(args.store)
-    with terminal_progress("spoofing") as progress, writing(outs):
+    with _closing(engine), terminal_progress("spoofing") as progress, writing(outs):
         result = spoofing_analysis(
             store, start_ns=start, end_ns=end, bbox=box, outputs=outs,
-            provenance=provenance(args, store, start, end), progress=progress,
+            provenance=provenance(args, store, start, end), progress=progress, engine=engine,
         )  # fmt: skip
     say_if_empty(store, result.reports, start, end, box)
     if args.json:

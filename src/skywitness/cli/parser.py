@@ -264,32 +264,7 @@ def build() -> argparse.ArgumentParser:
         metavar="FILE",
         help="events and emitters as GeoJSON (default: none)",
     )
-    s.add_argument(
-        "--partition-rows",
-        type=int,
-        metavar="N",
-        help="read and compute the store in partitions of whole aircraft of about N reports "
-        "(bounds memory; default 2,000,000; results are the same)",
-    )
-    s.add_argument(
-        "--jobs",
-        type=int,
-        metavar="N",
-        help="processes computing partitions (default: one per core; local engine)",
-    )
-    s.add_argument(
-        "--engine",
-        choices=("local", "spark"),
-        default="local",
-        help="what reads and computes the partitions: local (worker processes, the default) "
-        "or spark (PySpark: install skywitness[spark] and Java 17+; results are the same)",
-    )
-    s.add_argument(
-        "--spark-master",
-        metavar="URL",
-        help="Spark master URL for --engine spark (default local[2]; e.g. spark://HOST:7077, "
-        "with the store at the same path on every node)",
-    )
+    _engine_options(s)
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=commands.jamming)
 
@@ -313,8 +288,10 @@ def build() -> argparse.ArgumentParser:
         action="append",
         metavar="FILE",
         help=".geojson (false positions, places, areas, estimated paths), .csv "
-        "(intervals), .parquet (per-report flags), .png; repeatable (default: none)",
+        "(intervals), .parquet (per-report flags of the spoofed aircraft), .png, .html; "
+        "repeatable (default: none)",
     )
+    _engine_options(s)
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=commands.spoofing)
 
@@ -399,4 +376,34 @@ def _window_options(s: argparse.ArgumentParser) -> None:
         dest="end",
         metavar="T",
         help="end of the window, exclusive, same forms (default: after the last report)",
+    )
+
+
+def _engine_options(s: argparse.ArgumentParser) -> None:
+    """How a job reads and computes the store: partitions, workers, engine."""
+    s.add_argument(
+        "--partition-rows",
+        type=int,
+        metavar="N",
+        help="read and compute the store in partitions of whole aircraft of about N reports "
+        "(bounds memory; default 2,000,000; results are the same)",
+    )
+    s.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes computing partitions (default: one per core; local engine)",
+    )
+    s.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="what reads and computes the partitions: local (worker processes, the default) "
+        "or spark (PySpark: install skywitness[spark] and Java 17+; results are the same)",
+    )
+    s.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master URL for --engine spark (default local[2]; e.g. spark://HOST:7077, "
+        "with the store at the same path on every node)",
     )

@@ -4,7 +4,11 @@
 
 As for jamming: :func:`compute_spoofing` computes a :class:`SpoofingResult`
 from a table of reports, :func:`write_spoofing_files` writes files from it,
-:func:`spoofing_analysis` (the CLI's) reads the store, computes and writes.
+:func:`spoofing_analysis` (the CLI's) reads the store, computes and writes;
+a large window in partitions of whole aircraft on an engine, each giving a
+:class:`SpoofingPartial` (:func:`spoofing_partial`) that keeps only the
+spoofed aircraft's reports, and :func:`combine_spoofing` the result of the
+whole from them.
 """
 
 from __future__ import annotations
@@ -16,12 +20,19 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from skywitness.engine.local import Engine, LocalEngine, Window
 from skywitness.errors import UsageError
 from skywitness.gnss.spoofing.detectors import spoof_states, spoof_summary
 from skywitness.gnss.spoofing.intervals import SpoofInterval, spoof_intervals
 from skywitness.gnss.spoofing.paths import EstimatedPath, estimate_true_paths
-from skywitness.gnss.spoofing.places import SpoofCluster, at_places, spoof_clusters
+from skywitness.gnss.spoofing.places import (
+    SpoofCluster,
+    at_places,
+    outside_sample,
+    spoof_clusters,
+)
 from skywitness.jobs import tables
 from skywitness.jobs.reports import BBox, data_window, reports_for
 from skywitness.model.schema import TIME_TYPE
@@ -32,11 +43,14 @@ from skywitness.report.spoofing import EXTENSIONS
 from skywitness.store import Store
 
 __all__ = [
+    "SpoofingPartial",
     "SpoofingResult",
     "SpoofingRun",
     "check_spoofing_outputs",
+    "combine_spoofing",
     "compute_spoofing",
     "spoofing_analysis",
+    "spoofing_partial",
     "true_paths",
     "write_spoofing_files",
 ]
@@ -46,7 +60,9 @@ __all__ = [
 class SpoofingResult:
     """What the spoofing job found: spoofed intervals, spoofed places (``clusters``,
     with the spoofer's area when it could be located), estimated true paths,
-    and the per-report flags (``states``).
+    and the per-report flags (``states``) of every aircraft with a spoofed
+    report (the others' are all false and are not kept: a window of the
+    world holds millions).
 
     ``to_pandas`` / ``to_arrow`` give the ``intervals``, ``places``, ``paths``
     (one row per path point) or ``states`` table, ``to_geojson`` everything
@@ -243,6 +259,108 @@ def check_spoofing_outputs(outputs: Sequence[Path]) -> None:
             raise UsageError(f"{out}: unknown output type (use {', '.join(EXTENSIONS)})")
 
 
+@dataclass(frozen=True)
+class SpoofingPartial:
+    """What the spoofing job keeps of one partition of whole aircraft: the
+    partials of disjoint partitions combine (:func:`combine_spoofing`) into
+    the result of the whole, exactly. Only the aircraft with a spoofed report
+    keep their states and reports; of the others, where they flew
+    (:func:`~skywitness.gnss.spoofing.places.outside_sample`)."""
+
+    intervals: list[SpoofInterval]
+    states: pa.Table  # spoof_states of the aircraft with a spoofed report
+    reports: pa.Table  # the reports of the aircraft with a spoofed interval
+    outside: pa.Table  # outside_sample of every aircraft
+    rows: int
+    aircraft: int
+    first_ns: int | None
+    last_ns: int | None
+
+
+def spoofing_partial(reports: pa.Table, *, progress: Progress | None = None) -> SpoofingPartial:
+    """The :class:`SpoofingPartial` of ``reports`` (every report of each
+    aircraft in them, in the window analysed)."""
+    report = progress or no_progress
+    report("flags", 0, 1)
+    states = spoof_states(reports)
+    report("flags", 1, 1)
+    report("intervals", 0, 1)
+    intervals = spoof_intervals(states)
+    report("intervals", 1, 1)
+    flagged = pc.unique(states["icao24"].filter(pc.fill_null(states["spoofed"], False)))
+    interval_aircraft = pa.array(sorted({iv.icao24 for iv in intervals}), pa.string())
+    first, last = data_window(reports)
+    return SpoofingPartial(
+        intervals=intervals,
+        states=states.filter(pc.is_in(states["icao24"], value_set=flagged)),
+        reports=reports.filter(
+            pc.is_in(reports["icao24"].cast(pa.string()), value_set=interval_aircraft)
+        ),
+        outside=outside_sample(states),
+        rows=reports.num_rows,
+        aircraft=spoof_summary(states).aircraft,
+        first_ns=first,
+        last_ns=last,
+    )
+
+
+def combine_spoofing(
+    partials: Sequence[SpoofingPartial],
+    *,
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+    provenance: Provenance | None = None,
+    progress: Progress | None = None,
+) -> SpoofingResult:
+    """The :class:`SpoofingResult` of the union of the partials' aircraft (disjoint)."""
+    report = progress or no_progress
+    if len(partials) == 1:
+        only = partials[0]
+        intervals, states, reports, outside = (
+            only.intervals,
+            only.states,
+            only.reports,
+            only.outside,
+        )
+    else:
+        # Each aircraft is in one partial, its rows in time order: a stable
+        # sort by aircraft gives the rows of the whole.
+        intervals = sorted((iv for p in partials for iv in p.intervals), key=lambda iv: iv.icao24)
+        states = _by_aircraft(pa.concat_tables([p.states for p in partials]))
+        reports = pa.concat_tables([p.reports for p in partials])
+        outside = _by_aircraft(pa.concat_tables([p.outside for p in partials]))
+    report("places", 0, 1)
+    clusters = spoof_clusters(states, outside=outside)
+    report("places", 1, 1)
+    report("paths", 0, 1)
+    paths = true_paths(reports, states, intervals, clusters)
+    report("paths", 1, 1)
+    firsts = [p.first_ns for p in partials if p.first_ns is not None]
+    lasts = [p.last_ns for p in partials if p.last_ns is not None]
+    first = min(firsts) if firsts else None
+    last = max(lasts) if lasts else None
+    return SpoofingResult(
+        intervals=tuple(intervals),
+        clusters=tuple(clusters),
+        paths=tuple(paths),
+        states=states,
+        reports=sum(p.rows for p in partials),
+        aircraft=sum(p.aircraft for p in partials),
+        start_ns=first if start_ns is None else start_ns,
+        end_ns=last if end_ns is None else end_ns,
+        provenance=_windowed(
+            provenance,
+            first if start_ns is None else start_ns,
+            last if end_ns is None else end_ns,
+        ),
+    )
+
+
+def _by_aircraft(table: pa.Table) -> pa.Table:
+    """``table``'s rows ordered by icao24, each aircraft's in their order (a stable sort)."""
+    return table.take(pc.sort_indices(table, sort_keys=[("icao24", "ascending")]))
+
+
 def compute_spoofing(
     reports: pa.Table,
     *,
@@ -253,34 +371,9 @@ def compute_spoofing(
 ) -> SpoofingResult:
     """The spoofing result of ``reports`` (canonical schema, already selected);
     ``start_ns`` / ``end_ns`` as for :func:`~skywitness.jobs.jamming.compute_jamming`."""
-    report = progress or no_progress
-    report("flags", 0, 1)
-    states = spoof_states(reports)
-    report("flags", 1, 1)
-    report("intervals", 0, 1)
-    intervals = spoof_intervals(states)
-    report("intervals", 1, 1)
-    report("places", 0, 1)
-    clusters = spoof_clusters(states)
-    report("places", 1, 1)
-    report("paths", 0, 1)
-    paths = true_paths(reports, states, intervals, clusters)
-    report("paths", 1, 1)
-    first, last = data_window(reports)
-    return SpoofingResult(
-        intervals=tuple(intervals),
-        clusters=tuple(clusters),
-        paths=tuple(paths),
-        states=states,
-        reports=reports.num_rows,
-        aircraft=spoof_summary(states).aircraft,
-        start_ns=first if start_ns is None else start_ns,
-        end_ns=last if end_ns is None else end_ns,
-        provenance=_windowed(
-            provenance,
-            first if start_ns is None else start_ns,
-            last if end_ns is None else end_ns,
-        ),
+    partial = spoofing_partial(reports, progress=progress)
+    return combine_spoofing(
+        [partial], start_ns=start_ns, end_ns=end_ns, provenance=provenance, progress=progress
     )
 
 
@@ -342,20 +435,36 @@ def spoofing_analysis(
     outputs: list[Path] | None = None,
     provenance: Provenance | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> SpoofingRun:
     """Spoofing in the store's window, for aircraft seen (at a true or false
     position) inside ``bbox``: read (:func:`~skywitness.jobs.reports.reports_for`),
     compute (:func:`compute_spoofing`) and write ``outputs`` by extension
-    (:func:`write_spoofing_files`)."""
+    (:func:`write_spoofing_files`). A window of more reports than a partition
+    holds is read and computed in partitions of whole aircraft by ``engine``
+    (default: the local engine), as for the jamming job; the partials combine
+    into the same result (:func:`combine_spoofing`)."""
     outs = [Path(o) for o in outputs or []]
     check_spoofing_outputs(outs)
     report = progress or no_progress
-    report("read", 0, 1)
-    reports = reports_for(store, start_ns, end_ns, bbox)
-    report("read", 1, 1)
-    result = compute_spoofing(
-        reports, start_ns=start_ns, end_ns=end_ns, provenance=provenance, progress=progress
-    )
+    engine = engine or LocalEngine()
+    window = Window(start_ns, end_ns, bbox)
+    n = engine.partitions_of(store, window)
+    if n == 1 and isinstance(engine, LocalEngine):
+        report("read", 0, 1)
+        reports = reports_for(store, start_ns, end_ns, bbox)
+        report("read", 1, 1)
+        result = compute_spoofing(
+            reports, start_ns=start_ns, end_ns=end_ns, provenance=provenance, progress=progress
+        )
+    else:
+        partials = engine.run(
+            store, window, spoofing_partial, key={"job": "spoofing"}, progress=progress,
+            partitions=n,
+        )  # fmt: skip
+        result = combine_spoofing(
+            partials, start_ns=start_ns, end_ns=end_ns, provenance=provenance, progress=progress
+        )
     written = write_spoofing_files(result, outs, progress=progress)
     values = {f.name: getattr(result, f.name) for f in fields(result)}
     return SpoofingRun(**values, written=written)

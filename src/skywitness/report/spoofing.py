@@ -4,7 +4,8 @@
                           false positions, spoofed places, the spoofer's area and
                           the estimated true paths;
 ``.csv``                  one row per interval (pandas, spreadsheets);
-``.parquet``              the per-report flags of :func:`~skywitness.gnss.spoofing.spoof_states`;
+``.parquet``              the per-report flags of :func:`~skywitness.gnss.spoofing.spoof_states`
+                          of the aircraft with a spoofed report;
 ``.png``                  a map (needs the ``plot`` extra);
 ``.html``                 the interactive offline map (:mod:`skywitness.report.html`).
 

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -182,12 +183,21 @@ def _unit(lat: Float, lon: Float) -> Float:
 
 
 def spoof_clusters(
-    states: pa.Table, *, area: bool = True, bootstrap: int = BOOTSTRAP, seed: int = 0
+    states: pa.Table,
+    *,
+    area: bool = True,
+    bootstrap: int = BOOTSTRAP,
+    seed: int = 0,
+    outside: pa.Table | None = None,
 ) -> list[SpoofCluster]:
     """Spoofed places from :func:`~skywitness.gnss.spoofing.spoof_states`; see the module docstring.
 
-    ``area`` also fits each cluster's spoofer area (:func:`spoofer_area`).
-    Clusters are sorted by start time.
+    ``area`` also fits each cluster's spoofer area (:func:`spoofer_area`),
+    with ``outside`` (:func:`outside_sample`; default: of ``states``) for the
+    aircraft that were not captured. The clusters need only the states of
+    the aircraft with a spoofed report, in (icao24, time) order: given the
+    sample of all aircraft, they are those of all states. Clusters are
+    sorted by start time.
     """
     if states.num_rows == 0:
         return []
@@ -254,10 +264,63 @@ def spoof_clusters(
     out = [_attach(c, held, t, lat, lon, code, icao, dwell) for c in out]
     out.sort(key=lambda c: (c.start_ns, c.lat))
     if area:
+        sample = outside_sample(states) if outside is None else outside
         out = [
-            SpoofCluster(**{**c.__dict__, "area": spoofer_area(states, c, seed=seed)}) for c in out
+            SpoofCluster(
+                **{**c.__dict__, "area": spoofer_area(states, c, seed=seed, outside=sample)}
+            )
+            for c in out
         ]
     return out
+
+
+#: Columns of :func:`outside_sample`.
+OUTSIDE_COLUMNS = ("icao24", "time", "lat", "lon", "alt_baro_ft")
+
+
+def outside_sample(states: pa.Table) -> pa.Table:
+    """Where each aircraft flew while not spoofed: its first trusted own
+    position in each :data:`OUTSIDE_STEP_S` of UTC time (icao24, time as
+    int64 ns, lat, lon, alt_baro_ft), in (icao24, time) order.
+
+    The spoofer's area takes the aircraft that were not captured while it
+    was active from here (:func:`area_observations`). Samples of states of
+    disjoint aircraft concatenate (then sort by icao24) into the sample of
+    the whole: the spoofing job keeps this, not every report.
+    """
+    if states.num_rows == 0:
+        return _empty_outside()
+    icao = np.asarray(states["icao24"].to_numpy(zero_copy_only=False)).astype(str)
+    t = _column(states, "time", np.int64, 0)
+    lat = _column(states, "lat", np.float64, np.nan)
+    lon = _column(states, "lon", np.float64, np.nan)
+    spoofed = _column(states, "spoofed", np.bool_, False)
+    o = np.flatnonzero(_own_positions(states, lat, lon) & ~spoofed)
+    if o.size == 0:
+        return _empty_outside()
+    bucket = np.stack([np.unique(icao[o], return_inverse=True)[1].reshape(-1),
+                       t[o] // int(OUTSIDE_STEP_S * NS_PER_S)], axis=1)  # fmt: skip
+    o = np.sort(o[np.unique(bucket, axis=0, return_index=True)[1]])
+    alt = _column(states, "alt_baro_ft", np.float64, np.nan)
+    return pa.table(
+        {
+            "icao24": pa.array(icao[o], pa.string()),
+            "time": pa.array(t[o], pa.int64()),
+            "lat": pa.array(lat[o], pa.float64()),
+            "lon": pa.array(lon[o], pa.float64()),
+            "alt_baro_ft": pa.array(alt[o], pa.float64()),
+        }
+    )
+
+
+def _empty_outside() -> pa.Table:
+    return pa.table(
+        {
+            "icao24": pa.array([], pa.string()),
+            "time": pa.array([], pa.int64()),
+            **{name: pa.array([], pa.float64()) for name in OUTSIDE_COLUMNS[2:]},
+        }
+    )
 
 
 def _attach(
@@ -493,8 +556,14 @@ def _circle(x: Float, y: Float, weight: Float | None = None) -> tuple[float, flo
     return float(cx), float(cy), float(np.sqrt(r2))
 
 
-def area_observations(states: pa.Table, cluster: SpoofCluster) -> Observations:
+def area_observations(
+    states: pa.Table, cluster: SpoofCluster, outside: pa.Table | None = None
+) -> Observations:
     """What the record says about the spoofer's reach (see :func:`spoofer_area`).
+
+    ``outside``: where the aircraft not captured flew (:func:`outside_sample`;
+    default: of ``states``); its points of the cluster's time and of aircraft
+    not in it are the outside observations.
 
     Captures that start together (the spoofer switching on, or the record
     starting) put their aircraft inside the reach, not on its edge; releases
@@ -545,14 +614,14 @@ def area_observations(states: pa.Table, cluster: SpoofCluster) -> Observations:
     entry = [e[1] for k, e in enumerate(entries) if k not in on]
     inside = [e[1] for k, e in enumerate(entries) if k in on]
     exit_ = [e[1] for k, e in enumerate(exits) if k not in off]
-    window = (t >= cluster.start_ns) & (t <= cluster.end_ns)
-    others = window & has_pos & ~spoofed & ~np.isin(icao, list(members))
-    o = np.flatnonzero(others)
-    if o.size:
-        bucket = np.stack([np.unique(icao[o], return_inverse=True)[1],
-                           t[o] // int(OUTSIDE_STEP_S * NS_PER_S)], axis=1)  # fmt: skip
-        o = o[np.unique(bucket, axis=0, return_index=True)[1]]
-    outside = np.column_stack([lat[o], lon[o], alt[o]]) if o.size else np.zeros((0, 3))
+    sample = outside_sample(states) if outside is None else outside
+    ot = np.asarray(sample["time"].to_numpy(), np.int64)
+    others = (ot >= cluster.start_ns) & (ot <= cluster.end_ns)
+    others &= ~np.asarray(pc.is_in(sample["icao24"], pa.array(sorted(members))).to_numpy(
+        zero_copy_only=False), bool)  # fmt: skip
+    points = np.column_stack(
+        [np.asarray(sample[c].to_numpy(), np.float64)[others] for c in OUTSIDE_COLUMNS[2:]]
+    )
 
     def finite(rows: Any, width: int) -> Float:
         a = np.asarray(rows, np.float64).reshape(-1, width)
@@ -562,19 +631,20 @@ def area_observations(states: pa.Table, cluster: SpoofCluster) -> Observations:
         entry=finite(entry, 3),
         exit=finite(exit_, 5),
         inside=finite(inside, 3),
-        outside=finite(outside, 3),
+        outside=finite(points, 3),
         exit_max_lag_s=EXIT_MAX_LAG_S,
     )
 
 
 def spoofer_area(
-    states: pa.Table, cluster: SpoofCluster, *, seed: int = 0
+    states: pa.Table, cluster: SpoofCluster, *, seed: int = 0, outside: pa.Table | None = None
 ) -> EmitterEstimate | None:
     """The spoofer's reach from where the cluster's aircraft were captured and released.
 
-    See the module docstring. None when too few captures were seen to fit.
+    See the module docstring (``outside`` as for :func:`area_observations`).
+    None when too few captures were seen to fit.
     """
-    return locate_emitter(area_observations(states, cluster), seed=seed)
+    return locate_emitter(area_observations(states, cluster, outside), seed=seed)
 
 
 def _speed_kt(rows: NDArray[np.int64], j: int, t: NDArray[np.int64], lat: Float, lon: Float,
