@@ -30,8 +30,8 @@ Cases, each timed once (the machine is shared: read the ratios):
            one's: printed JSON, events without provenance, map); reference: DuckDB read of (icao24, time, lat, lon,
            nac_p), vectorised H3 (h3ronpy, bench extra), the GPSJam-style
            count of good and bad aircraft per cell and hour (DuckDB group-by).
-  spoofing ``skywitness spoofing --json`` on the same store (not yet on the
-           engine: the whole window in memory); reference: a DuckDB window
+  spoofing ``skywitness spoofing --json`` on the same store (the local engine:
+           partitions keep only their spoofed aircraft); reference: a DuckDB window
            query flagging each aircraft's position jumps faster than Mach 3.
 Peak memory: the largest sum of resident memory over the process and its
 children, sampled every 0.2 s.
@@ -227,7 +227,16 @@ def main() -> None:
         help="engines of the jamming case, comma-separated (local, spark: the spark extra); "
         "each runs on the same store, and their outputs are compared",
     )
+    ap.add_argument(
+        "--cases",
+        default="ingest,jamming,spoofing",
+        help="cases to run, comma-separated; without ingest, the store of an earlier run "
+        "of the same --work and size is used",
+    )
     args = ap.parse_args()
+    cases = {c.strip() for c in args.cases.split(",") if c.strip()}
+    if not cases or cases - {"ingest", "jamming", "spoofing"}:
+        raise SystemExit(f"bad --cases {args.cases!r}: use ingest, jamming and/or spoofing")
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if not engines or set(engines) - {"local", "spark"}:
         raise SystemExit(f"bad --engines {args.engines!r}: use local and/or spark")
@@ -244,43 +253,24 @@ def main() -> None:
         print(f"# {size:.0e}: {len(files)} files ({shape}), built in "
               f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
         store = work / f"store-{size:.0e}"
-        shutil.rmtree(store, ignore_errors=True)
-        secs, peak, out = _run([*_python(DUCK_INGEST), str(snaps)])
-        n = int(out.split()[0])
-        rows.append((f"{size:.0e}", "ingest: DuckDB read_json (reference)", n, secs, peak, ""))
-        secs, peak, out = _run([SKYWITNESS, "ingest", str(snaps), "--store", str(store), "--json"])
-        got = json.loads(out)["reports"]
-        rows.append((f"{size:.0e}", "ingest: skywitness", got, secs, peak, "ingest"))
-        secs, peak, out = _run([*_python(DUCK_MAP), str(store)])
-        rows.append(
-            (f"{size:.0e}", "jamming: DuckDB + h3ronpy map (reference)", got, secs, peak, "")
-        )
-        jamming = [SKYWITNESS, "jamming", "--store", str(store), "--json", "--window", "1h"]
-        outputs = {}
-        for engine in engines:
-            files = work / f"map-{engine}.parquet", work / f"events-{engine}.geojson"
-            secs, peak, out = _run([*jamming, "--engine", engine, "--out", str(files[0]),
-                                    "--events-out", str(files[1])])  # fmt: skip
-            outputs[engine] = _jamming_outputs(out, *files)
-            events = json.loads(out)["events"]
-            located = sum(e.get("emitter") is not None for e in events)
-            note = f"{len(events)} events, {located} located"
-            if engine != engines[0]:
-                same = outputs[engine] == outputs[engines[0]]
-                note += f"; output {'equal to' if same else 'DIFFERENT from'} {engines[0]}'s"
-                if not same:
-                    failed.append(f"{size:.0e}: {engine} engine's output differs")
-            name = "jamming: skywitness" + (f" --engine {engine}" if len(engines) > 1 else "")
-            rows.append((f"{size:.0e}", name, got, secs, peak, note))
-        secs, peak, out = _run([*_python(DUCK_JUMPS), str(store)])
-        rows.append(
-            (f"{size:.0e}", "spoofing: DuckDB position-jump query (reference)", got, secs, peak, "")
-        )
-        secs, peak, out = _run([SKYWITNESS, "spoofing", "--store", str(store), "--json"])
-        spoofed = json.loads(out)
-        note = ", ".join(f"{k} {len(v)}" for k, v in spoofed.items() if isinstance(v, list))
-        rows.append((f"{size:.0e}", "spoofing: skywitness", got, secs, peak, note))
-        print(rows[-5 - len(engines) :], flush=True)
+        if "ingest" in cases:
+            shutil.rmtree(store, ignore_errors=True)
+            secs, peak, out = _run([*_python(DUCK_INGEST), str(snaps)])
+            n = int(out.split()[0])
+            rows.append((f"{size:.0e}", "ingest: DuckDB read_json (reference)", n, secs, peak, ""))
+            secs, peak, out = _run(
+                [SKYWITNESS, "ingest", str(snaps), "--store", str(store), "--json"]
+            )
+            got = json.loads(out)["reports"]
+            rows.append((f"{size:.0e}", "ingest: skywitness", got, secs, peak, "ingest"))
+        else:
+            info = json.loads(_run([SKYWITNESS, "info", "--store", str(store), "--json"])[2])
+            got = int(info["reports"])
+        if "jamming" in cases:
+            _jamming_case(rows, failed, size, store, got, work, engines)
+        if "spoofing" in cases:
+            _spoofing_case(rows, size, store, got)
+        print(rows, flush=True)
     print(
         "| size | run | reports | seconds | reports/s | peak MB (tree) | ratio to reference | note |"
     )
@@ -293,6 +283,51 @@ def main() -> None:
               f"{note if note not in ('ingest',) else ''} |")  # fmt: skip
     if failed:
         raise SystemExit("; ".join(failed))
+
+
+def _jamming_case(
+    rows: list[tuple[str, str, int, float, float, str]],
+    failed: list[str],
+    size: float,
+    store: Path,
+    got: int,
+    work: Path,
+    engines: list[str],
+) -> None:
+    """The jamming reference, then skywitness jamming on each engine (outputs compared)."""
+    secs, peak, out = _run([*_python(DUCK_MAP), str(store)])
+    rows.append((f"{size:.0e}", "jamming: DuckDB + h3ronpy map (reference)", got, secs, peak, ""))
+    jamming = [SKYWITNESS, "jamming", "--store", str(store), "--json", "--window", "1h"]
+    outputs = {}
+    for engine in engines:
+        files = work / f"map-{engine}.parquet", work / f"events-{engine}.geojson"
+        secs, peak, out = _run([*jamming, "--engine", engine, "--out", str(files[0]),
+                                "--events-out", str(files[1])])  # fmt: skip
+        outputs[engine] = _jamming_outputs(out, *files)
+        events = json.loads(out)["events"]
+        located = sum(e.get("emitter") is not None for e in events)
+        note = f"{len(events)} events, {located} located"
+        if engine != engines[0]:
+            same = outputs[engine] == outputs[engines[0]]
+            note += f"; output {'equal to' if same else 'DIFFERENT from'} {engines[0]}'s"
+            if not same:
+                failed.append(f"{size:.0e}: {engine} engine's output differs")
+        name = "jamming: skywitness" + (f" --engine {engine}" if len(engines) > 1 else "")
+        rows.append((f"{size:.0e}", name, got, secs, peak, note))
+
+
+def _spoofing_case(
+    rows: list[tuple[str, str, int, float, float, str]], size: float, store: Path, got: int
+) -> None:
+    """The spoofing reference, then skywitness spoofing (on the local engine)."""
+    secs, peak, out = _run([*_python(DUCK_JUMPS), str(store)])
+    rows.append(
+        (f"{size:.0e}", "spoofing: DuckDB position-jump query (reference)", got, secs, peak, "")
+    )
+    secs, peak, out = _run([SKYWITNESS, "spoofing", "--store", str(store), "--json"])
+    spoofed = json.loads(out)
+    note = ", ".join(f"{k} {len(v)}" for k, v in spoofed.items() if isinstance(v, list))
+    rows.append((f"{size:.0e}", "spoofing: skywitness", got, secs, peak, note))
 
 
 def _jamming_outputs(out: str, cells: Path, events: Path) -> tuple[Any, ...]:
