@@ -1,20 +1,25 @@
 """The local engine: a store read in partitions of whole aircraft gives the
-jamming result of the whole, and a rerun after an interruption computes only
-the partitions left."""
+jamming result of the whole, the window copied into its buckets in one read
+holds what a query per bucket returns, and a rerun after an interruption
+computes only the partitions left."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from job_results import same_jamming_result
 
 from skywitness.engine.local import LocalEngine, Window, read_partition
 from skywitness.io import expand, open_file
 from skywitness.jobs.jamming import jamming_analysis
-from skywitness.store import Store
+from skywitness.store import Store, StoreCorruptError
+from skywitness.store.embedded import read_bucket
 
 
 def _store(folder: Path, root: Path) -> Store:
@@ -63,6 +68,41 @@ def test_partitions_in_worker_processes(small: Store, tmp_path: Path, monkeypatc
     same_jamming_result(whole, parts)
 
 
+def test_buckets_written_in_one_read_are_the_queries_of_each(small: Store, tmp_path: Path) -> None:
+    times = small.query(columns=["time"])["time"]
+    lo, hi = pc.min(times).value, pc.max(times).value
+    start, end = lo + (hi - lo) // 3, hi - (hi - lo) // 5
+    n = 5
+    folders = small.write_buckets(tmp_path / "b", n, start=start, end=end)
+    assert [f.name for f in folders] == [f"bucket={k}" for k in range(n)]
+    for k, folder in enumerate(folders):
+        bucket = read_bucket(folder)
+        assert bucket.num_rows > 0
+        assert bucket.equals(small.query(start=start, end=end, bucket=(k, n)))
+    # With a box: the aircraft seen inside it, every report of theirs in the window.
+    middle = float(pc.approximate_median(small.query(columns=["lon"])["lon"]).as_py())
+    box = (middle, -90.0, -179.0, 90.0)  # across the antimeridian
+    window = Window(start, end, box)
+    chosen = [read_bucket(f, box) for f in folders]
+    assert 0 < sum(t.num_rows for t in chosen) < sum(read_bucket(f).num_rows for f in folders)
+    for k, table in enumerate(chosen):
+        assert table.equals(read_partition(small, window, k, n))
+    with pytest.raises(FileExistsError):  # never into a folder that exists
+        small.write_buckets(tmp_path / "b", n)
+
+
+def test_a_damaged_part_is_refused_before_the_buckets_are_written(
+    small: Store, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(small.root, copy)
+    damaged = Store(copy, create=False)
+    part = damaged.parts()[0]
+    pq.write_table(pq.read_table(part).slice(1), part)  # readable, not the one recorded
+    with pytest.raises(StoreCorruptError, match=part.name):
+        damaged.write_buckets(tmp_path / "b", 3)
+
+
 class _Stop(Exception):
     pass
 
@@ -86,7 +126,10 @@ def test_a_rerun_computes_only_the_partitions_left(
     with pytest.raises(_Stop):
         engine.run(small, Window(), interrupted, key=key)
     assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 2
+    assert len(list((tmp_path / "cache").rglob("buckets/complete"))) == 1  # the copy is kept
     again: list[int] = []
+    # The rerun reads the kept copy: the store is not read for it again.
+    monkeypatch.setattr(Store, "write_buckets", lambda *a, **k: pytest.fail("copied again"))
 
     def counting(table: pa.Table) -> int:
         again.append(table.num_rows)
@@ -95,6 +138,9 @@ def test_a_rerun_computes_only_the_partitions_left(
     rows = engine.run(small, Window(), counting, key=key)
     assert len(again) == n - 2  # the two finished partitions are not computed again
     assert sum(rows) == small.count()
+    monkeypatch.undo()
+    monkeypatch.setenv("SKYWITNESS_CACHE", str(tmp_path / "cache"))
+    assert not any((tmp_path / "cache").rglob("buckets"))  # removed when the run ended
     # Another key (another job or parameters) shares nothing.
     other: list[int] = []
     engine.run(small, Window(), lambda t: other.append(1) or 0, key={"job": "other"})

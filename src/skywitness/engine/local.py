@@ -3,16 +3,21 @@
 A window of the store is split into ``n`` buckets by a hash of icao24 (every
 report of an aircraft falls in one bucket), ``n`` chosen so that a bucket
 holds about :data:`PARTITION_ROWS` reports: the memory a kernel needs is
-that of one bucket, not of the input. Buckets are read with DuckDB (the
-store's own query, with the bucket as a filter) and computed by a kernel in
-a pool of worker processes, one per core; their partial results come back in
-bucket order, for a combining step (the jamming job's
-:func:`~skywitness.jobs.jamming.combine_partials`).
+that of one bucket, not of the input. The window is first copied into its
+buckets in one read of the store (DuckDB, the parts checked as for every
+query: :meth:`~skywitness.store.Store.write_buckets`); each bucket is then
+read alone and computed by a kernel in a pool of worker processes, one per
+core; their partial results come back in bucket order, for a combining step
+(the jamming job's :func:`~skywitness.jobs.jamming.combine_partials`). (A
+query per bucket with a hash filter would read the whole window once per
+bucket: a cost growing with the square of the window.)
 
-Finished partials are kept in a cache directory (:func:`cache_root`) under a
-key naming the store's commits and the job's parameters: a run interrupted
-after some buckets, rerun with the same parameters on the same store,
-computes only the buckets left. The directory is removed when the run ends.
+The copy and the finished partials are kept in a cache directory
+(:func:`cache_root`) under a key naming the store's commits and the job's
+parameters: a run interrupted after some buckets, rerun with the same
+parameters on the same store, computes only the buckets left. The directory
+is removed when the run ends. It needs as much free disk as the window
+takes in the store.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +40,7 @@ import pyarrow as pa
 
 from skywitness.progress import Progress, no_progress
 from skywitness.store import Store
+from skywitness.store.embedded import read_bucket
 from skywitness.version import __version__
 
 #: Reports per partition (bucket). The jamming kernels take about 0.6 kB of
@@ -116,8 +123,8 @@ class Engine(Protocol):
     ) -> list[Any]: ...
 
 
-def _compute(root: str, window: Window, k: int, n: int, kernel: Kernel, out: str | None) -> Any:
-    table = read_partition(Store(root, create=False), window, k, n)
+def _compute(bucket: str, window: Window, kernel: Kernel, out: str | None) -> Any:
+    table = read_bucket(Path(bucket), window.bbox)
     rows = table.num_rows
     result = kernel(table)
     del table
@@ -127,6 +134,23 @@ def _compute(root: str, window: Window, k: int, n: int, kernel: Kernel, out: str
             pickle.dump((rows, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(out)
     return rows, result
+
+
+def _buckets(store: Store, window: Window, n: int, dest: Path) -> list[Path]:
+    """The window's reports in ``n`` buckets of whole aircraft under ``dest``
+    (:meth:`~skywitness.store.Store.write_buckets`): one read of the store for
+    every partition, where ``n`` queries with a hash filter would read the
+    window ``n`` times. Written beside ``dest`` and renamed when complete, so
+    that a rerun after an interruption finds all of it or none."""
+    if (dest / "complete").exists():
+        return [dest / f"bucket={k}" for k in range(n)]
+    shutil.rmtree(dest, ignore_errors=True)
+    partial = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(partial, ignore_errors=True)
+    store.write_buckets(partial, n, start=window.start_ns, end=window.end_ns)
+    (partial / "complete").touch()
+    partial.rename(dest)
+    return [dest / f"bucket={k}" for k in range(n)]
 
 
 @dataclass(frozen=True)
@@ -170,37 +194,59 @@ class LocalEngine:
             report("reports", rows, total)
             return [result]
         cache = self._cache_dir(store, window, n, key) if self.cache else None
+        if cache is None:  # nothing kept for a rerun
+            work = Path(tempfile.mkdtemp(prefix="skywitness-"))
+            try:
+                return self._run_buckets(store, window, kernel, n, work, False, report, total)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        results = self._run_buckets(store, window, kernel, n, cache, True, report, total)
+        shutil.rmtree(cache, ignore_errors=True)  # kept only when interrupted
+        return results
+
+    def _run_buckets(
+        self,
+        store: Store,
+        window: Window,
+        kernel: Kernel,
+        n: int,
+        work: Path,
+        keep: bool,
+        report: Progress,
+        total: int | None,
+    ) -> list[Any]:
+        """The window copied into ``n`` buckets under ``work`` (one read of the
+        store; kept from an interrupted run), then each bucket's kernel, in
+        worker processes; with ``keep``, each finished partial kept in
+        ``work`` for a rerun."""
         results: dict[int, Any] = {}
         read = 0
-        if cache is not None:
-            for k in range(n):
-                done = cache / f"{k}.pickle"
-                if done.exists():
-                    with done.open("rb") as fh:
-                        rows, results[k] = pickle.load(fh)
-                        read += rows
+        for k in range(n):
+            done = work / f"{k}.pickle"
+            if keep and done.exists():
+                with done.open("rb") as fh:
+                    rows, results[k] = pickle.load(fh)
+                    read += rows
         todo = [k for k in range(n) if k not in results]
+        buckets = _buckets(store, window, n, work / "buckets") if todo else []
         report("reports", read, total)
         workers = min(self.workers or _cores(), len(todo)) if todo else 1
-        outs = {k: None if cache is None else str(cache / f"{k}.pickle") for k in todo}
-        root = str(store.root)
+        outs = {k: str(work / f"{k}.pickle") if keep else None for k in todo}
         if workers <= 1:
             for k in todo:
-                rows, results[k] = _compute(root, window, k, n, kernel, outs[k])
+                rows, results[k] = _compute(str(buckets[k]), window, kernel, outs[k])
                 read += rows
                 report("reports", read, total)
         else:
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 futures = {
-                    pool.submit(_compute, root, window, k, n, kernel, outs[k]): k for k in todo
+                    pool.submit(_compute, str(buckets[k]), window, kernel, outs[k]): k for k in todo
                 }
                 for fut, k in futures.items():
                     rows, results[k] = fut.result()
                     read += rows
                     report("reports", read, total)
-        if cache is not None:
-            shutil.rmtree(cache, ignore_errors=True)
         return [results[k] for k in range(n)]
 
     def map_shared(

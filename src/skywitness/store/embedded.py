@@ -521,6 +521,40 @@ class Store:
         )
         return table.cast(schema)
 
+    def write_buckets(
+        self,
+        dest: Path,
+        n: int,
+        *,
+        start: datetime | str | int | None = None,
+        end: datetime | str | int | None = None,
+    ) -> list[Path]:
+        """Copy the reports in [start, end) into ``n`` buckets of whole aircraft
+        under ``dest`` (a new directory), in one read of the window: bucket k
+        holds the reports :meth:`query` with ``bucket=(k, n)`` returns, in
+        ``dest/bucket=k/*.parquet`` (read them with :func:`read_bucket`).
+        For an engine that reads every bucket of a large window: n queries
+        would read the window n times. The parts are checked first, as for
+        every query. Returns each bucket's directory, k = 0 .. n-1 (an empty
+        bucket's holds no file)."""
+        start_ns, end_ns = _ns(start, "start"), _ns(end, "end")
+        dest = Path(dest)
+        dest.mkdir(parents=True, exist_ok=False)
+        out = [dest / f"bucket={k}" for k in range(n)]
+        parts = self._checked(start_ns, end_ns)
+        if parts:
+            where, params = _where(start_ns, end_ns, None, None)
+            select = ", ".join(f'"{c}"' for c in REPORT_SCHEMA.names)
+            sql = (
+                f"COPY (SELECT {select}, hash(icao24) % {int(n)} AS bucket FROM read_parquet(?) "
+                f"{where}) TO '{_quoted(dest)}' (FORMAT parquet, PARTITION_BY (bucket), "
+                "OVERWRITE_OR_IGNORE)"
+            )
+            self._sql(parts, lambda con: con.execute(sql, [[str(p) for p in parts], *params]))
+        for d in out:
+            d.mkdir(exist_ok=True)
+        return out
+
     def count(
         self,
         *,
@@ -672,6 +706,35 @@ def _where(
         clauses.append("icao24 IN (SELECT unnest(?))")
         params.append([w.strip().lower() for w in wanted])
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def read_bucket(folder: Path, bbox: tuple[float, float, float, float] | None = None) -> pa.Table:
+    """One bucket of :meth:`Store.write_buckets`, as :meth:`Store.query` with
+    ``bucket=`` gives it (every column, in time order); with ``bbox``, only
+    the aircraft with a report inside it (all their reports)."""
+    files = sorted(Path(folder).glob("*.parquet"))
+    if not files:
+        return REPORT_SCHEMA.empty_table()
+    select = ", ".join(f'"{c}"' for c in REPORT_SCHEMA.names)
+    params: list[Any] = []
+    where = ""
+    if bbox is not None:
+        inside, params = _where(None, None, bbox, None)
+        where = f"WHERE icao24 IN (SELECT icao24 FROM read_parquet(?) {inside})"
+    sql = f"SELECT {select} FROM read_parquet(?) {where} ORDER BY time, icao24"
+    names = [str(f) for f in files]
+    args = [names, names, *params] if bbox is not None else [names]
+    con = _connect()
+    try:
+        table = con.sql(sql, params=args).to_arrow_table()
+    finally:
+        con.close()
+    return table.cast(REPORT_SCHEMA)
+
+
+def _quoted(path: Path) -> str:
+    """A path inside a single-quoted SQL string."""
+    return str(path).replace("'", "''")
 
 
 def _ns(t: datetime | str | int | None, what: str) -> int | None:
