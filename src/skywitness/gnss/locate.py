@@ -33,6 +33,7 @@ boundary to fit: the estimate is None and the event says so.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -365,7 +366,7 @@ def locate_emitter(
     if len(obs.entry) < MIN_ENTRIES:
         return None
     plane = LocalPlane(float(np.mean(obs.entry[:, 0])), mean_lon(obs.entry[:, 1]))
-    obs, data, fitted = _reclassify(obs, plane)
+    obs, data, fitted = _reclassified(obs, plane)
     if len(obs.entry) < MIN_ENTRIES:
         return None
     if data is None or fitted is None:
@@ -421,6 +422,33 @@ def misfit(obs: Observations, est: EmitterEstimate) -> float:
         np.array([0.0, 0.0, est.range_km, np.sqrt(est.antenna_m)]), _plane_data(obs, plane)
     )
     return float(np.sum(2 * (np.sqrt(1 + r**2) - 1)))
+
+
+#: The last few :func:`_reclassify` results, by their observations' content:
+#: the interference events locate the same observations twice in a row (the
+#: two-emitter test's single fit, then the event's own, with its bounds).
+_RECLASSIFIED: dict[bytes, tuple[Observations, Any, Any]] = {}
+_RECLASSIFIED_KEPT = 4
+
+
+def _reclassified(
+    obs: Observations, plane: LocalPlane
+) -> tuple[Observations, dict[str, Float] | None, tuple[Float, float, Float] | None]:
+    """:func:`_reclassify`, of observations located just before: the same."""
+    digest = hashlib.blake2b(digest_size=20)
+    for a in (obs.entry, obs.exit, obs.inside, obs.outside, obs.entry_aircraft, obs.exit_aircraft):
+        a = np.ascontiguousarray(a.astype(str) if a.dtype == object else a)
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(a.tobytes())
+    digest.update(repr((obs.exit_max_lag_s, plane.lat0, plane.lon0)).encode())
+    key = digest.digest()
+    found = _RECLASSIFIED.get(key)
+    if found is None:
+        found = _reclassify(obs, plane)
+        if len(_RECLASSIFIED) >= _RECLASSIFIED_KEPT:
+            _RECLASSIFIED.pop(next(iter(_RECLASSIFIED)))
+        _RECLASSIFIED[key] = found
+    return found
 
 
 def _reclassify(
