@@ -57,7 +57,7 @@ _KEYS: tuple[str, ...] = (
 _DEFAULTS = tuple(_ABSENT if key == "alt_baro" else None for key in _KEYS)
 
 
-def _columns(entries: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+def dict_columns(entries: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
     """Each key of :data:`_KEYS` to its values over the entries (``.get``)."""
     rows = [tuple(map(ac.get, _KEYS, _DEFAULTS)) for ac in entries]
     if not rows:
@@ -65,20 +65,20 @@ def _columns(entries: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
     return dict(zip(_KEYS, zip(*rows, strict=True), strict=True))
 
 
-class _Unclean(Exception):
+class Unclean(Exception):
     """An entry the columnar path leaves to the per-entry reader."""
 
 
 def _numbers(values: Sequence[Any]) -> pa.Array:
     """float64 of JSON numbers (null for None and non-finite), as :func:`num`
     reads them; anything else (bool, string, an integer beyond float64) is
-    :class:`_Unclean`."""
+    :class:`Unclean`."""
     if not _NUMBER_TYPES.issuperset(map(type, values)):
-        raise _Unclean
+        raise Unclean
     try:
         arr = pa.array(values, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
-        raise _Unclean from None
+        raise Unclean from None
     if arr.null_count < len(arr):
         finite = pc.is_finite(arr)
         if not pc.all(finite).as_py():
@@ -87,18 +87,18 @@ def _numbers(values: Sequence[Any]) -> pa.Array:
 
 
 def _exact(values: Sequence[Any]) -> pa.Array:
-    """As :func:`_numbers`, but a non-finite number is :class:`_Unclean` too
+    """As :func:`_numbers`, but a non-finite number is :class:`Unclean` too
     (the per-entry reader skips an entry whose lat, lon, seen or seen_pos is
     not a finite number)."""
     arr = _numbers(values)
     if arr.null_count != sum(v is None for v in values):
-        raise _Unclean
+        raise Unclean
     return arr
 
 
-def _lenient(values: Sequence[Any]) -> pa.Array:
+def lenient(values: Sequence[Any]) -> pa.Array:
     """float64 as :func:`num` reads a value no entry is skipped for: bools and
-    other non-numbers are null (an integer beyond float64 is :class:`_Unclean`)."""
+    other non-numbers are null (an integer beyond float64 is :class:`Unclean`)."""
     if not _NUMBER_TYPES.issuperset(map(type, values)):
         values = [v if type(v) is int or type(v) is float else None for v in values]
     return _numbers(values)
@@ -151,7 +151,7 @@ def snapshot_batch(
         return None
     try:
         return _batch(entries, now_us, fmt, max_lag_s, records)
-    except _Unclean:
+    except Unclean:
         return None
 
 
@@ -164,31 +164,31 @@ def _batch(
 ) -> pa.RecordBatch:
     n = len(entries)
     cols: dict[str, Any] = {}
-    got = _columns(entries)
+    got = dict_columns(entries)
 
     hexes = got["hex"]
     if not all(type(h) is str for h in hexes):
-        raise _Unclean
+        raise Unclean
     icao = [str(h).strip().lower() for h in hexes]
     if not all(icao):
-        raise _Unclean
+        raise Unclean
     cols["icao24"] = pa.array(icao, pa.string())
 
     seen = _exact(got["seen"]).to_numpy(zero_copy_only=False)
     seen = np.where(np.isnan(seen), 0.0, seen)  # absent: the entry is as of 'now'
     if ((seen < 0.0) | (seen > 86_400.0)).any():
-        raise _Unclean
+        raise Unclean
     # round() as the per-entry reader does: half to even, as np.rint.
     time_us = now_us - np.rint(seen * US_PER_S).astype(np.int64)
     if (time_us < 0).any() or (time_us > (2**63 - 1) // NS_PER_US).any():
-        raise _Unclean
+        raise Unclean
     cols["time"] = pa.array(time_us * NS_PER_US, pa.int64())
 
     lat, lon = _exact(got["lat"]), _exact(got["lon"])
     if lat.null_count != lon.null_count or (
         lat.null_count and not pc.all(pc.equal(lat.is_null(), lon.is_null())).as_py()
     ):
-        raise _Unclean  # a lone coordinate: the validator names it
+        raise Unclean  # a lone coordinate: the validator names it
     seen_pos = _exact(got["seen_pos"]).to_numpy(zero_copy_only=False)
     stale = ~np.isnan(seen_pos) & ~(seen_pos - seen <= max_lag_s)
     has_pos = ~np.asarray(lat.is_null().to_numpy(zero_copy_only=False)) & ~stale
@@ -208,11 +208,31 @@ def _batch(
                 break
     cols["source"] = pa.array(source, pa.string())
 
+    cols.update(aircraft_columns(got))
+    cols["format"] = pa.array([fmt] * n, pa.string())
+    cols[RECORD_COLUMN] = pa.array(np.arange(n, dtype=np.int64) if records is None else records)
+    arrays = []
+    for field in READER_SCHEMA:
+        arr = cols.get(field.name)
+        if arr is None:
+            arrays.append(pa.nulls(n, field.type))
+        else:
+            arrays.append(arr.cast(field.type) if arr.type != field.type else arr)
+    return pa.RecordBatch.from_arrays(arrays, schema=READER_SCHEMA)
+
+
+def aircraft_columns(got: dict[str, tuple[Any, ...]]) -> dict[str, pa.Array]:
+    """The columns :func:`~skywitness.io.readsb.common.aircraft_fields` reads
+    from each aircraft dict (callsign, altitude and on_ground, the plain
+    numbers, the either-or pairs, the categories, squawk, emergency, nav
+    modes), from :func:`dict_columns` of the dicts; :class:`Unclean` where one
+    needs the per-dict reader."""
+    cols: dict[str, pa.Array] = {}
     cols["callsign"] = pa.array(_memo(got["flight"], text), pa.string())
     present = [v is not _ABSENT for v in got["alt_baro"]]
     alt = [None if v is _ABSENT else v for v in got["alt_baro"]]
     ground = [v == "ground" for v in alt]
-    alt_arr = _lenient([None if g else v for v, g in zip(alt, ground, strict=True)])
+    alt_arr = lenient([None if g else v for v, g in zip(alt, ground, strict=True)])
     cols["alt_baro_ft"] = alt_arr
     cols["on_ground"] = pa.array(
         [
@@ -222,11 +242,11 @@ def _batch(
         pa.bool_(),
     )
     for key, col in PLAIN_FIELDS:
-        cols[col] = _lenient(list(got[key]))
+        cols[col] = lenient(list(got[key]))
     for first, second, col in _EITHER:
-        a = _lenient(list(got[first]))
+        a = lenient(list(got[first]))
         if a.null_count:
-            b = _lenient(list(got[second]))
+            b = lenient(list(got[second]))
             a = pc.coalesce(a, b)
         cols[col] = a
     for key, col in _CATEGORIES:
@@ -239,16 +259,7 @@ def _batch(
             cols[f"nav_{mode}"] = pa.array(
                 [(mode in m) if type(m) is list else None for m in modes], pa.bool_()
             )
-    cols["format"] = pa.array([fmt] * n, pa.string())
-    cols[RECORD_COLUMN] = pa.array(np.arange(n, dtype=np.int64) if records is None else records)
-    arrays = []
-    for field in READER_SCHEMA:
-        arr = cols.get(field.name)
-        if arr is None:
-            arrays.append(pa.nulls(n, field.type))
-        else:
-            arrays.append(arr.cast(field.type) if arr.type != field.type else arr)
-    return pa.RecordBatch.from_arrays(arrays, schema=READER_SCHEMA)
+    return cols
 
 
 def _emergency(value: Any) -> str | None:

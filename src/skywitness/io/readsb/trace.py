@@ -21,15 +21,19 @@ read tells the user how many positions it so left out (a note).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from skywitness.io.base import BadValue, ReadContext, batches_of, num
+from skywitness.io.base import READER_SCHEMA, RECORD_COLUMN, BadValue, ReadContext, batches_of, num
 from skywitness.io.jsondoc import Bad, JsonPath, load, read_document
+from skywitness.io.readsb.columns import Unclean, aircraft_columns, dict_columns, lenient
 from skywitness.io.readsb.common import aircraft_fields, altitude, source_of
 
 NAME = "readsb-trace"
@@ -79,6 +83,14 @@ class TraceReader:
         # Microsecond rounding: readsb writes milliseconds, floats add noise below.
         base_ns = round(base * 1e6) * 1000
         icao24 = icao.strip().lower()
+        fast = trace_batch(doc["trace"], base_ns, icao24)
+        if fast is not None:
+            batch, dropped = fast
+            if dropped:
+                ctx.note(None, _dropped_note(dropped))
+            for start in range(0, batch.num_rows, ctx.batch_size):
+                yield batch.slice(start, ctx.batch_size)
+            return
         points = ((i, _point(point, base_ns, icao24)) for i, point in enumerate(doc["trace"]))
         yield from batches_of(ctx, NAME, _without_stale_repeats(points, ctx))
 
@@ -100,7 +112,11 @@ def _without_stale_repeats(
                 last = here
         yield record, row
     if dropped:
-        ctx.note(None, f"{dropped} stale point(s) repeating the last position read without one")
+        ctx.note(None, _dropped_note(dropped))
+
+
+def _dropped_note(dropped: int) -> str:
+    return f"{dropped} stale point(s) repeating the last position read without one"
 
 
 def _is_point(path: JsonPath) -> bool:
@@ -162,3 +178,126 @@ def _number_or_null(v: Any) -> bool:
 
 
 READER = TraceReader()
+
+
+# -- the columnar path ---------------------------------------------------------
+
+_NUMBERS = frozenset({int, float, type(None)})
+
+
+def trace_batch(points: list[Any], base_ns: int, icao24: str) -> tuple[pa.RecordBatch, int] | None:
+    """Every point of a trace as one batch in ``READER_SCHEMA`` and how many
+    stale repeats lost their position, exactly the rows the per-point reader
+    (:func:`_point`, :func:`_without_stale_repeats`) gives; None when any
+    point would be skipped or holds a value that reader treats specially
+    (then it reads the trace point by point, naming each problem). One list
+    per column instead of a dict per point."""
+    n = len(points)
+    if n == 0 or not all(type(p) is list and len(p) >= 7 for p in points):
+        return None
+    try:
+        return _trace_batch(points, base_ns, icao24)
+    except (Unclean, BadValue, pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError,
+            ValueError):  # fmt: skip
+        return None
+
+
+def _trace_batch(points: list[list[Any]], base_ns: int, icao24: str) -> tuple[pa.RecordBatch, int]:
+    n = len(points)
+    c = list(itertools.zip_longest(*points))  # the points' places, None where one is short
+    c += [(None,) * n] * (14 - len(c))
+    if not _NUMBERS.issuperset(map(type, c[0])) or any(v is None for v in c[0]):
+        raise Unclean
+    dt = np.asarray(pa.array(c[0], pa.float64()).to_numpy(zero_copy_only=False))
+    if not (np.isfinite(dt) & (np.abs(dt) <= MAX_OFFSET_S)).all():
+        raise Unclean
+    time_ns = base_ns + np.rint(dt * 1e6).astype(np.int64) * 1000
+    for k in (1, 2):  # coordinates: numbers (NaN passes, for validation to name) or null
+        if not _NUMBERS.issuperset(map(type, c[k])):
+            raise Unclean
+        if any(type(v) is int and abs(v) >= 2**63 for v in c[k]):
+            raise Unclean
+    lat, lon = pa.array(c[1], pa.float64()), pa.array(c[2], pa.float64())
+    if pc.any(pc.is_nan(lat)).as_py() or pc.any(pc.is_nan(lon)).as_py():
+        raise Unclean  # NaN: the per-point reader keeps it for validation to name
+    alt_in = c[3]
+    if not _NUMBERS.issuperset(t for t in map(type, alt_in) if t is not str) or any(
+        type(v) is str and v != "ground" for v in alt_in
+    ):
+        raise Unclean
+    ground = [v == "ground" for v in alt_in]
+    alt = lenient([None if g else v for v, g in zip(alt_in, ground, strict=True)])
+    on_ground = pa.array(
+        [True if g else (None if a is None else False)
+         for g, a in zip(ground, alt.to_pylist(), strict=True)],
+        pa.bool_(),
+    )  # fmt: skip
+    flags = [f if type(f) is int else 0 for f in c[6]]
+    stale = [bool(f & FLAG_STALE) for f in flags]
+    geom_flag = np.array([bool(f & FLAG_ALT_GEOM) for f in flags])
+
+    # The aircraft dicts (every few points): read as a snapshot's entries are,
+    # then spread to their points.
+    at = [i for i, x in enumerate(c[8]) if type(x) is dict]
+    cols: dict[str, pa.Array] = {}
+    types: list[Any] = [None] * n
+    if at:
+        got = dict_columns([c[8][i] for i in at])
+        where = np.full(n, len(at), dtype=np.int64)
+        where[at] = np.arange(len(at))
+        take = pa.array(where)
+        for name, arr in aircraft_columns(got).items():
+            cols[name] = pa.concat_arrays([arr, pa.nulls(1, arr.type)]).take(take)
+        for i, t in zip(at, got["type"], strict=True):
+            types[i] = t
+    lengths = [len(p) for p in points]
+    source = [source_of(c[9][i] if lengths[i] > 9 else types[i]) for i in range(n)]
+
+    def field(name: str) -> pa.Array:
+        arr = cols.get(name)
+        return pa.nulls(n, READER_SCHEMA.field(name).type) if arr is None else arr
+
+    keep_geom = pa.array(geom_flag)
+    cols_out: dict[str, pa.Array] = {}
+    cols_out["alt_geom_ft"] = pc.if_else(keep_geom, alt, field("alt_geom_ft"))
+    cols_out["alt_baro_ft"] = pc.if_else(keep_geom, field("alt_baro_ft"), alt)
+    geom = lenient(list(c[10]))
+    cols_out["alt_geom_ft"] = pc.coalesce(geom, cols_out["alt_geom_ft"])
+    cols_out["ias_kt"] = pc.coalesce(lenient(list(c[12])), field("ias_kt"))
+    cols_out["roll_deg"] = pc.coalesce(lenient(list(c[13])), field("roll_deg"))
+    cols_out["on_ground"] = on_ground
+    cols_out["gs_kt"], cols_out["track_deg"] = lenient(list(c[4])), lenient(list(c[5]))
+    cols_out["vrate_fpm"] = lenient(list(c[7]))
+    cols_out["stale"] = pa.array(stale, pa.bool_())
+    cols_out["new_leg"] = pa.array([bool(f & FLAG_NEW_LEG) for f in flags], pa.bool_())
+    cols_out["source"] = pa.array(source, pa.string())
+    cols_out["time"] = pa.array(time_ns, pa.int64())
+    cols_out["icao24"] = pa.array([icao24] * n, pa.string())
+
+    # Stale repeats (_without_stale_repeats): an airborne stale point at the
+    # position of the last point with one carries none.
+    has = ~np.asarray(lat.is_null().to_numpy(zero_copy_only=False)) & ~np.asarray(
+        lon.is_null().to_numpy(zero_copy_only=False)
+    )
+    rows = np.flatnonzero(has)
+    la = np.asarray(lat.to_numpy(zero_copy_only=False), np.float64)
+    lo = np.asarray(lon.to_numpy(zero_copy_only=False), np.float64)
+    same = np.zeros(rows.size, dtype=bool)
+    same[1:] = (la[rows[1:]] == la[rows[:-1]]) & (lo[rows[1:]] == lo[rows[:-1]])
+    airborne = ~np.asarray(on_ground.fill_null(False).to_numpy(zero_copy_only=False), bool)
+    drop = np.zeros(n, dtype=bool)
+    drop[rows] = same & np.asarray(stale, bool)[rows] & airborne[rows]
+    if drop.any():
+        none = pa.scalar(None, pa.float64())
+        lat = pc.if_else(pa.array(drop), none, lat)
+        lon = pc.if_else(pa.array(drop), none, lon)
+    cols_out["lat"], cols_out["lon"] = lat, lon
+    cols_out["format"] = pa.array([NAME] * n, pa.string())
+    cols_out[RECORD_COLUMN] = pa.array(np.arange(n, dtype=np.int64))
+    arrays = []
+    for f in READER_SCHEMA:
+        arr = cols_out.get(f.name)
+        if arr is None:
+            arr = field(f.name) if f.name in cols else pa.nulls(n, f.type)
+        arrays.append(arr.cast(f.type) if arr.type != f.type else arr)
+    return pa.RecordBatch.from_arrays(arrays, schema=READER_SCHEMA), int(drop.sum())
