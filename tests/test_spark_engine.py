@@ -161,6 +161,55 @@ def test_a_spark_partition_holds_whole_aircraft(small: Store, spark: Any) -> Non
     assert all(in_order for _, _, in_order in parts)
 
 
+class _Fail(Exception):
+    pass
+
+
+def _logged(log: str, last: int, table: pa.Table) -> int:
+    """A kernel: the partition's reports, logged; the last partition fails."""
+    from pyspark import TaskContext
+
+    part = TaskContext.get().partitionId()
+    if part == last:
+        raise _Fail(f"partition {part} stops the run")
+    with open(log, "a") as fh:
+        fh.write(f"{part}\n")
+    return table.num_rows
+
+
+@pytest.mark.slow
+def test_a_spark_rerun_computes_only_the_partitions_left(
+    small: Store, spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import functools
+
+    from skywitness.engine.spark import SparkEngine
+
+    monkeypatch.setenv("SKYWITNESS_CACHE", str(tmp_path / "cache"))
+    n, log = 4, tmp_path / "log"
+    engine = SparkEngine(spark.session)
+    with pytest.raises(Exception, match="stops the run"):
+        engine.run(small, Window(), functools.partial(_logged, str(log), n - 1),
+                   key={"job": "test"}, partitions=n)  # fmt: skip
+    first = set(log.read_text().split())
+    kept = {p.stem for p in (tmp_path / "cache").rglob("*.pickle")}
+    assert kept and kept == first  # what finished was kept
+    log.write_text("")
+    rows = engine.run(small, Window(), functools.partial(_logged, str(log), -1),
+                      key={"job": "test"}, partitions=n)  # fmt: skip
+    again = set(log.read_text().split())
+    assert again and not again & first  # the kept partitions were not computed again
+    assert sum(rows) == small.count()
+    assert not any((tmp_path / "cache").rglob("*.pickle"))  # removed at the end
+    # Without the cache nothing is kept.
+    log.write_text("")
+    plain = SparkEngine(spark.session, cache=False)
+    with pytest.raises(Exception, match="stops the run"):
+        plain.run(small, Window(), functools.partial(_logged, str(log), n - 1),
+                  key={"job": "other"}, partitions=n)  # fmt: skip
+    assert not any((tmp_path / "cache").rglob("*.pickle"))
+
+
 def _plus(item: int, shared: int) -> tuple[int, int]:
     return item + shared, os.getpid()
 

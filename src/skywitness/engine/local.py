@@ -266,23 +266,31 @@ class LocalEngine:
 
     @staticmethod
     def _cache_dir(store: Store, window: Window, n: int, key: dict[str, Any]) -> Path:
-        commits = json.dumps(store.commits(), sort_keys=True, default=str)
-        named = json.dumps(
-            {
-                "store": str(store.root.resolve()),
-                "commits": hashlib.sha256(commits.encode()).hexdigest(),
-                "window": [window.start_ns, window.end_ns, window.bbox],
-                "partitions": n,
-                "version": __version__,
-                "cache_format": 2,  # (reports, result) per partition
-                **key,
-            },
-            sort_keys=True,
-            default=str,
-        )
-        d = cache_root() / "partials" / hashlib.sha256(named.encode()).hexdigest()[:32]
-        d.mkdir(parents=True, exist_ok=True)
-        return d
+        return partials_dir(store, window, n, {"engine": "local", **key})
+
+
+def partials_dir(store: Store, window: Window, n: int, key: dict[str, Any]) -> Path:
+    """The directory (made here) where an engine keeps the finished partitions
+    of a run: named by the store's commits, the window, the partitions, the
+    version and ``key`` (the job, its parameters, the engine), under
+    :func:`cache_root`."""
+    commits = json.dumps(store.commits(), sort_keys=True, default=str)
+    named = json.dumps(
+        {
+            "store": str(store.root.resolve()),
+            "commits": hashlib.sha256(commits.encode()).hexdigest(),
+            "window": [window.start_ns, window.end_ns, window.bbox],
+            "partitions": n,
+            "version": __version__,
+            "cache_format": 2,  # (reports, result) per partition
+            **key,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    d = cache_root() / "partials" / hashlib.sha256(named.encode()).hexdigest()[:32]
+    d.mkdir(parents=True, exist_ok=True)
+    return d
 
 
 #: Fewer tasks than this are run in this process by :meth:`LocalEngine.map_shared`

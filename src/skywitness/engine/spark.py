@@ -11,7 +11,9 @@ holds every report of its aircraft. Each partition is computed by the job's
 kernel in a Python worker (``mapInArrow``: the partition's Arrow batches in,
 one row out holding the pickled partial result), and the partials are
 combined on the driver by the job's own combining step, as the local
-engine's are: the result is the same.
+engine's are: the result is the same. Each task also keeps its partial in
+the cache directory until the run ends, so that a rerun after an
+interruption computes only the partitions left.
 
 :meth:`SparkEngine.map_shared` (the events' fits) runs on Spark too (a
 broadcast of the shared value and one task per item), or in the driver for
@@ -27,6 +29,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+import shutil
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,6 +43,7 @@ from skywitness.engine.local import (
     PARTITION_ROWS,
     Kernel,
     Window,
+    partials_dir,
     partition_count,
 )
 from skywitness.errors import EngineError
@@ -113,6 +117,7 @@ class SparkEngine:
         conf: Mapping[str, str] | None = None,
         partition_rows: int = PARTITION_ROWS,
         app_name: str = "skywitness",
+        cache: bool = True,
     ) -> None:
         require_pyspark()
         if session is not None and (master is not None or conf):
@@ -121,6 +126,7 @@ class SparkEngine:
         self.master = master
         self.conf = dict(conf or {})
         self.app_name = app_name
+        self.cache = cache
         self._given = session
         self._own: Any = None
 
@@ -201,8 +207,14 @@ class SparkEngine:
     ) -> list[Any]:
         """``kernel`` of each partition (a list in partition order; empty
         partitions are left out, and an empty window gives the kernel of no
-        reports). ``key`` names the job (the local engine's cache key; Spark
-        keeps no finished partitions between runs)."""
+        reports). ``key`` names the job and its parameters: with ``cache``,
+        each Spark task keeps its finished partition in the cache directory
+        (:func:`~skywitness.engine.local.cache_root`, which must then be
+        shared storage on a cluster, as the store is), and a rerun of an
+        interrupted run with the same parameters on the same store computes
+        only the partitions left (Spark still reads and shuffles the window:
+        a finished partition's task skips its kernel). The directory is
+        removed when the run ends."""
         from skywitness.model.schema import REPORT_SCHEMA
 
         report = progress or no_progress
@@ -216,7 +228,12 @@ class SparkEngine:
             report("reports", 0, total)
             return [kernel(REPORT_SCHEMA.empty_table())]
         frame = self._window_frame([_hadoop_path(p) for p in parts], window)
-        compute = functools.partial(_compute_partition, kernel)
+        cache = partials_dir(store, window, n, {"engine": "spark", **key}) if self.cache else None
+        kept = _kept(cache)
+        report("reports", sum(rows for rows, _ in kept.values()), total)
+        compute = functools.partial(
+            _compute_partition, kernel, frozenset(kept), None if cache is None else str(cache)
+        )
         with warnings.catch_warnings():
             # PySpark's notice about the installed pandas (not used here)
             warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
@@ -225,10 +242,14 @@ class SparkEngine:
                 .mapInArrow(compute, "part INT, reports LONG, partial BINARY")
                 .collect()
             )
-        report("reports", sum(int(r["reports"]) for r in rows), total)
-        if not rows:
+        done = {int(r["part"]): (int(r["reports"]), pickle.loads(r["partial"])) for r in rows}
+        done.update(kept)
+        report("reports", sum(rows for rows, _ in done.values()), total)
+        if cache is not None:
+            shutil.rmtree(cache, ignore_errors=True)
+        if not done:
             return [kernel(REPORT_SCHEMA.empty_table())]
-        return [pickle.loads(r["partial"]) for r in sorted(rows, key=lambda r: r["part"])]
+        return [done[k][1] for k in sorted(done)]
 
     def map_shared(
         self, fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any
@@ -276,15 +297,37 @@ class SparkEngine:
         return frame.join(seen, "icao24", "left_semi").select(*REPORT_SCHEMA.names)
 
 
+def _kept(cache: Path | None) -> dict[int, tuple[int, Any]]:
+    """The partitions an interrupted run finished: (reports, partial) by partition."""
+    kept: dict[int, tuple[int, Any]] = {}
+    if cache is None:
+        return kept
+    for path in sorted(cache.glob("*.pickle")):
+        try:
+            with path.open("rb") as fh:
+                kept[int(path.stem)] = pickle.load(fh)
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+            path.unlink(missing_ok=True)  # a partial file: computed again
+    return kept
+
+
 def _compute_partition(
-    kernel: Kernel, batches: Iterator[pa.RecordBatch]
+    kernel: Kernel, kept: frozenset[int], cache: str | None, batches: Iterator[pa.RecordBatch]
 ) -> Iterator[pa.RecordBatch]:
     """In a Spark worker: one partition's reports (every report of its
-    aircraft) as the canonical table in time order, its kernel result pickled."""
+    aircraft) as the canonical table in time order, its kernel result pickled
+    (and kept in ``cache``); nothing for a partition in ``kept`` (finished by
+    an earlier run)."""
     from pyspark import TaskContext
 
     from skywitness.model.schema import REPORT_SCHEMA
 
+    context = TaskContext.get()
+    part = context.partitionId() if context is not None else 0
+    if part in kept:
+        for _ in batches:  # read, not computed
+            pass
+        return
     table = pa.Table.from_batches(list(batches))
     if table.num_rows == 0:
         return
@@ -293,10 +336,15 @@ def _compute_partition(
     table = table.sort_by([("time", "ascending"), ("icao24", "ascending"),
                            ("record_id", "ascending")])  # fmt: skip
     rows = table.num_rows
-    blob = pickle.dumps(kernel(table), protocol=pickle.HIGHEST_PROTOCOL)
+    result = kernel(table)
     del table
-    context = TaskContext.get()
-    part = context.partitionId() if context is not None else 0
+    blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    if cache is not None:
+        done = Path(cache) / f"{part}.pickle"
+        tmp = done.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump((rows, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(done)
     yield pa.RecordBatch.from_arrays(
         [pa.array([part], pa.int32()), pa.array([rows], pa.int64()), pa.array([blob], pa.binary())],
         names=["part", "reports", "partial"],
