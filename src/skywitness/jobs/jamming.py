@@ -44,7 +44,7 @@ from skywitness.gnss.jamming.stretches import Interval, intervals, outside_point
 from skywitness.gnss.spoofing.detectors import spoof_states
 from skywitness.gnss.spoofing.intervals import SpoofInterval, spoof_intervals
 from skywitness.jobs import tables
-from skywitness.jobs.reports import BBox, callsigns_of, data_window, reports_for
+from skywitness.jobs.reports import BBox, callsigns_of, data_window, partials_of, reports_for
 from skywitness.progress import Progress, no_progress
 from skywitness.report.provenance import Provenance
 from skywitness.store import Store
@@ -516,28 +516,16 @@ def jamming_analysis(
     check_jamming_parameters(
         resolution=resolution, window=window, mode=mode, outputs=outs, events_out=events_out
     )
-    report = progress or no_progress
-    engine = engine or LocalEngine()
-    window_read = Window(start_ns, end_ns, bbox)
-    n = engine.partitions_of(store, window_read)
-    if n == 1 and isinstance(engine, LocalEngine):
-        report("read", 0, 1)
-        reports = reports_for(store, start_ns, end_ns, bbox)
-        report("read", 1, 1)
-        result = compute_jamming(
-            reports, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
-            end_ns=end_ns, provenance=provenance, progress=progress, mapper=engine.map_shared,
-        )  # fmt: skip
-    else:
-        kernel = functools.partial(jamming_partial, resolution=resolution, window=window, mode=mode)
-        partials = engine.run(
-            store, window_read, kernel, progress=progress, partitions=n,
-            key={"job": "jamming", "resolution": resolution, "window": window, "mode": mode},
-        )  # fmt: skip
-        result = combine_partials(
-            partials, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
-            end_ns=end_ns, provenance=provenance, progress=progress, mapper=engine.map_shared,
-        )  # fmt: skip
+    kernel = functools.partial(jamming_partial, resolution=resolution, window=window, mode=mode)
+    chosen = engine or LocalEngine()
+    partials = partials_of(
+        store, Window(start_ns, end_ns, bbox), kernel, engine=chosen, progress=progress,
+        key={"job": "jamming", "resolution": resolution, "window": window, "mode": mode},
+    )  # fmt: skip
+    result = combine_partials(
+        partials, resolution=resolution, window=window, mode=mode, start_ns=start_ns,
+        end_ns=end_ns, provenance=provenance, progress=progress, mapper=chosen.map_shared,
+    )  # fmt: skip
     written = write_jamming_files(result, outs, events_out=events_out, progress=progress)
     values = {f.name: getattr(result, f.name) for f in fields(result)}
     return JammingRun(**values, written=written)

@@ -8,14 +8,17 @@ position (the jamming signal itself) stay with their aircraft.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from skywitness.engine.local import Engine, LocalEngine, Window
 from skywitness.errors import UsageError
 from skywitness.model.schema import REPORT_SCHEMA
+from skywitness.progress import Progress, no_progress
 from skywitness.store import Store
 
 BBox = tuple[float, float, float, float]
@@ -32,6 +35,31 @@ def reports_for(
     if not aircraft:
         return REPORT_SCHEMA.empty_table()
     return store.query(start=start_ns, end=end_ns, icao24=aircraft)
+
+
+def partials_of(
+    store: Store,
+    window: Window,
+    kernel: Callable[..., Any],
+    *,
+    key: dict[str, Any],
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+) -> list[Any]:
+    """A job's partial results of the window (``kernel(reports, progress=)``
+    of disjoint sets of whole aircraft), for its combining step: one of the
+    whole window read at once when the local engine would read it in one
+    partition, else ``engine``'s (default: the local engine) partitions.
+    ``key`` names the job and its parameters (the engines' cache key)."""
+    engine = engine or LocalEngine()
+    n = engine.partitions_of(store, window)
+    if n == 1 and isinstance(engine, LocalEngine):
+        report = progress or no_progress
+        report("read", 0, 1)
+        reports = reports_for(store, window.start_ns, window.end_ns, window.bbox)
+        report("read", 1, 1)
+        return [kernel(reports, progress=progress)]
+    return engine.run(store, window, kernel, key=key, progress=progress, partitions=n)
 
 
 def select_reports(

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from skywitness.engine.local import Engine, LocalEngine, Window
+from skywitness.engine.local import Engine, Window
 from skywitness.errors import UsageError
 from skywitness.gnss.spoofing.detectors import spoof_states, spoof_summary
 from skywitness.gnss.spoofing.intervals import SpoofInterval, spoof_intervals
@@ -34,7 +34,7 @@ from skywitness.gnss.spoofing.places import (
     spoof_clusters,
 )
 from skywitness.jobs import tables
-from skywitness.jobs.reports import BBox, data_window, reports_for
+from skywitness.jobs.reports import BBox, data_window, partials_of
 from skywitness.model.schema import TIME_TYPE
 from skywitness.progress import Progress, no_progress
 from skywitness.report.findings import spoof_flags
@@ -446,25 +446,13 @@ def spoofing_analysis(
     into the same result (:func:`combine_spoofing`)."""
     outs = [Path(o) for o in outputs or []]
     check_spoofing_outputs(outs)
-    report = progress or no_progress
-    engine = engine or LocalEngine()
-    window = Window(start_ns, end_ns, bbox)
-    n = engine.partitions_of(store, window)
-    if n == 1 and isinstance(engine, LocalEngine):
-        report("read", 0, 1)
-        reports = reports_for(store, start_ns, end_ns, bbox)
-        report("read", 1, 1)
-        result = compute_spoofing(
-            reports, start_ns=start_ns, end_ns=end_ns, provenance=provenance, progress=progress
-        )
-    else:
-        partials = engine.run(
-            store, window, spoofing_partial, key={"job": "spoofing"}, progress=progress,
-            partitions=n,
-        )  # fmt: skip
-        result = combine_spoofing(
-            partials, start_ns=start_ns, end_ns=end_ns, provenance=provenance, progress=progress
-        )
+    partials = partials_of(
+        store, Window(start_ns, end_ns, bbox), spoofing_partial, key={"job": "spoofing"},
+        engine=engine, progress=progress,
+    )  # fmt: skip
+    result = combine_spoofing(
+        partials, start_ns=start_ns, end_ns=end_ns, provenance=provenance, progress=progress
+    )
     written = write_spoofing_files(result, outs, progress=progress)
     values = {f.name: getattr(result, f.name) for f in fields(result)}
     return SpoofingRun(**values, written=written)
