@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from skywitness.gnss.jamming.spatial import index_of
 from skywitness.gnss.jamming.stretches import (
     CONTRADICTION_S,
     PATH_STEP_S,
@@ -466,15 +467,22 @@ def _observations(
     # Good aircraft say "outside" only while the emitter was surely on: while
     # at least MIN_AIRCRAFT aircraft were bad, and not during a switching.
     near = outside
-    if len(outside):
-        t_ns = (outside[:, 0] * NS).astype(np.int64)
+    if len(outside) and entry:
+        # Only the points that may lie within OUTSIDE_SEARCH_KM of an entry
+        # during the stretches, in their order: the tests below keep the same.
+        e = np.array(entry)
+        near = outside[index_of(outside).near(
+            e[:, 0], e[:, 1], OUTSIDE_SEARCH_KM, min(starts) / NS - 1.0, max(ends) / NS + 1.0
+        )]  # fmt: skip
+    if len(near):
+        t_ns = (near[:, 0] * NS).astype(np.int64)
         st, en = np.sort(np.array(starts)), np.sort(np.array(ends))
         bad_now = np.searchsorted(st, t_ns, side="right") - np.searchsorted(en, t_ns, side="left")
         keep = bad_now >= MIN_AIRCRAFT
         for b, times in [(b, starts) for b in on_bursts] + [(b, ends) for b in off_bursts]:
             lo, hi = min(times[k] for k in b), max(times[k] for k in b)
             keep &= (t_ns < lo) | (t_ns > hi)
-        near = outside[keep]
+        near = near[keep]
     if len(near) and entry:
         e = np.array(entry)
         d = distance_m(near[:, 1:2], near[:, 2:3], e[None, :, 0], e[None, :, 1]).min(axis=1) / 1000
@@ -828,7 +836,10 @@ def _deep_inside(
     terrain may hide a lower aircraft from an emitter whose disc it is in."""
     if not len(outside):
         return np.zeros((0, 2))
-    high = outside[outside[:, 3] >= min_alt_ft]
+    # Only the points that may lie within the reach (in the array's order).
+    near = outside[index_of(outside).near(np.array([emitter.lat]), np.array([emitter.lon]),
+                                          emitter.range_km)]  # fmt: skip
+    high = near[near[:, 3] >= min_alt_ft]
     d = distance_m(high[:, 1], high[:, 2], emitter.lat, emitter.lon) / 1000
     reach = np.minimum(emitter.range_km, horizon_km(high[:, 3], emitter.antenna_m))
     deep = high[d <= reach - OFF_MARGIN_KM][:, [0, 4]]

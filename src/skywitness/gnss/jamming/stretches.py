@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from skywitness.gnss.jamming.spatial import PointIndex
 from skywitness.gnss.jamming.state import BAD, GOOD
 from skywitness.model.geo import EARTH_RADIUS_M, distance_m
 from skywitness.track.reckon import ground_velocity, reckon
@@ -256,6 +257,7 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
         [np.column_stack([s_, np.full(len(s_), k)]) for k, s_ in enumerate(samples)]
     )
     bad_pts = bad_pts[np.argsort(bad_pts[:, 0], kind="stable")]
+    out_index, bad_index = PointIndex(out_sorted), PointIndex(bad_pts)
     kept: list[Interval] = []
     for k, (iv, smp) in enumerate(zip(ivs, samples, strict=True)):
         if not len(smp):
@@ -263,12 +265,12 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
             continue
         contra = _near(
             smp,
-            near_in_space_time(out_sorted, smp, CONTRADICTION_KM, CONTRADICTION_S),
+            near_in_space_time(out_sorted, smp, CONTRADICTION_KM, CONTRADICTION_S, out_index),
             lambda alt_o, alt_i: (
                 (alt_o >= alt_i - CONTRADICTION_ALT_FT) | (alt_o >= CONTRADICTION_HIGH_FT)
             ),
         )
-        others = near_in_space_time(bad_pts, smp, CONTRADICTION_KM, CONTRADICTION_S)
+        others = near_in_space_time(bad_pts, smp, CONTRADICTION_KM, CONTRADICTION_S, bad_index)
         others = others[others[:, 4] != k]
         support = _near(smp, others[:, :4], lambda alt_o, alt_i: np.ones_like(alt_o, dtype=bool))
         # Near its ends a stretch touches the boundary, where good neighbours are
@@ -291,17 +293,26 @@ def samples_of(iv: Interval) -> NDArray[np.float64]:
 
 
 def near_in_space_time(
-    pts: NDArray[np.float64], smp: NDArray[np.float64], km: float, slack_s: float
+    pts: NDArray[np.float64],
+    smp: NDArray[np.float64],
+    km: float,
+    slack_s: float,
+    index: PointIndex | None = None,
 ) -> NDArray[np.float64]:
     """The rows of ``pts`` (time-sorted; time s, lat, lon, ...) that may lie
     within ``km`` and ``slack_s`` of one of the samples ``smp`` (time s, lat,
     lon, ...), in the same order: a superset of those that do (a box of
     latitude and longitude round the samples that the haversine distance
     cannot beat), so that a stretch is compared with its neighbours only,
-    not with the world's traffic at that time."""
-    lo = int(np.searchsorted(pts[:, 0], smp[:, 0].min() - slack_s, side="left"))
-    hi = int(np.searchsorted(pts[:, 0], smp[:, 0].max() + slack_s, side="right"))
-    block = pts[lo:hi]
+    not with the world's traffic at that time. ``index`` (of ``pts``) finds
+    the candidates by cell instead of reading every row of the time range."""
+    t_lo, t_hi = smp[:, 0].min() - slack_s, smp[:, 0].max() + slack_s
+    if index is not None:
+        block = pts[index.near(smp[:, 1], smp[:, 2], km, t_lo, t_hi)]
+    else:
+        lo = int(np.searchsorted(pts[:, 0], t_lo, side="left"))
+        hi = int(np.searchsorted(pts[:, 0], t_hi, side="right"))
+        block = pts[lo:hi]
     if not len(block):
         return block
     # Haversine: d >= R * |dlat|; and for a sample at latitude phi,
