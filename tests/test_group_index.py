@@ -5,6 +5,7 @@ cross the antimeridian, reach the poles and overlap in time)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,3 +66,33 @@ def stretches(draw: st.DrawFn) -> tuple[list[Interval], list[int]]:
 def test_groups_equal_the_plain_pairwise_loop(drawn: tuple[list[Interval], list[int]]) -> None:
     ivs, classes = drawn
     assert sorted(group(ivs, classes)) == _plain(ivs, classes)
+
+
+def test_two_means_in_blocks_is_the_one_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The farthest pair found block by block is the one matrix's argmax (ties too)."""
+    from skywitness.gnss.jamming import events
+    from skywitness.model.geo import near_lon
+
+    def one_matrix(p: np.ndarray) -> np.ndarray:
+        lon = near_lon(p[:, 1], float(p[0, 1]))
+        x = np.column_stack([p[:, 0], lon * np.cos(np.radians(p[:, 0].mean()))])
+        d = np.linalg.norm(x[:, None] - x[None], axis=2)
+        a, b = np.unravel_index(int(np.argmax(d)), d.shape)
+        c = np.array([x[a], x[b]])
+        labels = np.zeros(len(x), dtype=np.int64)
+        for _ in range(20):
+            labels = np.argmin(np.linalg.norm(x[:, None] - c[None], axis=2), axis=1)
+            if labels.min() == labels.max():
+                break
+            c = np.array([x[labels == k].mean(axis=0) for k in (0, 1)])
+        return labels
+
+    monkeypatch.setattr(events, "PAIRS_PER_BLOCK", 50)
+    rng = np.random.default_rng(11)
+    for n in (2, 3, 7, 40, 120):
+        for _ in range(20):
+            p = np.column_stack([55 + rng.normal(0, 1, n), 179 + rng.normal(0, 2, n)])
+            p[:, 1] = (p[:, 1] + 180) % 360 - 180
+            if n > 3:
+                p[n // 2] = p[0]  # a tie for the farthest pair
+            assert np.array_equal(events._two_means(p), one_matrix(p))

@@ -66,6 +66,9 @@ SAME_EMITTER_KM = 25.0
 #: Good aircraft positions farther than this from an event's affected paths
 #: are not used as "outside" evidence (they say nothing about this disc).
 OUTSIDE_SEARCH_KM = 500.0
+#: Pairs of points compared at once where all pairs of two sets are (memory:
+#: a few times 8 bytes each).
+PAIRS_PER_BLOCK = 2_000_000
 #: Onsets chained this close from the group's first one are the emitter
 #: switching on: receivers lose a fix within ~1-6 s of onset and snapshots
 #: come every 5 s, so simultaneous losses spread over ~10 s.
@@ -485,7 +488,14 @@ def _observations(
         near = near[keep]
     if len(near) and entry:
         e = np.array(entry)
-        d = distance_m(near[:, 1:2], near[:, 2:3], e[None, :, 0], e[None, :, 1]).min(axis=1) / 1000
+        # In blocks of rows: a large event has thousands of entries and a
+        # hundred thousand good points round it (one matrix would take GBs).
+        step = max(1, PAIRS_PER_BLOCK // len(e))
+        d = np.concatenate([
+            distance_m(near[i : i + step, 1:2], near[i : i + step, 2:3], e[None, :, 0],
+                       e[None, :, 1]).min(axis=1)
+            for i in range(0, len(near), step)
+        ]) / 1000  # fmt: skip
         near = near[d <= OUTSIDE_SEARCH_KM]
     return Observations(
         entry=np.array(entry, dtype=float).reshape(-1, 3),
@@ -646,8 +656,15 @@ def _two_means(p: NDArray[np.float64]) -> NDArray[np.int64]:
     """2-means labels of (lat, lon) points, from the two farthest-apart points."""
     lon = near_lon(p[:, 1], float(p[0, 1]))
     x = np.column_stack([p[:, 0], lon * np.cos(np.radians(p[:, 0].mean()))])
-    d = np.linalg.norm(x[:, None] - x[None], axis=2)
-    a, b = np.unravel_index(int(np.argmax(d)), d.shape)
+    # The farthest pair (the first in row order, as one matrix's argmax), in
+    # blocks of rows: a group of thousands of stretches would take GBs at once.
+    n = len(x)
+    best, a, b = -1.0, 0, 0
+    for i in range(0, n, max(1, PAIRS_PER_BLOCK // n)):
+        d = np.linalg.norm(x[i : i + max(1, PAIRS_PER_BLOCK // n), None] - x[None], axis=2)
+        k = int(np.argmax(d))
+        if d.flat[k] > best:
+            best, a, b = float(d.flat[k]), i + k // n, k % n
     c = np.array([x[a], x[b]])
     labels = np.zeros(len(x), dtype=np.int64)
     for _ in range(20):
