@@ -95,6 +95,11 @@ COMMIT_ROWS = 1_000_000
 COMMIT_SECONDS = 30.0
 
 
+#: DuckDB's memory for :meth:`Store.write_buckets` (measured on 10^7 reports
+#: in 6 buckets: 2.2 GB peak without a limit, 1.3 GB with this, 10 % slower).
+BUCKET_COPY_MEMORY = "1GB"
+
+
 def _connect() -> Any:
     import duckdb
 
@@ -550,7 +555,14 @@ class Store:
                 f"{where}) TO '{_quoted(dest)}' (FORMAT parquet, PARTITION_BY (bucket), "
                 "OVERWRITE_OR_IGNORE)"
             )
-            self._sql(parts, lambda con: con.execute(sql, [[str(p) for p in parts], *params]))
+            def copy(con: Any) -> Any:
+                # DuckDB's partitioned write holds a buffer per bucket and, left
+                # alone, most of the machine's memory: bound it (it spills).
+                con.execute(f"SET memory_limit='{BUCKET_COPY_MEMORY}'")
+                con.execute("SET preserve_insertion_order=false")
+                return con.execute(sql, [[str(p) for p in parts], *params])
+
+            self._sql(parts, copy)
         for d in out:
             d.mkdir(exist_ok=True)
         return out

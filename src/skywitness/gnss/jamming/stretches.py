@@ -440,7 +440,8 @@ def outside_points_of(states: pa.Table) -> tuple[NDArray[np.float64], NDArray[An
         for c in ("lat", "lon", "alt_baro_ft")
     ]
     cols.append(aircraft_code(icao[keep]))
-    return np.column_stack(cols), icao[keep]
+    # Fixed-width text, not one Python string per point (millions at scale).
+    return np.column_stack(cols), np.asarray(icao[keep], dtype=str)
 
 
 def aircraft_code(icao24: NDArray[Any]) -> NDArray[np.float64]:
