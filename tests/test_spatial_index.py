@@ -95,35 +95,3 @@ def test_the_samples_near_points_at_once_as_one_by_one() -> None:
         smp = np.column_stack([np.sort(rng.uniform(0, 600, m)), 50 + rng.normal(0, 0.2, m),
                                8 + rng.normal(0, 0.3, m), rng.uniform(0, 40_000, m)])  # fmt: skip
         assert np.array_equal(s._near(smp, pts, higher), _near_by_loop(smp, pts, higher))
-
-
-def test_the_consistency_test_in_runs_of_stretches_is_the_whole(
-    simulation: object, monkeypatch: object
-) -> None:
-    """Stretches tested in runs (as the engine's workers test them) keep what
-    one pass keeps: the same pieces, in the same order."""
-    from skywitness.gnss.jamming import stretches as s
-    from skywitness.gnss.jamming.events import serial_map
-    from skywitness.gnss.jamming.state import gnss_state
-    from skywitness.jobs.reports import select_reports
-
-    reports = select_reports(simulation.reports("two-jammers", 0), None, None, None)  # type: ignore[attr-defined]
-    states = gnss_state(reports)
-    ivs, outside = s.intervals(states, reports), s.outside_points(states)
-    assert len(ivs) > 20
-    whole = s.consistent(ivs, outside)
-    monkeypatch.setattr(s, "CONSISTENT_CHUNK", 7)  # type: ignore[attr-defined]
-    calls: list[int] = []
-
-    def mapper(fn, items, shared):  # type: ignore[no-untyped-def]
-        calls.append(len(items))
-        return serial_map(fn, items, shared)
-
-    runs = s.consistent(ivs, outside, mapper)
-    assert calls and calls[0] > 2
-    assert len(runs) == len(whole) < len(ivs) + 50
-    for a, b in zip(whole, runs, strict=True):
-        assert (a.icao24, a.start_ns, a.end_ns, a.entry, a.exit) == (
-            b.icao24, b.start_ns, b.end_ns, b.entry, b.exit
-        )  # fmt: skip
-        assert np.array_equal(a.path, b.path)

@@ -555,6 +555,7 @@ class Store:
                 f"{where}) TO '{_quoted(dest)}' (FORMAT parquet, PARTITION_BY (bucket), "
                 "OVERWRITE_OR_IGNORE)"
             )
+
             def copy(con: Any) -> Any:
                 # DuckDB's partitioned write holds a buffer per bucket and, left
                 # alone, most of the machine's memory: bound it (it spills).

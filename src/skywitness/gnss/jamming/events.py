@@ -309,7 +309,7 @@ def events_of(
     order): both can be gathered partition by partition of whole aircraft.
     ``mapper`` runs the groups' splits and fits (default: one after another,
     :func:`serial_map`); the engine's runs them in worker processes."""
-    ivs = consistent(stretches, outside, mapper)
+    ivs = consistent(stretches, outside)
     by_aircraft: dict[str, list[tuple[int, int]]] = {}
     for icao24, a, b in spoofed:
         by_aircraft.setdefault(icao24, []).append((a, b))

@@ -236,9 +236,7 @@ def footprint(iv: Interval) -> NDArray[np.float64]:
     return np.array(pts, dtype=np.float64).reshape(-1, 2)
 
 
-def consistent(
-    ivs: list[Interval], outside: NDArray[np.float64], mapper: Any = None
-) -> list[Interval]:
+def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interval]:
     """Bad stretches with the parts that the other aircraft contradict removed.
 
     Interference affects every aircraft in line of sight near the same place:
@@ -250,40 +248,12 @@ def consistent(
     some other aircraft supports are kept. That removes a receiver reporting
     bad quality on its own (the case GPSJam forgives with its "- 1").
 
-    ``mapper`` (as for :func:`~skywitness.gnss.jamming.events.events_of`)
-    tests runs of :data:`CONSISTENT_CHUNK` stretches apart (in worker
-    processes); the result is the same.
+    It runs in this process: in workers, each would need every stretch and
+    every good point (at 10^8 reports that doubled the peak memory for a
+    minute saved).
     """
     if not ivs or not len(outside):
         return ivs
-    spans = [(a, min(a + CONSISTENT_CHUNK, len(ivs))) for a in range(0, len(ivs), CONSISTENT_CHUNK)]
-    if mapper is None or len(spans) == 1:
-        return _consistent_span((0, len(ivs)), (ivs, outside))
-    return [iv for part in mapper(_consistent_span, spans, (ivs, outside)) for iv in part]
-
-
-#: Stretches per task of the consistency test when it runs in parallel.
-CONSISTENT_CHUNK = 500
-
-
-@dataclass
-class _Neighbours:
-    """What the consistency test compares a stretch with (built once per process)."""
-
-    samples: list[NDArray[np.float64]]
-    outside: NDArray[np.float64]  # time-sorted
-    outside_index: PointIndex
-    bad: NDArray[np.float64]  # every stretch's samples (+ stretch number), time-sorted
-    bad_index: PointIndex
-
-
-_NEIGHBOURS: list[tuple[Any, _Neighbours]] = []
-
-
-def _neighbours(shared: tuple[list[Interval], NDArray[np.float64]]) -> _Neighbours:
-    if _NEIGHBOURS and _NEIGHBOURS[0][0] is shared:
-        return _NEIGHBOURS[0][1]
-    ivs, outside = shared
     samples = [samples_of(iv) for iv in ivs]
     order = np.argsort(outside[:, 0], kind="stable")
     out_sorted = outside[order]
@@ -291,32 +261,20 @@ def _neighbours(shared: tuple[list[Interval], NDArray[np.float64]]) -> _Neighbou
         [np.column_stack([s_, np.full(len(s_), k)]) for k, s_ in enumerate(samples)]
     )
     bad_pts = bad_pts[np.argsort(bad_pts[:, 0], kind="stable")]
-    made = _Neighbours(samples, out_sorted, PointIndex(out_sorted), bad_pts, PointIndex(bad_pts))
-    _NEIGHBOURS[:] = [(shared, made)]
-    return made
-
-
-def _consistent_span(
-    span: tuple[int, int], shared: tuple[list[Interval], NDArray[np.float64]]
-) -> list[Interval]:
-    """:func:`consistent` of the stretches ``span`` (first, end) of ``shared``'s."""
-    ivs = shared[0]
-    nb = _neighbours(shared)
+    out_index, bad_index = PointIndex(out_sorted), PointIndex(bad_pts)
     kept: list[Interval] = []
-    for k in range(*span):
-        iv, smp = ivs[k], nb.samples[k]
+    for k, (iv, smp) in enumerate(zip(ivs, samples, strict=True)):
         if not len(smp):
             kept.append(iv)
             continue
         contra = _near(
             smp,
-            near_in_space_time(nb.outside, smp, CONTRADICTION_KM, CONTRADICTION_S,
-                               nb.outside_index),
+            near_in_space_time(out_sorted, smp, CONTRADICTION_KM, CONTRADICTION_S, out_index),
             lambda alt_o, alt_i: (
                 (alt_o >= alt_i - CONTRADICTION_ALT_FT) | (alt_o >= CONTRADICTION_HIGH_FT)
             ),
-        )  # fmt: skip
-        others = near_in_space_time(nb.bad, smp, CONTRADICTION_KM, CONTRADICTION_S, nb.bad_index)
+        )
+        others = near_in_space_time(bad_pts, smp, CONTRADICTION_KM, CONTRADICTION_S, bad_index)
         others = others[others[:, 4] != k]
         support = _near(smp, others[:, :4], lambda alt_o, alt_i: np.ones_like(alt_o, dtype=bool))
         # Near its ends a stretch touches the boundary, where good neighbours are
