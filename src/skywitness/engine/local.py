@@ -30,7 +30,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -312,9 +312,3 @@ def _cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return max(1, os.cpu_count() or 1)
-
-
-def partitions(store: Store, window: Window, n: int) -> Iterator[pa.Table]:
-    """The ``n`` partitions of the window, one at a time (in this process)."""
-    for k in range(n):
-        yield read_partition(store, window, k, n)

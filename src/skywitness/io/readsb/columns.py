@@ -32,7 +32,7 @@ from skywitness.io.readsb.common import (
 )
 from skywitness.model.units import NS_PER_US, US_PER_S
 
-_NUMBER_TYPES = frozenset({int, float, type(None)})
+NUMBER_TYPES = frozenset({int, float, type(None)})
 _INT_TYPES = frozenset({int, type(None)})
 #: Pairs read as "the first when a number, else the second".
 _EITHER = (
@@ -73,7 +73,7 @@ def _numbers(values: Sequence[Any]) -> pa.Array:
     """float64 of JSON numbers (null for None and non-finite), as :func:`num`
     reads them; anything else (bool, string, an integer beyond float64) is
     :class:`Unclean`."""
-    if not _NUMBER_TYPES.issuperset(map(type, values)):
+    if not NUMBER_TYPES.issuperset(map(type, values)):
         raise Unclean
     try:
         arr = pa.array(values, pa.float64())
@@ -99,7 +99,7 @@ def _exact(values: Sequence[Any]) -> pa.Array:
 def lenient(values: Sequence[Any]) -> pa.Array:
     """float64 as :func:`num` reads a value no entry is skipped for: bools and
     other non-numbers are null (an integer beyond float64 is :class:`Unclean`)."""
-    if not _NUMBER_TYPES.issuperset(map(type, values)):
+    if not NUMBER_TYPES.issuperset(map(type, values)):
         values = [v if type(v) is int or type(v) is float else None for v in values]
     return _numbers(values)
 

@@ -33,7 +33,13 @@ import pyarrow.compute as pc
 
 from skywitness.io.base import READER_SCHEMA, RECORD_COLUMN, BadValue, ReadContext, batches_of, num
 from skywitness.io.jsondoc import Bad, JsonPath, load, read_document
-from skywitness.io.readsb.columns import Unclean, aircraft_columns, dict_columns, lenient
+from skywitness.io.readsb.columns import (
+    NUMBER_TYPES,
+    Unclean,
+    aircraft_columns,
+    dict_columns,
+    lenient,
+)
 from skywitness.io.readsb.common import aircraft_fields, altitude, source_of
 
 NAME = "readsb-trace"
@@ -182,8 +188,6 @@ READER = TraceReader()
 
 # -- the columnar path ---------------------------------------------------------
 
-_NUMBERS = frozenset({int, float, type(None)})
-
 
 def trace_batch(points: list[Any], base_ns: int, icao24: str) -> tuple[pa.RecordBatch, int] | None:
     """Every point of a trace as one batch in ``READER_SCHEMA`` and how many
@@ -206,14 +210,14 @@ def _trace_batch(points: list[list[Any]], base_ns: int, icao24: str) -> tuple[pa
     n = len(points)
     c = list(itertools.zip_longest(*points))  # the points' places, None where one is short
     c += [(None,) * n] * (14 - len(c))
-    if not _NUMBERS.issuperset(map(type, c[0])) or any(v is None for v in c[0]):
+    if not NUMBER_TYPES.issuperset(map(type, c[0])) or any(v is None for v in c[0]):
         raise Unclean
     dt = np.asarray(pa.array(c[0], pa.float64()).to_numpy(zero_copy_only=False))
     if not (np.isfinite(dt) & (np.abs(dt) <= MAX_OFFSET_S)).all():
         raise Unclean
     time_ns = base_ns + np.rint(dt * 1e6).astype(np.int64) * 1000
     for k in (1, 2):  # coordinates: numbers (NaN passes, for validation to name) or null
-        if not _NUMBERS.issuperset(map(type, c[k])):
+        if not NUMBER_TYPES.issuperset(map(type, c[k])):
             raise Unclean
         if any(type(v) is int and abs(v) >= 2**63 for v in c[k]):
             raise Unclean
@@ -221,7 +225,7 @@ def _trace_batch(points: list[list[Any]], base_ns: int, icao24: str) -> tuple[pa
     if pc.any(pc.is_nan(lat)).as_py() or pc.any(pc.is_nan(lon)).as_py():
         raise Unclean  # NaN: the per-point reader keeps it for validation to name
     alt_in = c[3]
-    if not _NUMBERS.issuperset(t for t in map(type, alt_in) if t is not str) or any(
+    if not NUMBER_TYPES.issuperset(t for t in map(type, alt_in) if t is not str) or any(
         type(v) is str and v != "ground" for v in alt_in
     ):
         raise Unclean
