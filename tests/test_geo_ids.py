@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skywitness.io.ids import record_ids
-from skywitness.model.geo import EARTH_RADIUS_M, bearing_deg, destination, distance_m
+from skywitness.model.geo import (
+    EARTH_RADIUS_M,
+    bearing_deg,
+    destination,
+    distance_m,
+    nearest_distance_m,
+)
 
 lats = st.floats(-89.0, 89.0)
 lons = st.floats(-180.0, 180.0)
@@ -23,6 +29,35 @@ def test_destination_then_distance_and_bearing(
     if d > 1000 and abs(lat) < 85:
         diff = (bearing_deg(lat, lon, lat2, lon2) - brg + 180) % 360 - 180
         assert abs(diff) < 0.01
+
+
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(
+        [(-60.0, 60.0, -180.0, 180.0), (50.0, 60.0, 170.0, 190.0), (80.0, 90.0, -180.0, 180.0)]
+    ),
+    st.floats(1_000.0, 3_000_000.0),
+)
+def test_nearest_distance_is_the_least_of_all_pairs(
+    seed: int, box: tuple[float, float, float, float], within: float
+) -> None:
+    """The k-d tree's nearest distance is the brute force's least, where that
+    lies within the bound (across the antimeridian and near a pole too)."""
+    rng = np.random.default_rng(seed)
+    s, n, w, e = box
+
+    def draw(k: int) -> tuple[np.ndarray, np.ndarray]:
+        lon = (rng.uniform(w, e, k) + 180.0) % 360.0 - 180.0
+        return rng.uniform(s, n, k), lon
+
+    lat, lon = draw(300)
+    ref_lat, ref_lon = draw(int(rng.integers(1, 40)))
+    brute = distance_m(lat[:, None], lon[:, None], ref_lat[None], ref_lon[None]).min(axis=1)
+    got = nearest_distance_m(lat, lon, ref_lat, ref_lon, within)
+    inside = brute <= within
+    assert np.allclose(got[inside], brute[inside], rtol=0, atol=1e-6)
+    assert np.all(np.isinf(got[brute > within * (1 + 1e-6)]))
+    assert np.all(np.isinf(nearest_distance_m(lat, lon, ref_lat[:0], ref_lon[:0], within)))
 
 
 @given(lats, lons, lats, lons)

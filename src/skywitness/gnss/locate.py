@@ -329,10 +329,13 @@ def _circle_start(x: Float, y: Float) -> tuple[float, float, float]:
     )
 
 
-def _fit(d: dict[str, Float]) -> tuple[Float, float, Float]:
-    """Best (x, y, R) over several starts; its cost; the Jacobian at the optimum."""
-    from scipy.optimize import least_squares
-
+def _fit(d: dict[str, Float], near: Float | None = None) -> tuple[Float, float, Float]:
+    """Best (x, y, R, sqrt(antenna height)) over several starts; its cost; the
+    Jacobian at the optimum. ``near``: an estimate of nearly the same data
+    (refits of resampled or fewer points) to start from instead."""
+    if near is not None:
+        res = _solve(d, np.asarray(near, dtype=np.float64))
+        return np.asarray(res.x), float(res.cost), np.asarray(res.jac)
     ex, ey = d["ex"], d["ey"]
     starts = []
     cx, cy, r = _circle_start(ex, ey)
@@ -350,13 +353,112 @@ def _fit(d: dict[str, Float]) -> tuple[Float, float, Float]:
         # every start inside the search bounds.
         xy = np.clip([s[0], s[1]], -PLANE_BOUND_KM + 1, PLANE_BOUND_KM - 1)
         start = np.array([xy[0], xy[1], r0, np.sqrt(ANTENNA_HEIGHT_M)])
-        res = least_squares(_residuals, start, jac=_jacobian, args=(d,), loss="soft_l1",
-                            bounds=([-PLANE_BOUND_KM, -PLANE_BOUND_KM, 1.0, ANTENNA_ROOT_MIN],
-                                    [PLANE_BOUND_KM, PLANE_BOUND_KM, 1000.0, ANTENNA_ROOT_MAX]))  # fmt: skip
+        res = _solve(d, start)
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None
     return np.asarray(best.x), float(best.cost), np.asarray(best.jac)
+
+
+#: The fit from a start first leaves out the inside and outside points whose
+#: constraint is this far (km) from binding at the start (see :func:`_solve`).
+PRUNE_KM = 25.0
+#: Runs on fewer points before one on all of them.
+PRUNE_ATTEMPTS = 6
+
+
+def _solve(d: dict[str, Float], start: Float) -> Any:
+    """``scipy.optimize.least_squares`` of :func:`_residuals` from ``start``,
+    without the rows that stay zero on the way.
+
+    A large event has a hundred thousand inside and outside points, most of
+    them far from its boundary: an outside point's constraint binds only
+    within the disc, an inside point's only beyond it. The solver runs
+    without the points whose constraint is more than PRUNE_KM from binding at
+    its start; every parameter it tries is checked against bounds on the
+    points left out (:class:`_LeftOut`). When none of them could bind at any
+    of those parameters, their residuals and derivatives were zero all the
+    way: the run is the one on all the points (the same steps, optimum, cost
+    and Jacobian, zero rows added). When one could, the solver goes on from
+    where it stopped, the points chosen again round it, until a run passes
+    the check (on all points once nothing is left out, or after
+    PRUNE_ATTEMPTS): its optimum is the optimum of all the points reached
+    from that last start, one that the run
+    from ``start`` on all points reaches too unless the two runs part ways
+    (rare: starts far from the optimum move the disc by up to a few hundred
+    km, and the points met on the way pull it towards the same boundary).
+    """
+    from scipy.optimize import least_squares
+
+    bounds = ([-PLANE_BOUND_KM, -PLANE_BOUND_KM, 1.0, ANTENNA_ROOT_MIN],
+              [PLANE_BOUND_KM, PLANE_BOUND_KM, 1000.0, ANTENNA_ROOT_MAX])  # fmt: skip
+    for attempt in range(PRUNE_ATTEMPTS + 1):
+        left = _LeftOut(d, start, PRUNE_KM if attempt < PRUNE_ATTEMPTS else np.inf)
+        if left.none:
+            return least_squares(_residuals, start, jac=_jacobian, args=(d,), loss="soft_l1",
+                                 bounds=bounds)  # fmt: skip
+        tried: list[Float] = []
+
+        def fun(p: Float, sub: dict[str, Float], tried: list[Float] = tried) -> Float:
+            tried.append(p.copy())
+            return _residuals(p, sub)
+
+        res = least_squares(fun, start, jac=_jacobian, args=(left.kept,), loss="soft_l1",
+                            bounds=bounds)  # fmt: skip
+        if left.stay_zero(np.array(tried)):
+            # The rows left out, as zeros: the Jacobian of all the points.
+            res.jac = np.concatenate([res.jac, np.zeros((left.rows, res.jac.shape[1]))])
+            return res
+        start = np.asarray(res.x, dtype=np.float64)
+    raise AssertionError("unreachable: the last attempt leaves nothing out")
+
+
+class _LeftOut:
+    """The inside and outside points of ``d`` more than ``margin`` km from
+    binding at ``start`` (left out of a fit), and the data without them."""
+
+    def __init__(self, d: dict[str, Float], start: Float, margin: float) -> None:
+        x0, y0, r0, root0 = start
+        lift0 = HORIZON_KM_PER_SQRT_M * root0
+        self.x0, self.y0 = float(x0), float(y0)
+        # An inside point binds beyond its reach (+ INOUT_MARGIN_KM), an
+        # outside one within it: how far each is from that at the start.
+        d_in = np.hypot(d["ix"] - x0, d["iy"] - y0)
+        d_out = np.hypot(d["ox"] - x0, d["oy"] - y0)
+        out_in = d_in - np.minimum(r0, d["ih"] + lift0) < -margin
+        out_out = d_out - np.minimum(r0, d["oh"] + lift0) > margin
+        self.none = not (out_in.any() or out_out.any())
+        self.rows = int(out_in.sum() + out_out.sum())
+        if self.none:
+            return
+        kept = dict(d)
+        for k in ("ix", "iy", "ih"):
+            kept[k] = d[k][~out_in]
+        for k in ("ox", "oy", "oh"):
+            kept[k] = d[k][~out_out]
+        kept.pop("_rows", None)
+        self.kept = kept
+        inf = float("inf")
+        # An inside point i left out stays within its reach (+ margin) while the
+        # centre moves by m: d_i + m <= min(r, h_i + lift) + INOUT_MARGIN_KM for all
+        # i, i.e. m <= min(r - max d_i, lift + min(h_i - d_i)) + INOUT_MARGIN_KM.
+        self.in_far = float(d_in[out_in].max()) if out_in.any() else -inf
+        self.in_low = float((d["ih"] - d_in)[out_in].min()) if out_in.any() else inf
+        # An outside point o stays beyond its reach (- margin):
+        # d_o - m >= min(r, h_o + lift) - INOUT_MARGIN_KM for all o, i.e.
+        # m <= max(min d_o - r, min(d_o - h_o) - lift) + INOUT_MARGIN_KM.
+        self.out_near = float(d_out[out_out].min()) if out_out.any() else inf
+        self.out_high = float((d_out - d["oh"])[out_out].min()) if out_out.any() else inf
+
+    def stay_zero(self, tried: Float) -> bool:
+        """Whether no point left out could bind at any of the parameters ``tried``."""
+        move = np.hypot(tried[:, 0] - self.x0, tried[:, 1] - self.y0)
+        r, lift = tried[:, 2], HORIZON_KM_PER_SQRT_M * tried[:, 3]
+        # (less a micrometre: the distances are rounded differently in the fit)
+        slack = INOUT_MARGIN_KM - 1e-9
+        inside_ok = move <= np.minimum(r - self.in_far, lift + self.in_low) + slack
+        outside_ok = move <= np.maximum(self.out_near - r, self.out_high - lift) + slack
+        return bool(np.all(inside_ok & outside_ok))
 
 
 def locate_emitter(
@@ -410,7 +512,7 @@ def shape_spread_km(obs: Observations, plane: LocalPlane, p: Float) -> float:
         keep = np.flatnonzero(e_sector != k)
         if len(keep) < SHAPE_MIN_ENTRIES or len(keep) == len(e_sector):
             continue
-        q, _, _ = _fit(_plane_data(obs, plane, keep, np.flatnonzero(x_sector != k)))
+        q, _, _ = _fit(_plane_data(obs, plane, keep, np.flatnonzero(x_sector != k)), near=p)
         spread = max(spread, float(np.hypot(q[0] - p[0], q[1] - p[1])))
     return spread
 
@@ -538,6 +640,8 @@ def _bootstrap_error_km(obs: Observations, plane: LocalPlane, p: Float, n: int, 
             e_idx, x_idx = pick, np.zeros(0, np.int64)
         if len(np.unique(e_idx)) < MIN_ENTRIES:
             continue
-        q, _, _ = _fit(_plane_data(obs, plane, e_idx.astype(np.int64), x_idx.astype(np.int64)))
+        q, _, _ = _fit(
+            _plane_data(obs, plane, e_idx.astype(np.int64), x_idx.astype(np.int64)), near=p
+        )
         dist.append(float(np.hypot(q[0] - p[0], q[1] - p[1])))
     return float(np.percentile(dist, 95)) if dist else float("inf")

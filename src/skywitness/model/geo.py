@@ -53,6 +53,38 @@ def distance_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLik
     return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
+def unit_vectors(lat: ArrayLike, lon: ArrayLike) -> Float:
+    """Points as (n, 3) unit vectors from the Earth's centre: their chords
+    order them as their great-circle distances do (for k-d trees)."""
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+
+def nearest_distance_m(lat: ArrayLike, lon: ArrayLike, ref_lat: ArrayLike, ref_lon: ArrayLike,
+                       within_m: float) -> Float:  # fmt: skip
+    """Great-circle distance (:func:`distance_m`) from each point to the
+    nearest of the reference points, metres; ``inf`` where none lies within
+    ``within_m`` (one a hair beyond may be given: compare the distances
+    returned). A k-d tree of the references' unit vectors finds the
+    nearest (the chord orders them as the arc does), so the cost grows with
+    n log m, not n m."""
+    from scipy.spatial import cKDTree
+
+    lat, lon = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
+    ref_lat, ref_lon = np.asarray(ref_lat, np.float64), np.asarray(ref_lon, np.float64)
+    out = np.full(len(lat), np.inf)
+    if not len(lat) or not len(ref_lat):
+        return out
+    # The bound as a chord, a little wider: the exact test is the haversine's.
+    chord = 2 * np.sin(min(within_m / EARTH_RADIUS_M, np.pi) / 2) * (1 + 1e-9) + 1e-12
+    _, j = cKDTree(unit_vectors(ref_lat, ref_lon)).query(
+        unit_vectors(lat, lon), k=1, distance_upper_bound=chord
+    )
+    found = j < len(ref_lat)
+    out[found] = distance_m(lat[found], lon[found], ref_lat[j[found]], ref_lon[j[found]])
+    return out
+
+
 def bearing_deg(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Float:
     """Initial true bearing from point 1 to point 2, degrees in [0, 360)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)

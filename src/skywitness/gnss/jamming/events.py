@@ -45,7 +45,14 @@ from skywitness.gnss.locate import (
     locate_emitter,
     misfit,
 )
-from skywitness.model.geo import EARTH_RADIUS_M, distance_m, mean_lon, near_lon, wrap_lon
+from skywitness.model.geo import (
+    EARTH_RADIUS_M,
+    distance_m,
+    mean_lon,
+    near_lon,
+    nearest_distance_m,
+    wrap_lon,
+)
 from skywitness.model.timefmt import iso_utc
 
 #: Fewest distinct aircraft for an event. One aircraft alone can be a faulty
@@ -66,8 +73,8 @@ SAME_EMITTER_KM = 25.0
 #: Good aircraft positions farther than this from an event's affected paths
 #: are not used as "outside" evidence (they say nothing about this disc).
 OUTSIDE_SEARCH_KM = 500.0
-#: Pairs of points compared at once where all pairs of two sets are (memory:
-#: a few times 8 bytes each).
+#: Pairs of points compared at once where all pairs of a set are (the two
+#: farthest stretches of a group; memory: a few times 8 bytes each).
 PAIRS_PER_BLOCK = 2_000_000
 #: Onsets chained this close from the group's first one are the emitter
 #: switching on: receivers lose a fix within ~1-6 s of onset and snapshots
@@ -488,15 +495,10 @@ def _observations(
         near = near[keep]
     if len(near) and entry:
         e = np.array(entry)
-        # In blocks of rows: a large event has thousands of entries and a
-        # hundred thousand good points round it (one matrix would take GBs).
-        step = max(1, PAIRS_PER_BLOCK // len(e))
-        d = np.concatenate([
-            distance_m(near[i : i + step, 1:2], near[i : i + step, 2:3], e[None, :, 0],
-                       e[None, :, 1]).min(axis=1)
-            for i in range(0, len(near), step)
-        ]) / 1000  # fmt: skip
-        near = near[d <= OUTSIDE_SEARCH_KM]
+        # The nearest entry of each (a k-d tree): a large event has thousands
+        # of entries and a hundred thousand good points round it.
+        d = nearest_distance_m(near[:, 1], near[:, 2], e[:, 0], e[:, 1], OUTSIDE_SEARCH_KM * 1000)
+        near = near[d / 1000 <= OUTSIDE_SEARCH_KM]
     return Observations(
         entry=np.array(entry, dtype=float).reshape(-1, 3),
         exit=np.array(exit_, dtype=float).reshape(-1, 5),

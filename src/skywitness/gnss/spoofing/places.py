@@ -56,7 +56,7 @@ from scipy.spatial import cKDTree
 
 from skywitness.gnss.jamming.events import SWITCH_OFF_GAP_S, SWITCH_ON_GAP_S, switching_bursts
 from skywitness.gnss.locate import EmitterEstimate, LocalPlane, Observations, locate_emitter
-from skywitness.model.geo import EARTH_RADIUS_M, distance_m, median_lon
+from skywitness.model.geo import EARTH_RADIUS_M, distance_m, median_lon, unit_vectors
 from skywitness.model.timefmt import iso_utc
 from skywitness.model.units import KT_PER_MPS, NS_PER_S
 
@@ -177,11 +177,6 @@ def _own_positions(states: pa.Table, lat: Float, lon: Float) -> NDArray[np.bool_
     return has
 
 
-def _unit(lat: Float, lon: Float) -> Float:
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
 def spoof_clusters(
     states: pa.Table,
     *,
@@ -239,7 +234,7 @@ def spoof_clusters(
     used = count > 0
     mean_lat: Float = np.asarray(np.where(used, centre_lat / np.maximum(count, 1), 0.0), np.float64)
     mean_lon: Float = np.asarray(np.where(used, centre_lon / np.maximum(count, 1), 0.0), np.float64)
-    tree = cKDTree(_unit(mean_lat, mean_lon))
+    tree = cKDTree(unit_vectors(mean_lat, mean_lon))
     chord = 2 * np.sin(LINK_KM / (EARTH_RADIUS_M / 1000) / 2)
     pairs = tree.query_pairs(chord, output_type="ndarray")
     n_cells = len(cells)
