@@ -91,6 +91,31 @@ def test_buckets_written_in_one_read_are_the_queries_of_each(small: Store, tmp_p
         small.write_buckets(tmp_path / "b", n)
 
 
+def test_buckets_copied_in_shares_of_parts_are_the_same(
+    simulation: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy goes a share of the store's parts at a time, each a progress
+    step: the buckets hold the same reports as one copy."""
+    from skywitness.store import embedded
+
+    files = expand([simulation("jamming", 0, size=0.3) / "readsb-hist"])
+    small = Store(tmp_path / "s")
+    for k in range(3):  # a part per ingest
+        small.ingest((lambda p=p: open_file(p)) for p in files[k::3])
+    parts = len(small.parts())
+    assert parts >= 3
+    n = 3
+    whole = small.write_buckets(tmp_path / "one", n)
+    monkeypatch.setattr(embedded, "BUCKET_COPY_SHARES", parts)
+    heard: list[tuple[str, int, int | None]] = []
+    shares = small.write_buckets(tmp_path / "shares", n, progress=lambda *a: heard.append(a))
+    assert heard[0] == ("copy", 0, parts) and heard[-1] == ("copy", parts, parts)
+    assert len(heard) == parts + 1
+    assert len(list((tmp_path / "shares").rglob("*.parquet"))) > n
+    for a, b in zip(whole, shares, strict=True):
+        assert read_bucket(a).equals(read_bucket(b))
+
+
 def test_a_damaged_part_is_refused_before_the_buckets_are_written(
     small: Store, tmp_path: Path
 ) -> None:

@@ -136,7 +136,9 @@ def _compute(bucket: str, window: Window, kernel: Kernel, out: str | None) -> An
     return rows, result
 
 
-def _buckets(store: Store, window: Window, n: int, dest: Path) -> list[Path]:
+def _buckets(
+    store: Store, window: Window, n: int, dest: Path, progress: Progress | None = None
+) -> list[Path]:
     """The window's reports in ``n`` buckets of whole aircraft under ``dest``
     (:meth:`~skywitness.store.Store.write_buckets`): one read of the store for
     every partition, where ``n`` queries with a hash filter would read the
@@ -147,7 +149,7 @@ def _buckets(store: Store, window: Window, n: int, dest: Path) -> list[Path]:
     shutil.rmtree(dest, ignore_errors=True)
     partial = dest.with_name(dest.name + ".tmp")
     shutil.rmtree(partial, ignore_errors=True)
-    store.write_buckets(partial, n, start=window.start_ns, end=window.end_ns)
+    store.write_buckets(partial, n, start=window.start_ns, end=window.end_ns, progress=progress)
     (partial / "complete").touch()
     partial.rename(dest)
     return [dest / f"bucket={k}" for k in range(n)]
@@ -181,8 +183,10 @@ class LocalEngine:
         """``kernel`` of each partition, in bucket order. ``key`` names the
         job and its parameters (for the cache of finished partitions);
         ``partitions``: :meth:`partitions_of`, when the caller has it.
-        ``progress`` hears of stage "reports": the reports of the partitions
-        finished, of all in the window (a rate and the time left follow)."""
+        ``progress`` hears of stage "copy" (the window copied into its
+        buckets, parts of the store) then "reports": the reports of the
+        partitions finished, of all in the window (a rate and the time left
+        follow)."""
         report = progress or no_progress
         n = partitions or self.partitions_of(store, window)
         total = store.count(start=window.start_ns, end=window.end_ns) if progress else None
@@ -228,7 +232,7 @@ class LocalEngine:
                     rows, results[k] = pickle.load(fh)
                     read += rows
         todo = [k for k in range(n) if k not in results]
-        buckets = _buckets(store, window, n, work / "buckets") if todo else []
+        buckets = _buckets(store, window, n, work / "buckets", report) if todo else []
         report("reports", read, total)
         workers = min(self.workers or _cores(), len(todo)) if todo else 1
         outs = {k: str(work / f"{k}.pickle") if keep else None for k in todo}

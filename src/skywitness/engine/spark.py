@@ -332,7 +332,7 @@ def _compute_partition(
     if table.num_rows == 0:
         return
     table = table.select(REPORT_SCHEMA.names).cast(REPORT_SCHEMA)
-    # The store's query order (time, icao24); the record id orders the rest.
+    # The store's query order (time, icao24, record id).
     table = table.sort_by([("time", "ascending"), ("icao24", "ascending"),
                            ("record_id", "ascending")])  # fmt: skip
     rows = table.num_rows

@@ -445,10 +445,16 @@ class _LeftOut:
         self.in_far = float(d_in[out_in].max()) if out_in.any() else -inf
         self.in_low = float((d["ih"] - d_in)[out_in].min()) if out_in.any() else inf
         # An outside point o stays beyond its reach (- margin):
-        # d_o - m >= min(r, h_o + lift) - INOUT_MARGIN_KM for all o, i.e.
-        # m <= max(min d_o - r, min(d_o - h_o) - lift) + INOUT_MARGIN_KM.
-        self.out_near = float(d_out[out_out].min()) if out_out.any() else inf
-        self.out_high = float((d_out - d["oh"])[out_out].min()) if out_out.any() else inf
+        # d_o - m >= min(r, h_o + lift) - INOUT_MARGIN_KM for all o, which holds
+        # when m <= max(min d_o - r, min(d_o - h_o) - lift) + INOUT_MARGIN_KM;
+        # taken apart for the points left out beyond the range and the rest
+        # (beyond their horizon), so that each side's bound is the tight one.
+        far = out_out & (d_out - r0 > margin)
+        self.out_sides = [
+            (float(d_out[side].min()), float((d_out - d["oh"])[side].min()))
+            for side in (far, out_out & ~far)
+            if side.any()
+        ]
 
     def stay_zero(self, tried: Float) -> bool:
         """Whether no point left out could bind at any of the parameters ``tried``."""
@@ -457,8 +463,10 @@ class _LeftOut:
         # (less a micrometre: the distances are rounded differently in the fit)
         slack = INOUT_MARGIN_KM - 1e-9
         inside_ok = move <= np.minimum(r - self.in_far, lift + self.in_low) + slack
-        outside_ok = move <= np.maximum(self.out_near - r, self.out_high - lift) + slack
-        return bool(np.all(inside_ok & outside_ok))
+        ok = inside_ok
+        for near, high in self.out_sides:
+            ok &= move <= np.maximum(near - r, high - lift) + slack
+        return bool(np.all(ok))
 
 
 def locate_emitter(

@@ -66,7 +66,8 @@ def select_reports(
     reports: pa.Table, start_ns: int | None, end_ns: int | None, bbox: BBox | None
 ) -> pa.Table:
     """The same selection as :func:`reports_for`, from a table of reports in
-    the canonical schema, in time order (as the store returns them)."""
+    the canonical schema, in time order (as the store returns them: by
+    time, aircraft and record id)."""
     table = canonical(reports)
     t = table["time"].cast(pa.int64())
     keep = pc.is_valid(t)
@@ -85,7 +86,9 @@ def select_reports(
             across = pc.or_(pc.greater_equal(lon, west), pc.less_equal(lon, east))
         seen = pc.unique(table.filter(pc.fill_null(pc.and_(inside, across), False))["icao24"])
         table = table.filter(pc.is_in(table["icao24"], value_set=seen))
-    return table.sort_by([("time", "ascending"), ("icao24", "ascending")])
+    return table.sort_by(
+        [("time", "ascending"), ("icao24", "ascending"), ("record_id", "ascending")]
+    )
 
 
 def canonical(table: pa.Table) -> pa.Table:

@@ -41,6 +41,7 @@ from skywitness.io.base import Issue
 from skywitness.io.reading import FileRead
 from skywitness.model.schema import REPORT_SCHEMA
 from skywitness.model.time import parse_time
+from skywitness.progress import Progress, no_progress
 from skywitness.store.errors import StoreCorruptError, StoreError, StoreWriteError
 from skywitness.store.integrity import (
     PartChecker,
@@ -95,6 +96,9 @@ COMMIT_ROWS = 1_000_000
 COMMIT_SECONDS = 30.0
 
 
+#: :meth:`Store.write_buckets` copies the window in this many shares of its
+#: parts (a progress step each; more would add files per bucket).
+BUCKET_COPY_SHARES = 20
 #: DuckDB's memory for :meth:`Store.write_buckets` (measured on 10^7 reports
 #: in 6 buckets: 2.2 GB peak without a limit, 1.3 GB with this, 10 % slower).
 BUCKET_COPY_MEMORY = "1GB"
@@ -519,7 +523,7 @@ class Store:
             return schema.empty_table()
         where, params = _where(start_ns, end_ns, bbox, icao24, bucket)
         select = ", ".join(f'"{c}"' for c in cols)
-        sql = f"SELECT {select} FROM read_parquet(?) {where} ORDER BY time, icao24"
+        sql = f"SELECT {select} FROM read_parquet(?) {where} ORDER BY time, icao24, record_id"
         table = self._sql(
             parts,
             lambda con: con.sql(sql, params=[[str(p) for p in parts], *params]).to_arrow_table(),
@@ -533,6 +537,7 @@ class Store:
         *,
         start: datetime | str | int | None = None,
         end: datetime | str | int | None = None,
+        progress: Progress | None = None,
     ) -> list[Path]:
         """Copy the reports in [start, end) into ``n`` buckets of whole aircraft
         under ``dest`` (a new directory), in one read of the window: bucket k
@@ -540,30 +545,36 @@ class Store:
         ``dest/bucket=k/*.parquet`` (read them with :func:`read_bucket`).
         For an engine that reads every bucket of a large window: n queries
         would read the window n times. The parts are checked first, as for
-        every query. Returns each bucket's directory, k = 0 .. n-1 (an empty
-        bucket's holds no file)."""
+        every query, then copied a share at a time (BUCKET_COPY_SHARES):
+        ``progress`` hears of stage "copy", parts copied of all. Returns each
+        bucket's directory, k = 0 .. n-1 (an empty bucket's holds no file)."""
+        report = progress or no_progress
         start_ns, end_ns = _ns(start, "start"), _ns(end, "end")
         dest = Path(dest)
         dest.mkdir(parents=True, exist_ok=False)
         out = [dest / f"bucket={k}" for k in range(n)]
         parts = self._checked(start_ns, end_ns)
-        if parts:
-            where, params = _where(start_ns, end_ns, None, None)
-            select = ", ".join(f'"{c}"' for c in REPORT_SCHEMA.names)
+        where, params = _where(start_ns, end_ns, None, None)
+        select = ", ".join(f'"{c}"' for c in REPORT_SCHEMA.names)
+        step = max(1, -(-len(parts) // BUCKET_COPY_SHARES))
+        report("copy", 0, len(parts))
+        for i in range(0, len(parts), step):
+            some = parts[i : i + step]
             sql = (
                 f"COPY (SELECT {select}, hash(icao24) % {int(n)} AS bucket FROM read_parquet(?) "
-                f"{where}) TO '{_quoted(dest)}' (FORMAT parquet, PARTITION_BY (bucket), "
-                "OVERWRITE_OR_IGNORE)"
+                f"{where}) TO '{_quoted(dest)}' (FORMAT parquet, PARTITION_BY (bucket), APPEND, "
+                f"FILENAME_PATTERN 'share{i // step}_{{uuid}}')"
             )
 
-            def copy(con: Any) -> Any:
+            def copy(con: Any, sql: str = sql, some: list[Path] = some) -> Any:
                 # DuckDB's partitioned write holds a buffer per bucket and, left
                 # alone, most of the machine's memory: bound it (it spills).
                 con.execute(f"SET memory_limit='{BUCKET_COPY_MEMORY}'")
                 con.execute("SET preserve_insertion_order=false")
-                return con.execute(sql, [[str(p) for p in parts], *params])
+                return con.execute(sql, [[str(p) for p in some], *params])
 
-            self._sql(parts, copy)
+            self._sql(some, copy)
+            report("copy", min(i + step, len(parts)), len(parts))
         for d in out:
             d.mkdir(exist_ok=True)
         return out
@@ -734,7 +745,7 @@ def read_bucket(folder: Path, bbox: tuple[float, float, float, float] | None = N
     if bbox is not None:
         inside, params = _where(None, None, bbox, None)
         where = f"WHERE icao24 IN (SELECT icao24 FROM read_parquet(?) {inside})"
-    sql = f"SELECT {select} FROM read_parquet(?) {where} ORDER BY time, icao24"
+    sql = f"SELECT {select} FROM read_parquet(?) {where} ORDER BY time, icao24, record_id"
     names = [str(f) for f in files]
     args = [names, names, *params] if bbox is not None else [names]
     con = _connect()
