@@ -213,3 +213,28 @@ def test_event_kinds_rule() -> None:
     elsewhere = [_spoofed(a, 300, 400) for a in "abcd"]
     assert event_kinds([four], elsewhere)[0].kind == "jamming"
     assert event_kinds([], most) == ()
+
+
+def test_the_partial_asks_the_spoofing_detectors_of_the_bad_aircraft_only(
+    scenarios: dict[str, tuple[pa.Table, Any]],
+) -> None:
+    """Each aircraft is judged on its own reports: the intervals of the
+    aircraft with a bad report are the ones of a run over every aircraft, and
+    they are the only ones a stretch can meet."""
+    from skywitness.gnss.jamming.state import BAD, gnss_state
+    from skywitness.gnss.spoofing import spoof_intervals, spoof_states
+    from skywitness.jobs.jamming import jamming_partial
+
+    reports = select_reports(scenarios["jamming-spoofing"][0], None, None, None)
+    partial = jamming_partial(reports)
+    states = gnss_state(reports)
+    bad = set(np.asarray(states["icao24"])[np.asarray(states["state"]) == BAD])
+    every = spoof_intervals(spoof_states(reports))
+    assert len({iv.icao24 for iv in every} - bad) > 0, "some spoofed aircraft never bad"
+    assert partial.spoofed
+
+    def order(ivs: list[SpoofInterval]) -> list[SpoofInterval]:
+        return sorted(ivs, key=lambda iv: (iv.icao24, iv.start_ns))
+
+    assert order(partial.spoofed) == order([iv for iv in every if iv.icao24 in bad])
+    assert {s.icao24 for s in partial.stretches} <= bad

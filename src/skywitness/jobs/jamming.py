@@ -302,9 +302,10 @@ def jamming_partial(
     counts = map_counts(states, resolution=resolution, window=window)
     report("map", 1, 1)
     # The spoofing detectors first: a stretch of a spoofed aircraft is not a
-    # jammer's (it groups apart), and they label the events' kinds.
+    # jammer's (it groups apart), and they label the events' kinds. Only the
+    # aircraft with a bad stretch are asked (each is judged on its own reports).
     report("kinds", 0, 1)
-    spoofed = spoof_intervals(spoof_states(reports)) if _any_bad(states) else []
+    spoofed = spoof_intervals(spoof_states(_of_bad_aircraft(reports, states)))
     report("kinds", 1, 1)
     stretches = intervals(states, reports)
     outside, outside_aircraft = outside_points_of(states)
@@ -415,9 +416,13 @@ def compute_jamming(
     )  # fmt: skip
 
 
-def _any_bad(states: pa.Table) -> bool:
-    """Whether any report is in the bad state (else there is no stretch to label)."""
-    return bool(states.num_rows) and bool(pc.any(pc.equal(states["state"], BAD)).as_py())
+def _of_bad_aircraft(reports: pa.Table, states: pa.Table) -> pa.Table:
+    """The reports of the aircraft with a report in the bad state (the only
+    ones with stretches to label), in their order."""
+    if not states.num_rows:
+        return reports.slice(0, 0)
+    bad = pc.unique(states.filter(pc.equal(states["state"], BAD))["icao24"])
+    return reports.filter(pc.is_in(reports["icao24"], value_set=bad))
 
 
 def event_kinds(events: Sequence[Event], spoofed: Sequence[SpoofInterval]) -> tuple[Event, ...]:
