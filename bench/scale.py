@@ -45,6 +45,7 @@ import gzip
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -91,15 +92,20 @@ def _tree_rss_mb(pid: int) -> float:
 
 
 def _run(cmd: list[str], **kw: Any) -> tuple[float, float, str]:
-    """(seconds, peak MB of the process tree, stdout) of a command."""
+    """(seconds, peak MB of the process tree, stdout) of a command. A
+    skywitness command logs its stages (SKYWITNESS_PROGRESS=log): printed
+    as comment lines, each stage with the tree's peak memory while it ran."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
-    peak = [0.0]
+    env = {**os.environ, "SKYWITNESS_PROGRESS": "log"}
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw
+    )
+    samples: list[tuple[float, float]] = []
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
+            samples.append((time.perf_counter() - t0, _tree_rss_mb(proc.pid)))
             time.sleep(0.2)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -110,7 +116,27 @@ def _run(cmd: list[str], **kw: Any) -> tuple[float, float, str]:
     secs = time.perf_counter() - t0
     if proc.returncode not in (0,):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
-    return secs, peak[0], out
+    for line in _stages(err, samples, secs):
+        print(f"# {line}", flush=True)
+    return secs, max((mb for _, mb in samples), default=0.0), out
+
+
+def _stages(err: str, samples: list[tuple[float, float]], secs: float) -> list[str]:
+    """Each stage of a progress log (``<job> <stage> <done>/<total> <s> s
+    (stage <s> s)`` lines): when it began, how long until the next one, and
+    the peak memory of the tree meanwhile."""
+    began: dict[str, float] = {}
+    for line in err.splitlines():
+        m = re.match(r"(\S+) (\S+) \S+ ([0-9.]+) s \(stage ([0-9.]+) s\)$", line)
+        if m:
+            began.setdefault(m.group(2), float(m.group(3)) - float(m.group(4)))
+    order = sorted(began.items(), key=lambda kv: kv[1])
+    out = []
+    for k, (stage, t) in enumerate(order):
+        end = order[k + 1][1] if k + 1 < len(order) else secs
+        peak = max((mb for s, mb in samples if t <= s < end), default=0.0)
+        out.append(f"stage {stage}: from {t:.1f} s, {end - t:.1f} s, peak {peak / 1024:.2f} GB")
+    return out
 
 
 def _python(code: str) -> list[str]:

@@ -49,6 +49,37 @@ def test_analyses_show_progress_on_a_terminal_only(
     json.loads(capsys.readouterr().out)  # stdout is still one JSON object
 
 
+def test_progress_as_log_lines_when_asked(
+    store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SKYWITNESS_PROGRESS=log: plain lines on stderr, a terminal or not."""
+    monkeypatch.setenv("SKYWITNESS_PROGRESS", "log")
+    assert main(["jamming", "--store", str(store)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert any(line.startswith("jamming events 0/1 ") for line in lines), lines
+    assert any(line.startswith("jamming events 1/1 ") for line in lines), lines
+    assert all(" s (stage " in line for line in lines), lines
+
+
+def test_log_lines_every_so_often() -> None:
+    from skywitness.progress import log_progress
+
+    now = [0.0]
+    out = io.StringIO()
+    report = log_progress("job", every_s=10.0, clock=lambda: now[0], out=out)
+    for k in range(0, 2_000_001, 100_000):  # 21 reports, 2 s apart
+        report("reports", k, 2_000_000)
+        now[0] += 2.0
+    report("fits", 0, None)
+    lines = out.getvalue().splitlines()
+    # The first, one every 10 s (of 40 s), and the last.
+    assert lines[0] == "job reports 0/2.0M 0.0 s (stage 0.0 s)"
+    assert lines[1] == "job reports 500k/2.0M 10.0 s (stage 10.0 s)"
+    assert lines[-2] == "job reports 2.0M/2.0M 40.0 s (stage 40.0 s)"
+    assert lines[-1] == "job fits 0/? 42.0 s (stage 0.0 s)"
+    assert len(lines) == 6  # 0, 10, 20, 30 and 40 s, then fits
+
+
 def test_ingest_shows_progress_on_a_terminal(
     samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
