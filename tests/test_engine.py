@@ -194,3 +194,55 @@ def test_events_located_in_worker_processes_are_the_serial_ones(
     parallel = compute_jamming(reports, window="1h", mapper=mapper)
     assert calls and calls[0] >= 2  # the groups went to the workers
     same_jamming_result(serial, parallel)
+
+
+def _blas_threads(item: int, shared: Any) -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_a_worker_uses_one_blas_thread() -> None:
+    from threadpoolctl import threadpool_limits
+
+    from skywitness.engine.local import one_blas_thread
+
+    with threadpool_limits(limits=None):  # the test process's own limits come back after
+        one_blas_thread()
+        assert _blas_threads(0, None) and set(_blas_threads(0, None)) == {1}
+
+
+@pytest.mark.slow  # worker processes start (a few seconds)
+def test_the_fits_workers_use_one_blas_thread_each() -> None:
+    got = LocalEngine(workers=2).map_shared(_blas_threads, list(range(4)), None)
+    assert got and all(threads == [1] for threads in got)
+
+
+@pytest.mark.slow  # worker processes start, a scenario simulated (~20 s)
+def test_refits_of_attached_stretches_in_workers_are_the_ones_in_process(
+    simulation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refits after stretches join a located event (and after two events
+    merge) run in the engine's workers: the same result as in this process."""
+    import skywitness
+    from skywitness.engine import local
+    from skywitness.gnss.jamming import events
+    from skywitness.jobs.jamming import compute_jamming
+    from skywitness.jobs.reports import select_reports
+
+    reports = select_reports(
+        skywitness.read(simulation("sparse", 0) / "readsb-hist"), None, None, None
+    )
+    refitted: list[int] = []
+    plain = events._refits
+
+    def counted(pools: Any, outside: Any, mapper: Any) -> Any:
+        refitted.append(len(pools))
+        return plain(pools, outside, mapper)
+
+    monkeypatch.setattr(events, "_refits", counted)
+    here = compute_jamming(reports)
+    assert sum(refitted) >= 1, "the scenario must have a stretch attached to a located event"
+    monkeypatch.setattr(local, "MIN_PARALLEL_TASKS", 1)
+    there = compute_jamming(reports, mapper=LocalEngine(workers=2).map_shared)
+    same_jamming_result(here, there)

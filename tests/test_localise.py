@@ -148,3 +148,19 @@ def test_the_fits_jacobian_is_the_residuals_derivative() -> None:
         ])  # fmt: skip
         assert jac.shape == numeric.shape
         np.testing.assert_allclose(jac, numeric, atol=1e-4)
+
+
+def test_bootstrap_rows_of_picked_aircraft_are_the_scans() -> None:
+    """The resampled aircraft's rows, from one sort, are what a scan of every
+    row per picked aircraft gives (in the same order; none for an aircraft
+    without rows of that kind)."""
+    from skywitness.gnss.locate import _rows_by_aircraft, _rows_of
+
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        codes = rng.integers(0, 30, int(rng.integers(0, 80)))
+        pick = rng.integers(0, 35, int(rng.integers(1, 40)))
+        scan = [np.flatnonzero(codes == a) for a in pick]
+        got = _rows_of(_rows_by_aircraft(codes), pick)
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(got, np.concatenate(scan))

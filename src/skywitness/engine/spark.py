@@ -320,8 +320,10 @@ def _compute_partition(
     an earlier run)."""
     from pyspark import TaskContext
 
+    from skywitness.engine.local import one_blas_thread
     from skywitness.model.schema import REPORT_SCHEMA
 
+    one_blas_thread()  # a Python worker per core: one BLAS thread each
     context = TaskContext.get()
     part = context.partitionId() if context is not None else 0
     if part in kept:
@@ -362,4 +364,7 @@ def _hadoop_path(path: Path) -> str:
 
 
 def _call_broadcast(fn: Callable[[Any, Any], Any], shared: Any, item: Any) -> Any:
+    from skywitness.engine.local import one_blas_thread
+
+    one_blas_thread()
     return fn(item, shared.value)

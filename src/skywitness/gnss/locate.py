@@ -638,12 +638,16 @@ def _bootstrap_error_km(obs: Observations, plane: LocalPlane, p: Float, n: int, 
     """95th percentile distance of aircraft-resampled refits from the estimate."""
     rng = np.random.default_rng(seed)
     ids = np.unique(obs.entry_aircraft) if len(obs.entry_aircraft) else np.arange(len(obs.entry))
+    rows_of_entry, rows_of_exit = (
+        _rows_by_aircraft(obs.entry_aircraft),
+        _rows_by_aircraft(obs.exit_aircraft),
+    )
     dist = []
     for _ in range(n):
         pick = rng.choice(ids, size=len(ids), replace=True)
         if len(obs.entry_aircraft):
-            e_idx = np.concatenate([np.flatnonzero(obs.entry_aircraft == a) for a in pick])
-            x_idx = np.concatenate([np.flatnonzero(obs.exit_aircraft == a) for a in pick])
+            e_idx = _rows_of(rows_of_entry, pick)
+            x_idx = _rows_of(rows_of_exit, pick)
         else:
             e_idx, x_idx = pick, np.zeros(0, np.int64)
         if len(np.unique(e_idx)) < MIN_ENTRIES:
@@ -653,3 +657,24 @@ def _bootstrap_error_km(obs: Observations, plane: LocalPlane, p: Float, n: int, 
         )
         dist.append(float(np.hypot(q[0] - p[0], q[1] - p[1])))
     return float(np.percentile(dist, 95)) if dist else float("inf")
+
+
+def _rows_by_aircraft(
+    codes: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], dict[int, tuple[int, int]]]:
+    """Each aircraft's rows (ascending) as a slice of one array: ``(rows,
+    {code: (start, stop)})``."""
+    order = np.argsort(codes, kind="stable")
+    found, first, count = np.unique(codes[order], return_index=True, return_counts=True)
+    return order, {
+        int(c): (int(a), int(a + k)) for c, a, k in zip(found, first, count, strict=True)
+    }
+
+
+def _rows_of(
+    by: tuple[NDArray[np.int64], dict[int, tuple[int, int]]], pick: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """The rows of each picked aircraft in turn (none for an aircraft without)."""
+    rows, span = by
+    parts = [rows[a:b] for a, b in (span.get(int(c), (0, 0)) for c in pick)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)

@@ -344,8 +344,8 @@ def events_of(
             ev.spoofed = bool(classes[g[0]])
             found.append(ev)
     if locate:
-        found = _merge_same_emitter(ivs, found, groups, outside)
-        found = _attach_lone(ivs, found, outside, spoof_class)
+        found = _merge_same_emitter(ivs, found, groups, outside, mapper)
+        found = _attach_lone(ivs, found, outside, spoof_class, mapper)
         found = _absorb_inside(found, outside)
     for ev in found:
         ev.active = active_windows(ev, outside)
@@ -380,6 +380,33 @@ def _locate_group(
         ev = _event(sub, part, outside, locate)
         located.append((ev, [place.get(id(iv), -1) for iv in ev.intervals]))
     return [[g[j] for j in part] for part in parts], located
+
+
+def _refit(
+    task: tuple[list[Interval], bool], outside: NDArray[np.float64]
+) -> tuple[Event, list[int]]:
+    """:func:`_event` of all the stretches ``pool`` (for a mapper): the event,
+    with the place in ``pool`` of each of its stretches (-1: a piece made here)."""
+    pool, spoofed = task
+    ev = _event(pool, list(range(len(pool))), outside, True, spoofed)
+    place = {id(iv): j for j, iv in enumerate(pool)}
+    return ev, [place.get(id(iv), -1) for iv in ev.intervals]
+
+
+def _refits(
+    pools: list[tuple[list[Interval], bool]], outside: NDArray[np.float64], mapper: Mapper | None
+) -> list[Event]:
+    """:func:`_refit` of each pool, run by ``mapper``; each event's stretches
+    are the pools' very objects again (a worker returns copies)."""
+    out = []
+    for (pool, _), (ev, where) in zip(
+        pools, (mapper or serial_map)(_refit, pools, outside), strict=True
+    ):
+        ev.intervals = [
+            pool[j] if j >= 0 else iv for iv, j in zip(ev.intervals, where, strict=True)
+        ]
+        out.append(ev)
+    return out
 
 
 def active_windows(ev: Event, outside: NDArray[np.float64]) -> list[tuple[int, int]]:
@@ -682,6 +709,7 @@ def _attach_lone(
     events: list[Event],
     outside: NDArray[np.float64],
     spoof_class: dict[int, bool],
+    mapper: Mapper | None = None,
 ) -> list[Event]:
     """Add stretches linked to no one that a located emitter's disc explains; refit.
 
@@ -689,10 +717,14 @@ def _attach_lone(
     chords at different times are never close enough to link; once the
     emitter is located from the others, a lone stretch lying inside its disc
     while it was active is its doing (a stretch of a spoofed aircraft only
-    to a spoofing event, ``spoof_class``, and the other way round).
+    to a spoofing event, ``spoof_class``, and the other way round). The
+    refits are run by ``mapper`` (each event's stretches are chosen first, in
+    order, as one after another would).
     """
     taken = {id(iv) for e in events for iv in e.intervals}
-    out = []
+    out: list[Event | None] = []
+    pools: list[tuple[list[Interval], bool]] = []
+    where: list[int] = []
     for ev in events:
         em = ev.emitter
         if em is None:
@@ -709,9 +741,12 @@ def _attach_lone(
             out.append(ev)
             continue
         taken.update(id(iv) for iv in extra)
-        pool = ev.intervals + extra
-        out.append(_event(pool, list(range(len(pool))), outside, True, ev.spoofed))
-    return out
+        pools.append((ev.intervals + extra, ev.spoofed))
+        where.append(len(out))
+        out.append(None)
+    for k, refitted in zip(where, _refits(pools, outside, mapper), strict=True):
+        out[k] = refitted
+    return [ev for ev in out if ev is not None]
 
 
 def _absorb_inside(events: list[Event], outside: NDArray[np.float64]) -> list[Event]:
@@ -876,13 +911,17 @@ def _outside_disc(iv: Interval, emitter: EmitterEstimate) -> bool:
 
 
 def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[list[int]],
-                        outside: NDArray[np.float64]) -> list[Event]:  # fmt: skip
+                        outside: NDArray[np.float64], mapper: Mapper | None = None,
+                        ) -> list[Event]:  # fmt: skip
     """Merge events whose emitters coincide and overlap in time; refit.
 
     Emitters coincide when they lie within SAME_EMITTER_KM plus both 95 %
     errors, and one emitter fitted on both explains them about as well as two
     (the test of :func:`_split_two`, the other way round): a poorly located
     emitter (a wide error) is not merged into a well located one it is not.
+    The pairs are taken one after another; the refits of all the pairs that
+    the next scan may take are made first, together, by ``mapper`` (a refit
+    depends only on the stretches: one made and not taken yet is kept).
     """
     merged = True
     items = list(zip(events, groups, strict=True))
@@ -892,11 +931,13 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
     # is reused.)
     apart: set[tuple[int, int]] = set()
     made: list[Event] = []
-    while merged:
-        merged = False
+    refitted: dict[tuple[int, ...], Event] = {}
+
+    def candidates() -> list[tuple[int, int]]:
+        out = []
         for x in range(len(items)):
             for y in range(x + 1, len(items)):
-                (a, ga), (b, gb) = items[x], items[y]
+                (a, _), (b, _) = items[x], items[y]
                 if (
                     a.emitter is None or b.emitter is None or a.spoofed != b.spoofed
                     or (id(a), id(b)) in apart
@@ -912,18 +953,31 @@ def _merge_same_emitter(ivs: list[Interval], events: list[Event], groups: list[l
                     / 1000
                 )
                 if d <= SAME_EMITTER_KM + a.emitter.error_km_95 + b.emitter.error_km_95:
-                    g = ga + gb
-                    both = _event(ivs, g, outside, True, a.spoofed)
-                    if not _one_explains_both(ivs, ga, gb, a, b, both, outside):
-                        apart.add((id(a), id(b)))
-                        continue
-                    made.append(both)
-                    items[x] = (both, g)
-                    del items[y]
-                    merged = True
-                    break
-            if merged:
-                break
+                    out.append((x, y))
+        return out
+
+    while merged:
+        merged = False
+        pairs = candidates()
+        todo: dict[tuple[int, ...], bool] = {}
+        for x, y in pairs:
+            key = tuple(items[x][1] + items[y][1])
+            if key not in refitted:
+                todo[key] = items[x][0].spoofed
+        pools = [([ivs[i] for i in key], spoofed) for key, spoofed in todo.items()]
+        refitted.update(zip(todo, _refits(pools, outside, mapper), strict=True))
+        for x, y in pairs:
+            (a, ga), (b, gb) = items[x], items[y]
+            g = ga + gb
+            both = refitted[tuple(g)]
+            if not _one_explains_both(ivs, ga, gb, a, b, both, outside):
+                apart.add((id(a), id(b)))
+                continue
+            made.append(both)
+            items[x] = (both, g)
+            del items[y]
+            merged = True
+            break
     return [e for e, _ in items]
 
 
