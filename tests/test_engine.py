@@ -187,7 +187,7 @@ def test_events_located_in_worker_processes_are_the_serial_ones(
     calls: list[int] = []
     engine = LocalEngine(workers=2)
 
-    def mapper(fn: Any, items: Any, shared: Any) -> list[Any]:
+    def mapper(fn: Any, items: Any, shared: Any) -> Any:
         calls.append(len(items))
         return engine.map_shared(fn, items, shared)
 
@@ -214,7 +214,7 @@ def test_a_worker_uses_one_blas_thread() -> None:
 
 @pytest.mark.slow  # worker processes start (a few seconds)
 def test_the_fits_workers_use_one_blas_thread_each() -> None:
-    got = LocalEngine(workers=2).map_shared(_blas_threads, list(range(4)), None)
+    got = list(LocalEngine(workers=2).map_shared(_blas_threads, list(range(4)), None))
     assert got and all(threads == [1] for threads in got)
 
 
@@ -246,3 +246,15 @@ def test_refits_of_attached_stretches_in_workers_are_the_ones_in_process(
     monkeypatch.setattr(local, "MIN_PARALLEL_TASKS", 1)
     there = compute_jamming(reports, mapper=LocalEngine(workers=2).map_shared)
     same_jamming_result(here, there)
+
+
+def _square_plus(item: int, shared: Any) -> int:
+    return item * item + shared
+
+
+@pytest.mark.slow  # worker processes start (a few seconds)
+def test_map_shared_hands_on_each_result_in_order_as_it_comes() -> None:
+    results = LocalEngine(workers=2).map_shared(_square_plus, list(range(8)), 1)
+    assert not isinstance(results, list)  # an iterator: nothing held for the caller
+    assert list(results) == [k * k + 1 for k in range(8)]
+    assert list(LocalEngine(workers=1).map_shared(_square_plus, [2, 3], 1)) == [5, 10]

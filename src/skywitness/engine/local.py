@@ -30,7 +30,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +120,7 @@ class Engine(Protocol):
 
     def map_shared(
         self, fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any
-    ) -> list[Any]: ...
+    ) -> Iterable[Any]: ...
 
 
 def _compute(bucket: str, window: Window, kernel: Kernel, out: str | None) -> Any:
@@ -257,18 +257,23 @@ class LocalEngine:
 
     def map_shared(
         self, fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any
-    ) -> list[Any]:
-        """``[fn(item, shared) for item in items]`` in worker processes (one per
-        core; ``shared`` sent to each once), in order; in this process when
-        there are fewer than :data:`MIN_PARALLEL_TASKS` items or one worker."""
+    ) -> Iterator[Any]:
+        """``fn(item, shared)`` of each item, in order, as they come: in worker
+        processes (one per core; ``shared`` sent to each once); in this
+        process when there are fewer than :data:`MIN_PARALLEL_TASKS` items or
+        one worker. Each result is handed on before the next is taken, so
+        that the caller need not hold them all (the events' fits return
+        every stretch of their groups)."""
         workers = min(self.workers or _cores(), len(items))
         if workers <= 1 or len(items) < MIN_PARALLEL_TASKS:
-            return [fn(item, shared) for item in items]
+            for item in items:
+                yield fn(item, shared)
+            return
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_set_shared, initargs=(shared,)
         ) as pool:
-            return list(pool.map(_call_shared, [fn] * len(items), items))
+            yield from pool.map(_call_shared, [fn] * len(items), items)
 
     @staticmethod
     def _cache_dir(store: Store, window: Window, n: int, key: dict[str, Any]) -> Path:

@@ -14,7 +14,7 @@ a jammer's is another event). Each event carries its active windows
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -355,10 +355,10 @@ def events_of(
     return found
 
 
-#: ``mapper(fn, items, shared)``: ``[fn(item, shared) for item in items]``, run
-#: where the mapper likes (the local engine: worker processes, ``shared`` sent
-#: to each worker once).
-Mapper = Callable[[Callable[[Any, Any], Any], Sequence[Any], Any], list[Any]]
+#: ``mapper(fn, items, shared)``: ``fn(item, shared)`` of each item, in order
+#: (a list, or an iterable of them as they come), run where the mapper likes
+#: (the local engine: worker processes, ``shared`` sent to each worker once).
+Mapper = Callable[[Callable[[Any, Any], Any], Sequence[Any], Any], Iterable[Any]]
 
 
 def serial_map(fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any) -> list[Any]:
