@@ -25,7 +25,7 @@ The fit minimises robust residuals of all four (``scipy.optimize.least_squares``
 with a soft-L1 loss) over (east, north, R_eff, antenna height) in a local tangent plane, from
 several starts. The 95 % uncertainty is the 95th percentile of the distance
 between the estimate and estimates refitted on aircraft resampled with
-replacement (bootstrap), never less than the formal error from the fit's
+replacement (bootstrap; each refit starts from the estimate), never less than the formal error from the fit's
 Jacobian, combined with a systematic term (:data:`SYSTEMATIC_KM`) and the
 zone's measured departure from a circle (:data:`SHAPE_SECTORS`). With fewer than :data:`MIN_ENTRIES` entry points there is no
 boundary to fit: the estimate is None and the event says so.
@@ -383,10 +383,10 @@ def _solve(d: dict[str, Float], start: Float) -> Any:
     where it stopped, the points chosen again round it, until a run passes
     the check (on all points once nothing is left out, or after
     PRUNE_ATTEMPTS): its optimum is the optimum of all the points reached
-    from that last start, one that the run
-    from ``start`` on all points reaches too unless the two runs part ways
-    (rare: starts far from the optimum move the disc by up to a few hundred
-    km, and the points met on the way pull it towards the same boundary).
+    from that last start, one that the run from ``start`` on all points
+    reaches too unless the two runs part ways (starts far from the optimum
+    move the disc by up to a few hundred km; on the accuracy benchmarks and
+    the 10^6 scale set every estimate came out as before).
     """
     from scipy.optimize import least_squares
 
