@@ -58,6 +58,8 @@ def test_progress_as_log_lines_when_asked(
     lines = capsys.readouterr().err.splitlines()
     assert any(line.startswith("jamming events 0/1 ") for line in lines), lines
     assert any(line.startswith("jamming events 1/1 ") for line in lines), lines
+    for stage in ("consistency", "groups", "fits", "merges"):  # the events' own stages
+        assert any(line.startswith(f"jamming {stage} ") for line in lines), (stage, lines)
     assert all(" s (stage " in line for line in lines), lines
 
 

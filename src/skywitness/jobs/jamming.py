@@ -359,6 +359,7 @@ def combine_partials(
         outside,
         spoofed=[(iv.icao24, iv.start_ns, iv.end_ns) for iv in spoofed],
         mapper=mapper,
+        progress=progress,
     )
     events = event_kinds(found, spoofed)
     report("events", 1, 1)

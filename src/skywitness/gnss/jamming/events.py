@@ -54,6 +54,7 @@ from skywitness.model.geo import (
     wrap_lon,
 )
 from skywitness.model.timefmt import iso_utc
+from skywitness.progress import Progress, no_progress
 
 #: Fewest distinct aircraft for an event. One aircraft alone can be a faulty
 #: receiver (GPSJam's score forgives one bad aircraft per cell for the same
@@ -308,6 +309,7 @@ def events_of(
     locate: bool = True,
     spoofed: Sequence[tuple[str, int, int]] = (),
     mapper: Mapper | None = None,
+    progress: Progress | None = None,
 ) -> list[Event]:
     """:func:`interference_events` from every aircraft's bad stretches
     (:func:`~skywitness.gnss.jamming.stretches.intervals`, in aircraft then
@@ -315,8 +317,14 @@ def events_of(
     (:func:`~skywitness.gnss.jamming.stretches.outside_points`, in the same
     order): both can be gathered partition by partition of whole aircraft.
     ``mapper`` runs the groups' splits and fits (default: one after another,
-    :func:`serial_map`); the engine's runs them in worker processes."""
+    :func:`serial_map`); the engine's runs them in worker processes.
+    ``progress`` hears of stages "consistency", "groups", "fits" (groups
+    located, of all) and "merges"."""
+    report = progress or no_progress
+    report("consistency", 0, 1)
     ivs = consistent(stretches, outside)
+    report("consistency", 1, 1)
+    report("groups", 0, 1)
     by_aircraft: dict[str, list[tuple[int, int]]] = {}
     for icao24, a, b in spoofed:
         by_aircraft.setdefault(icao24, []).append((a, b))
@@ -325,6 +333,7 @@ def events_of(
         for iv in ivs
     ]
     linked = [g for g in group(ivs, classes) if len({ivs[i].icao24 for i in g}) >= min_aircraft]
+    report("groups", 1, 1)
     # Each group is split and located on its own (in worker processes when
     # ``mapper`` runs them there); the events' stretches are then put back to
     # the very objects of ``ivs`` they are, as the merges below compare
@@ -333,8 +342,9 @@ def events_of(
     spoof_class = {id(iv): bool(c) for iv, c in zip(ivs, classes, strict=True)}
     groups: list[list[int]] = []
     found: list[Event] = []
-    for (g, _, _), (parts, located) in zip(
-        tasks, (mapper or serial_map)(_locate_group, tasks, outside), strict=True
+    report("fits", 0, len(tasks))
+    for k, ((g, _, _), (parts, located)) in enumerate(
+        zip(tasks, (mapper or serial_map)(_locate_group, tasks, outside), strict=True)
     ):
         groups.extend(parts)
         for ev, where in located:
@@ -343,12 +353,15 @@ def events_of(
             ]
             ev.spoofed = bool(classes[g[0]])
             found.append(ev)
+        report("fits", k + 1, len(tasks))
+    report("merges", 0, 1)
     if locate:
         found = _merge_same_emitter(ivs, found, groups, outside, mapper)
         found = _attach_lone(ivs, found, outside, spoof_class, mapper)
         found = _absorb_inside(found, outside)
     for ev in found:
         ev.active = active_windows(ev, outside)
+    report("merges", 1, 1)
     found.sort(key=lambda e: (e.start_ns, e.id))
     for k, ev in enumerate(found):
         ev.id = f"E{k + 1:03d}-{datetime.fromtimestamp(ev.start_ns / NS, UTC):%Y%m%dT%H%M}"
