@@ -343,14 +343,12 @@ def events_of(
     groups: list[list[int]] = []
     found: list[Event] = []
     report("fits", 0, len(tasks))
-    for k, ((g, _, _), (parts, located)) in enumerate(
+    for k, ((g, sub, _), (parts, located)) in enumerate(
         zip(tasks, (mapper or serial_map)(_locate_group, tasks, outside), strict=True)
     ):
         groups.extend(parts)
         for ev, where in located:
-            ev.intervals = [
-                ivs[g[j]] if j >= 0 else iv for iv, j in zip(ev.intervals, where, strict=True)
-            ]
+            _put_back(ev, where, sub)
             ev.spoofed = bool(classes[g[0]])
             found.append(ev)
         report("fits", k + 1, len(tasks))
@@ -387,11 +385,10 @@ def _locate_group(
     g, sub, locate = task
     local = list(range(len(sub)))
     parts = _split_two(sub, local, outside) if locate else [local]
-    place = {id(iv): j for j, iv in enumerate(sub)}
     located = []
     for part in parts:
         ev = _event(sub, part, outside, locate)
-        located.append((ev, [place.get(id(iv), -1) for iv in ev.intervals]))
+        located.append((ev, _places(ev, sub)))
     return [[g[j] for j in part] for part in parts], located
 
 
@@ -402,8 +399,20 @@ def _refit(
     with the place in ``pool`` of each of its stretches (-1: a piece made here)."""
     pool, spoofed = task
     ev = _event(pool, list(range(len(pool))), outside, True, spoofed)
+    return ev, _places(ev, pool)
+
+
+def _places(ev: Event, pool: list[Interval]) -> list[int]:
+    """The place in ``pool`` of each of ``ev``'s stretches (-1: a piece made
+    from one), to put them back after a worker's round trip (:func:`_put_back`)."""
     place = {id(iv): j for j, iv in enumerate(pool)}
-    return ev, [place.get(id(iv), -1) for iv in ev.intervals]
+    return [place.get(id(iv), -1) for iv in ev.intervals]
+
+
+def _put_back(ev: Event, where: list[int], pool: list[Interval]) -> None:
+    """``ev``'s stretches as the very objects of ``pool`` (:func:`_places`): a
+    worker returns copies, and the merges compare stretches by identity."""
+    ev.intervals = [pool[j] if j >= 0 else iv for iv, j in zip(ev.intervals, where, strict=True)]
 
 
 def _refits(
@@ -415,9 +424,7 @@ def _refits(
     for (pool, _), (ev, where) in zip(
         pools, (mapper or serial_map)(_refit, pools, outside), strict=True
     ):
-        ev.intervals = [
-            pool[j] if j >= 0 else iv for iv, j in zip(ev.intervals, where, strict=True)
-        ]
+        _put_back(ev, where, pool)
         out.append(ev)
     return out
 
