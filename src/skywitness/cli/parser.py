@@ -386,7 +386,7 @@ def _engine_options(s: argparse.ArgumentParser) -> None:
         type=int,
         metavar="N",
         help="read and compute the store in partitions of whole aircraft of about N reports "
-        "(bounds memory; default 2,000,000; results are the same)",
+        "(bounds memory; default 1,000,000; results are the same)",
     )
     s.add_argument(
         "--jobs",

@@ -45,9 +45,11 @@ from skywitness.version import __version__
 
 #: Reports per partition (bucket). The jamming kernels take about 0.6 kB of
 #: memory per report (measured: 1.43 GB at 2.29 M reports, bench/scale.py),
-#: so a partition of two million reports keeps a worker near 1.2 GB and two
-#: workers within the 4 GB a laptop can spare.
-PARTITION_ROWS = 2_000_000
+#: so a partition of a million reports keeps a worker near 0.7 GB. At 10^8
+#: reports two workers on two-million partitions beside the main process
+#: gathering their partials took 4.6 GB; on one-million partitions 3.4 GB,
+#: and the stage ran faster (bench/RESULTS.md, "Scale").
+PARTITION_ROWS = 1_000_000
 #: Environment variable naming the cache directory of partial results.
 CACHE_ENV = "SKYWITNESS_CACHE"
 
