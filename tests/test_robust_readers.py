@@ -377,6 +377,32 @@ def test_small_damaged_gzip_is_not_an_empty_file(tmp_path: Path) -> None:
         assert "empty file" not in str(err.value)
 
 
+def test_damaged_deflate_blocks_fail_the_file(tmp_path: Path) -> None:
+    """Whole documents are inflated by ISA-L, whose own error for a bad block
+    (not zlib's) must fail the file with its reason, never escape as a bug."""
+    entries = ",".join(
+        f'{{"hex":"{k:06x}","lat":{45 + k / 1e4},"lon":{5 + k / 1e4},"alt_baro":{k * 7 % 40000}}}'
+        for k in range(3000)
+    )
+    whole = gzip.compress(f'{{"now":1.7e9,"aircraft":[{entries}]}}'.encode())
+    assert read_table_rows(tmp_path, whole) == 3000  # undamaged: read by ISA-L, in full
+    seen = set()
+    for at in range(len(whole) // 8, len(whole) - 16, len(whole) // 9):
+        damaged = whole[:at] + bytes(b ^ 0x5A for b in whole[at : at + 12]) + whole[at + 12 :]
+        path = tmp_path / f"damaged-{at}.json.gz"
+        path.write_bytes(damaged)
+        with pytest.raises(InputError, match="corrupt or truncated compressed data") as err:
+            read_table(path, format="readsb-aircraft")
+        seen.add(str(err.value).split("compressed data: ")[-1][:20])
+    assert len(seen) >= 2  # several kinds of damage, not one message
+
+
+def read_table_rows(tmp_path: Path, data: bytes) -> int:
+    path = tmp_path / "whole.json.gz"
+    path.write_bytes(data)
+    return read_table(path, format="readsb-aircraft").num_rows
+
+
 def test_truncated_parquet_is_said_to_be_damaged(tmp_path: Path) -> None:
     whole = tmp_path / "whole.parquet"
     pq.write_table(pa.table({"icao24": ["abcdef"] * 10, "velocity": [1.0] * 10}), whole)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import pyarrow as pa
+from isal import igzip, isal_zlib
 
 from skywitness.errors import InputError
 from skywitness.model.schema import REPORT_SCHEMA
@@ -48,8 +49,10 @@ TEXT_CHUNK_BYTES = 1 << 16
 #: Bytes decompressed per call while reading the head for detection: small,
 #: so that a corrupt gzip keeps most of what came before the damage.
 SNIFF_CHUNK_BYTES = 8192
-#: What a damaged compressed stream raises (gzip.BadGzipFile is an OSError).
-DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error)
+#: What a damaged compressed stream raises (gzip.BadGzipFile is an OSError;
+#: ISA-L's inflate raises its own error where zlib's raises ``zlib.error``).
+_ISAL_ERROR: type[BaseException] = isal_zlib.error  # type: ignore[assignment]  # (stubs)
+DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, _ISAL_ERROR)
 
 RECORD_COLUMN = "_record"
 #: Schema of what readers yield: canonical columns minus record_id, plus _record.
@@ -339,10 +342,15 @@ def _open_raw(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def open_binary(path: Path) -> IO[bytes]:
+def open_binary(path: Path, *, whole: bool = False) -> IO[bytes]:
     """Open a file for reading bytes, decompressing gzip transparently (by content).
 
-    A file pinned by :meth:`PinnedFile.active` is read through its pinned bytes."""
+    A file pinned by :meth:`PinnedFile.active` is read through its pinned bytes.
+    ``whole``: the caller reads the whole content or fails the file, so a
+    damaged stream may lose what it decompressed last: then gzip is inflated
+    by ISA-L (the gzip module's own reader on a faster engine, about three
+    times zlib's speed), which decompresses more per step than zlib's reader
+    and so keeps less of what came before damage."""
     try:
         raw = _open_raw(path)
     except OSError as exc:
@@ -354,6 +362,8 @@ def open_binary(path: Path) -> IO[bytes]:
         raw.close()
         raise InputError(str(path), f"cannot read: {os_reason(exc)}") from None
     if magic == GZIP_MAGIC:
+        if whole:
+            return igzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[no-untyped-call,return-value]
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     return raw
 

@@ -114,7 +114,7 @@ def read_document(path: Path, ctx: ReadContext, max_bytes: int, what: str) -> by
     within ``max_bytes`` whatever the decompressed size."""
     out = bytearray()
     run = 0  # whitespace bytes in a row so far
-    with open_binary(path) as fh:
+    with open_binary(path, whole=True) as fh:
         try:
             while chunk := fh.read(READ_CHUNK_BYTES):
                 if len(out) + len(chunk) > max_bytes:
