@@ -604,9 +604,8 @@ def _event(
         # disc (the emitter was off), and stretches the disc cannot explain
         # (mostly far outside it), have another cause, such as a faulty
         # receiver: leave them out and refit.
-        deep = _deep_inside(emitter, outside)
-        pool = [p for i in idx for p in _while_on(ivs[i], deep)]
-        pool = [iv for iv in pool if not _outside_disc(iv, emitter)]
+        kept = _kept(ivs, idx, emitter, outside)
+        pool = [p for i in idx for p in kept[i]]
         changed = len(pool) != len(idx) or any(
             a is not ivs[i] for a, i in zip(pool, idx, strict=True)
         )
@@ -623,6 +622,16 @@ def _event(
         polygon=_polygon([ivs[i] for i in idx]),
         spoofed=spoofed,
     )
+
+
+def _kept(
+    ivs: list[Interval], idx: list[int], emitter: EmitterEstimate, outside: NDArray[np.float64]
+) -> dict[int, list[Interval]]:
+    """What an emitter's event keeps of each stretch: its parts while the
+    emitter was on as far as others tell (:func:`_while_on`), those not mostly
+    beyond the emitter's disc (:func:`_outside_disc`)."""
+    deep = _deep_inside(emitter, outside)
+    return {i: [p for p in _while_on(ivs[i], deep) if not _outside_disc(p, emitter)] for i in idx}
 
 
 def _own(iv: Interval) -> Observations:
@@ -649,7 +658,23 @@ def _split_two(
     """
     if len({ivs[i].icao24 for i in idx}) < 2 * MIN_AIRCRAFT:
         return [idx]
-    single = locate_emitter(_observations(ivs, idx, outside), bootstrap=0)
+    first = locate_emitter(_observations(ivs, idx, outside), bootstrap=0)
+    if first is None:
+        return [idx]
+    # One emitter against two is judged on what one emitter's event would
+    # keep of the stretches (:func:`_kept`, as :func:`_event` does before its
+    # refit): parts while the emitter was off, or far beyond its disc, have
+    # another cause, and pull a one-emitter fit that a second emitter then
+    # appears to improve (a large event cut in two that merge again).
+    kept = _kept(ivs, idx, first, outside)
+
+    def obs(part: list[int]) -> Observations:
+        pool = [p for i in part for p in kept[i]]
+        return _observations(pool, list(range(len(pool))), outside)
+
+    if len({p.icao24 for i in idx for p in kept[i]}) < 2 * MIN_AIRCRAFT:
+        return [idx]
+    single = locate_emitter(obs(idx), bootstrap=0)
     if single is None:
         return [idx]
     own = {i: _own(ivs[i]) for i in idx}
@@ -664,7 +689,7 @@ def _split_two(
         parts = [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
         if any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
             return [idx]
-        fitted = [locate_emitter(_observations(ivs, part, outside), bootstrap=0) for part in parts]
+        fitted = [locate_emitter(obs(part), bootstrap=0) for part in parts]
         if fitted[0] is None and fitted[1] is None:
             return [idx]
         if fitted[0] is None or fitted[1] is None:
@@ -685,11 +710,9 @@ def _split_two(
     parts = [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
     if len(ests) != 2 or any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
         return [idx]
-    one = misfit(_observations(ivs, idx, outside), single)
-    two = sum(
-        misfit(_observations(ivs, part, outside), e) for part, e in zip(parts, ests, strict=True)
-    )
-    return parts if one - two > _bic_margin([ivs[i] for i in idx]) else [idx]
+    one = misfit(obs(idx), single)
+    two = sum(misfit(obs(part), e) for part, e in zip(parts, ests, strict=True))
+    return parts if one - two > _bic_margin([p for i in idx for p in kept[i]]) else [idx]
 
 
 def _centre(pts: NDArray[np.float64]) -> NDArray[np.float64]:
