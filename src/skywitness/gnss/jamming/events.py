@@ -322,7 +322,7 @@ def events_of(
     located, of all) and "merges"."""
     report = progress or no_progress
     report("consistency", 0, 1)
-    ivs = consistent(stretches, outside)
+    ivs = consistent(stretches, outside, mapper)
     report("consistency", 1, 1)
     report("groups", 0, 1)
     by_aircraft: dict[str, list[tuple[int, int]]] = {}

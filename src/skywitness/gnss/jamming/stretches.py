@@ -236,7 +236,9 @@ def footprint(iv: Interval) -> NDArray[np.float64]:
     return np.array(pts, dtype=np.float64).reshape(-1, 2)
 
 
-def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interval]:
+def consistent(
+    ivs: list[Interval], outside: NDArray[np.float64], mapper: Any = None
+) -> list[Interval]:
     """Bad stretches with the parts that the other aircraft contradict removed.
 
     Interference affects every aircraft in line of sight near the same place:
@@ -248,9 +250,11 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
     some other aircraft supports are kept. That removes a receiver reporting
     bad quality on its own (the case GPSJam forgives with its "- 1").
 
-    It runs in this process: in workers, each would need every stretch and
-    every good point (at 10^8 reports that doubled the peak memory for a
-    minute saved).
+    ``mapper`` (as the events' fits take it: ``mapper(fn, items, shared)``)
+    runs the test in time slices of the stretches when there are at least
+    :data:`CONSISTENCY_PARALLEL_MIN` of them, each slice with the good and bad
+    points of its time range only (so a worker holds a slice, not the
+    world's points); the result is the same as in one piece.
     """
     if not ivs or not len(outside):
         return ivs
@@ -261,12 +265,64 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
         [np.column_stack([s_, np.full(len(s_), k)]) for k, s_ in enumerate(samples)]
     )
     bad_pts = bad_pts[np.argsort(bad_pts[:, 0], kind="stable")]
-    out_index, bad_index = PointIndex(out_sorted), PointIndex(bad_pts)
+    placed = [k for k, smp in enumerate(samples) if len(smp)]
+    if mapper is None or len(placed) < CONSISTENCY_PARALLEL_MIN:
+        tasks = [([(k, samples[k]) for k in placed], out_sorted, bad_pts)]
+        found = [_contradictions(task, None) for task in tasks]
+    else:
+        tasks = list(_slices(placed, samples, out_sorted, bad_pts))
+        found = list(mapper(_contradictions, tasks, None))
+    changed = {k: (contra, support) for part in found for k, contra, support in part}
     kept: list[Interval] = []
     for k, (iv, smp) in enumerate(zip(ivs, samples, strict=True)):
-        if not len(smp):
+        if k in changed:
+            kept.extend(pieces(iv, smp, *changed[k]))
+        else:
             kept.append(iv)
-            continue
+    return kept
+
+
+#: Stretches from which :func:`consistent` runs in time slices by a mapper,
+#: and the slices it makes then.
+CONSISTENCY_PARALLEL_MIN = 20_000
+CONSISTENCY_SLICES = 16
+
+_Slice = tuple[list[tuple[int, NDArray[np.float64]]], NDArray[np.float64], NDArray[np.float64]]
+
+
+def _slices(
+    placed: list[int],
+    samples: list[NDArray[np.float64]],
+    out_sorted: NDArray[np.float64],
+    bad_pts: NDArray[np.float64],
+) -> Any:
+    """The stretches with samples in CONSISTENCY_SLICES groups by their first
+    sample's time, each with the good and bad points (time-sorted) of its
+    time range widened by CONTRADICTION_S: every point its tests can see."""
+    by_time = sorted(placed, key=lambda k: float(samples[k][:, 0].min()))
+    size = -(-len(by_time) // CONSISTENCY_SLICES)
+    for i in range(0, len(by_time), size):
+        ks = by_time[i : i + size]
+        lo = min(float(samples[k][:, 0].min()) for k in ks) - CONTRADICTION_S - 1.0
+        hi = max(float(samples[k][:, 0].max()) for k in ks) + CONTRADICTION_S + 1.0
+        yield [(k, samples[k]) for k in ks], _between(out_sorted, lo, hi), _between(bad_pts, lo, hi)
+
+
+def _between(pts: NDArray[np.float64], lo: float, hi: float) -> NDArray[np.float64]:
+    """The rows of time-sorted ``pts`` with a time in [lo, hi]."""
+    a = int(np.searchsorted(pts[:, 0], lo, side="left"))
+    b = int(np.searchsorted(pts[:, 0], hi, side="right"))
+    return pts[a:b]
+
+
+def _contradictions(task: _Slice, _: Any) -> list[tuple[int, NDArray[np.bool_], NDArray[np.bool_]]]:
+    """(stretch, contradicted samples, supported samples) of the stretches of
+    ``task`` with a contradicted sample inside them (the others are kept
+    whole), against the task's good and bad points."""
+    stretches, out_sorted, bad_pts = task
+    out_index, bad_index = PointIndex(out_sorted), PointIndex(bad_pts)
+    found = []
+    for k, smp in stretches:
         contra = _near(
             smp,
             near_in_space_time(out_sorted, smp, CONTRADICTION_KM, CONTRADICTION_S, out_index),
@@ -274,18 +330,17 @@ def consistent(ivs: list[Interval], outside: NDArray[np.float64]) -> list[Interv
                 (alt_o >= alt_i - CONTRADICTION_ALT_FT) | (alt_o >= CONTRADICTION_HIGH_FT)
             ),
         )
-        others = near_in_space_time(bad_pts, smp, CONTRADICTION_KM, CONTRADICTION_S, bad_index)
-        others = others[others[:, 4] != k]
-        support = _near(smp, others[:, :4], lambda alt_o, alt_i: np.ones_like(alt_o, dtype=bool))
         # Near its ends a stretch touches the boundary, where good neighbours are
         # normal: only contradictions inside it count.
         contra[:EDGE_SAMPLES] = False
         contra[max(len(contra) - EDGE_SAMPLES, 0) :] = False
         if not contra.any():
-            kept.append(iv)
             continue
-        kept.extend(pieces(iv, smp, contra, support))
-    return kept
+        others = near_in_space_time(bad_pts, smp, CONTRADICTION_KM, CONTRADICTION_S, bad_index)
+        others = others[others[:, 4] != k]
+        support = _near(smp, others[:, :4], lambda alt_o, alt_i: np.ones_like(alt_o, dtype=bool))
+        found.append((k, contra, support))
+    return found
 
 
 def samples_of(iv: Interval) -> NDArray[np.float64]:
