@@ -227,13 +227,13 @@ def footprint(iv: Interval) -> NDArray[np.float64]:
     """Thinned (lat, lon) points of an interval: entry, path, exit."""
     pts = []
     if iv.entry:
-        pts.append(iv.entry[:2])
+        pts.append(np.array([iv.entry[:2]], dtype=np.float64))
     if len(iv.path):
         keep = np.r_[True, np.diff(np.floor(iv.path[:, 0] / PATH_STEP_S)) > 0]
-        pts.extend(map(tuple, iv.path[keep, 1:3]))
+        pts.append(np.asarray(iv.path[keep, 1:3], dtype=np.float64))
     if iv.exit:
-        pts.append(iv.exit[:2])
-    return np.array(pts, dtype=np.float64).reshape(-1, 2)
+        pts.append(np.array([iv.exit[:2]], dtype=np.float64))
+    return np.concatenate(pts) if pts else np.zeros((0, 2))
 
 
 def consistent(
