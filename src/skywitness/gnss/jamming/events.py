@@ -670,9 +670,11 @@ def _split_two(
         return [idx]
     # One emitter against two is judged on what one emitter's event would
     # keep of the stretches (:func:`_kept`, as :func:`_event` does before its
-    # refit): parts while the emitter was off, or far beyond its disc, have
-    # another cause, and pull a one-emitter fit that a second emitter then
-    # appears to improve (a large event cut in two that merge again).
+    # refit, here with the first fit's bound without resampling, so a little
+    # stricter): parts while the emitter was off, or far beyond its disc,
+    # have another cause, and pull a one-emitter fit that a second emitter
+    # then appears to improve (at 10^8 reports each large event was cut in
+    # two 3 km apart that merged again).
     kept = _kept(ivs, idx, first, outside)
 
     def obs(part: list[int]) -> Observations:
