@@ -534,6 +534,53 @@ def misfit(obs: Observations, est: EmitterEstimate) -> float:
     return float(np.sum(2 * (np.sqrt(1 + r**2) - 1)))
 
 
+def misfits(each: list[Observations], est: EmitterEstimate) -> NDArray[np.float64]:
+    """:func:`misfit` of each of many small sets of observations (each
+    stretch's own, for the two-emitter split's assignments), the same
+    numbers: every observation's cost computed at once, then each set's
+    summed as :func:`misfit` sums it (the same terms, in the same order).
+    Sets with outside points, or exits of different widths or lags, are
+    left to :func:`misfit` one by one."""
+    widths = {o.exit.shape[1] for o in each} | {4}
+    if (
+        len(widths) > 1 or any(len(o.outside) for o in each)
+        or len({o.exit_max_lag_s for o in each}) > 1
+    ):  # fmt: skip
+        return np.array([misfit(o, est) for o in each], dtype=np.float64)
+    if not each:
+        return np.zeros(0)
+    ne = np.array([len(o.entry) for o in each])
+    nx = np.array([len(o.exit) for o in each])
+    ni = np.array([len(o.inside) for o in each])
+    whole = Observations(
+        entry=np.concatenate([o.entry.reshape(-1, 3) for o in each]),
+        exit=np.concatenate([o.exit.reshape(-1, 4) for o in each]),
+        inside=np.concatenate([o.inside.reshape(-1, 3) for o in each]),
+        outside=np.zeros((0, 3)),
+        exit_max_lag_s=each[0].exit_max_lag_s,
+    )
+    plane = LocalPlane(est.lat, est.lon)
+    r = _residuals(
+        np.array([0.0, 0.0, est.range_km, np.sqrt(est.antenna_m)]), _plane_data(whole, plane)
+    )
+    cost = 2 * (np.sqrt(1 + r**2) - 1)
+    # _residuals' layout: entries, the exits' two hinges (when any), the
+    # inside points (when any), the antenna's prior.
+    n_e, n_x, n_i = int(ne.sum()), int(nx.sum()), int(ni.sum())
+    c_e = cost[:n_e]
+    c_xa, c_xb = cost[n_e : n_e + n_x], cost[n_e + n_x : n_e + 2 * n_x]
+    c_i = cost[n_e + 2 * n_x : n_e + 2 * n_x + n_i]
+    prior = cost[-1:]
+    e0, x0, i0 = np.cumsum(ne) - ne, np.cumsum(nx) - nx, np.cumsum(ni) - ni
+    out = np.empty(len(each))
+    for k in range(len(each)):
+        e, x, i = int(e0[k]), int(x0[k]), int(i0[k])
+        out[k] = np.sum(np.concatenate([
+            c_e[e : e + ne[k]], c_xa[x : x + nx[k]], c_xb[x : x + nx[k]], c_i[i : i + ni[k]], prior,
+        ]))  # fmt: skip
+    return out
+
+
 #: The last few :func:`_reclassify` results, by their observations' content:
 #: the interference events locate the same observations twice in a row (the
 #: two-emitter test's single fit, then the event's own, with its bounds).

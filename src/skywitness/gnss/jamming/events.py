@@ -44,6 +44,7 @@ from skywitness.gnss.locate import (
     horizon_km,
     locate_emitter,
     misfit,
+    misfits,
 )
 from skywitness.model.geo import (
     EARTH_RADIUS_M,
@@ -712,7 +713,8 @@ def _split_two(
             enough = all(len({ivs[i].icao24 for i in p}) >= MIN_AIRCRAFT for p in (explained, rest))
             return [explained, rest] if enough else [idx]
         ests = [fitted[0], fitted[1]]
-        new = np.array([int(misfit(own[i], ests[1]) < misfit(own[i], ests[0])) for i in idx])
+        owns = [own[i] for i in idx]
+        new = (misfits(owns, ests[1]) < misfits(owns, ests[0])).astype(np.int64)
         if (new == side).all():
             break
         side = new
