@@ -11,6 +11,7 @@ sending). :func:`consistent` removes what other aircraft contradict.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -237,7 +238,9 @@ def footprint(iv: Interval) -> NDArray[np.float64]:
 
 
 def consistent(
-    ivs: list[Interval], outside: NDArray[np.float64], mapper: Any = None
+    ivs: list[Interval],
+    outside: NDArray[np.float64],
+    mapper: Callable[[Callable[[Any, Any], Any], Sequence[Any], Any], Iterable[Any]] | None = None,
 ) -> list[Interval]:
     """Bad stretches with the parts that the other aircraft contradict removed.
 
@@ -267,8 +270,7 @@ def consistent(
     bad_pts = bad_pts[np.argsort(bad_pts[:, 0], kind="stable")]
     placed = [k for k, smp in enumerate(samples) if len(smp)]
     if mapper is None or len(placed) < CONSISTENCY_PARALLEL_MIN:
-        tasks = [([(k, samples[k]) for k in placed], out_sorted, bad_pts)]
-        found = [_contradictions(task, None) for task in tasks]
+        found = [_contradictions(([(k, samples[k]) for k in placed], out_sorted, bad_pts), None)]
     else:
         tasks = list(_slices(placed, samples, out_sorted, bad_pts))
         found = list(mapper(_contradictions, tasks, None))
