@@ -660,7 +660,9 @@ def _split_two(
     Overlapping discs of two emitters link into one group. Starting from a
     2-means split of the stretches' positions, each side gets its own emitter
     fit and each stretch goes to the emitter that explains it best, until
-    stable; the split is kept when it lowers the robust cost by more than
+    stable, or until the assignment comes back to one tried before (then the
+    cycle's assignment of lowest cost under its own emitters is taken, rather
+    than going round it to the last round); the split is kept when it lowers the robust cost by more than
     SPLIT_MIN_GAIN per added parameter (4) times log(observations), the
     Bayesian information criterion, and each side keeps MIN_AIRCRAFT aircraft.
     """
@@ -695,8 +697,10 @@ def _split_two(
         return [idx]
     side = _two_means(centre)
     ests: list[EmitterEstimate] = []
+    # Each assignment tried, with the two emitters fitted to it.
+    tried: list[tuple[NDArray[np.int64], list[EmitterEstimate]]] = []
     for _ in range(SPLIT_ROUNDS):
-        parts = [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
+        parts = _sides(idx, side)
         if any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
             return [idx]
         fitted = [locate_emitter(obs(part), bootstrap=0) for part in parts]
@@ -717,13 +721,34 @@ def _split_two(
         new = (misfits(owns, ests[1]) < misfits(owns, ests[0])).astype(np.int64)
         if (new == side).all():
             break
+        tried.append((side, ests))
+        back = next((k for k, (s_, _) in enumerate(tried) if (new == s_).all()), None)
+        if back is not None:
+            # The assignment came back to one tried before: the rounds would
+            # only go round the same cycle. Its assignment with the lowest
+            # cost under its own two emitters is the cycle's best split.
+            costs = [_cost(obs, _sides(idx, s_), e) for s_, e in tried[back:]]
+            side, ests = tried[back + int(np.argmin(costs))]
+            break
         side = new
-    parts = [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
+    parts = _sides(idx, side)
     if len(ests) != 2 or any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
         return [idx]
     one = misfit(obs(idx), single)
-    two = sum(misfit(obs(part), e) for part, e in zip(parts, ests, strict=True))
+    two = _cost(obs, parts, ests)
     return parts if one - two > _bic_margin([p for i in idx for p in kept[i]]) else [idx]
+
+
+def _sides(idx: list[int], side: NDArray[np.int64]) -> list[list[int]]:
+    """The stretches of ``idx`` on side 0 and on side 1."""
+    return [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
+
+
+def _cost(
+    obs: Callable[[list[int]], Observations], parts: list[list[int]], ests: list[EmitterEstimate]
+) -> float:
+    """The robust cost of two parts, each under its own emitter."""
+    return float(sum(misfit(obs(part), e) for part, e in zip(parts, ests, strict=True)))
 
 
 def _centre(pts: NDArray[np.float64]) -> NDArray[np.float64]:
