@@ -150,7 +150,13 @@ def _fast_enough(data: str | bytes | bytearray) -> bool:
     it at all: strict RFC 8259 JSON (it refuses NaN literals, lone
     surrogates, other encodings), and no integer beyond 64 bits."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    return raw.translate(_DIGIT_MAP).find(_LONG_RUN) < 0
+    return not long_digit_runs(raw)
+
+
+def long_digit_runs(data: bytes | bytearray) -> bool:
+    """Whether ``data`` holds 19 digits in a row (an integer that may lie
+    beyond 64 bits, or one the standard parser refuses for its length)."""
+    return data.translate(_DIGIT_MAP).find(_LONG_RUN) >= 0
 
 
 def load(

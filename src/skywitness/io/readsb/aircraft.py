@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from skywitness.io.base import BadValue, ReadContext, batches_of, num, text
 from skywitness.io.jsondoc import Bad, JsonPath, load, read_document
-from skywitness.io.readsb.columns import snapshot_batch
+from skywitness.io.readsb.columns import Entry, decode_snapshot, snapshot_batch
 from skywitness.io.readsb.common import aircraft_fields, source_of
 from skywitness.model.units import NS_PER_US, US_PER_S
 
@@ -68,27 +68,47 @@ class AircraftJsonReader:
         return bool(_HEAD.match(head) and _NOW.search(head) and _LIST.search(head))
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[pa.RecordBatch]:
-        entries, now_us = snapshot_entries(path, ctx)
+        data = _document(path, ctx)
+        entries, now_us = _decode(data, ctx, quick=True)
         fast = snapshot_batch(entries, now_us, NAME, POSITION_MAX_LAG_S)
         if fast is not None:
             for start in range(0, fast.num_rows, ctx.batch_size):
                 yield fast.slice(start, ctx.batch_size)
             return
+        if entries and type(entries[0]) is Entry:
+            # The per-entry reader takes dicts (and names an entry it cannot
+            # decode): the same document through the general loader.
+            entries, now_us = _decode(data, ctx, quick=False)
+        del data
         yield from batches_of(ctx, NAME, ((i, _entry(ac, now_us)) for i, ac in enumerate(entries)))
 
 
 def snapshot_entries(path: Path, ctx: ReadContext) -> tuple[list[Any], int]:
-    """The aircraft entries of a snapshot and its ``now`` (UTC microseconds)."""
-    data = read_document(path, ctx, MAX_DOCUMENT_BYTES, "readsb aircraft.json snapshot")
-    doc, _ = load(data, ctx, _is_entry)
-    del data
-    if not isinstance(doc, dict):
-        raise ctx.fail("not a readsb aircraft.json: top level is not an object")
-    entries = doc.get("aircraft", doc.get("ac"))
-    if not isinstance(entries, list):
-        raise ctx.fail("not a readsb aircraft.json: no 'aircraft' array")
+    """The aircraft entries of a snapshot (dicts, or :data:`Entry` when
+    :func:`decode_snapshot` takes the document) and its ``now`` (UTC
+    microseconds)."""
+    return _decode(_document(path, ctx), ctx, quick=True)
+
+
+def _document(path: Path, ctx: ReadContext) -> bytearray:
+    return read_document(path, ctx, MAX_DOCUMENT_BYTES, "readsb aircraft.json snapshot")
+
+
+def _decode(data: bytearray, ctx: ReadContext, quick: bool) -> tuple[list[Any], int]:
+    decoded = decode_snapshot(data) if quick else None
+    entries: Any
+    if decoded is not None:
+        now_value, entries = decoded
+    else:
+        doc, _ = load(data, ctx, _is_entry)
+        if not isinstance(doc, dict):
+            raise ctx.fail("not a readsb aircraft.json: top level is not an object")
+        entries = doc.get("aircraft", doc.get("ac"))
+        if not isinstance(entries, list):
+            raise ctx.fail("not a readsb aircraft.json: no 'aircraft' array")
+        now_value = doc.get("now")
     try:
-        now = num(doc.get("now"), "now")
+        now = num(now_value, "now")
     except BadValue as exc:
         raise ctx.fail(exc.reason) from None
     if now is None:

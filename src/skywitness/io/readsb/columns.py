@@ -10,6 +10,11 @@ belongs, a number beyond float64, a lone latitude), it returns ``None`` and
 the caller reads the snapshot entry by entry, so that each problem is named
 with its record exactly as before. ``tests/test_snapshot_columns.py`` checks
 the two paths agree, on the real samples and on drawn entries.
+
+:func:`decode_snapshot` decodes a snapshot document straight into the keys
+the columns read (:data:`Entry`; msgspec, in C), skipping the others without
+making Python objects of them: a third less work than a dict per entry and a
+walk over the dicts. What it does not take goes to the general loader.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from skywitness.io.base import READER_SCHEMA, RECORD_COLUMN, small_int, text
+from skywitness.io.jsondoc import long_digit_runs
 from skywitness.io.readsb.common import (
     EMERGENCIES,
     NAV_MODES,
@@ -32,6 +39,7 @@ from skywitness.io.readsb.common import (
 )
 from skywitness.model.units import NS_PER_US, US_PER_S
 
+astuple = msgspec.structs.astuple
 NUMBER_TYPES = frozenset({int, float, type(None)})
 _INT_TYPES = frozenset({int, type(None)})
 #: Pairs read as "the first when a number, else the second".
@@ -46,7 +54,7 @@ _CATEGORIES = (("nic", "nic"), ("nac_p", "nac_p"), ("nac_v", "nac_v"), ("sil", "
 #: Every key the columns read, fetched from each entry in one pass (one walk
 #: over the entries' dicts, not one per column: a task's entries far
 #: outgrow the CPU's caches). alt_baro's default tells an absent key from null.
-_ABSENT = object()
+_ABSENT = msgspec.UNSET
 _KEYS: tuple[str, ...] = (
     "hex", "seen", "lat", "lon", "seen_pos", "type", "mlat", "tisb", "flight", "alt_baro",
     *(key for key, _ in PLAIN_FIELDS),
@@ -57,9 +65,59 @@ _KEYS: tuple[str, ...] = (
 _DEFAULTS = tuple(_ABSENT if key == "alt_baro" else None for key in _KEYS)
 
 
-def dict_columns(entries: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
-    """Each key of :data:`_KEYS` to its values over the entries (``.get``)."""
-    rows = [tuple(map(ac.get, _KEYS, _DEFAULTS)) for ac in entries]
+#: An aircraft entry as :func:`decode_snapshot` decodes it: the keys of
+#: :data:`_KEYS` only, each value as the standard parser gives it, absent
+#: keys at their defaults (as ``.get`` of a dict with :data:`_DEFAULTS`).
+Entry = msgspec.defstruct(
+    "Entry", [(key, Any, d) for key, d in zip(_KEYS, _DEFAULTS, strict=True)], gc=False
+)
+
+
+class _Snapshot(msgspec.Struct):
+    now: Any = msgspec.UNSET
+    aircraft: list[Entry] | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
+    ac: list[Entry] | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
+
+
+_DECODER = msgspec.json.Decoder(_Snapshot)
+
+
+def decode_snapshot(data: bytes | bytearray) -> tuple[Any, list[Any]] | None:
+    """A snapshot document's ``now`` and its entries as :data:`Entry` (the
+    ``aircraft`` array, else ``ac``), decoded in one pass in C without
+    building the keys the columns do not read; None when the document needs
+    the general loader (:func:`skywitness.io.jsondoc.load`): not valid UTF-8,
+    an integer of 19 digits or more, anything the decoder refuses (NaN,
+    a lone surrogate, a number beyond float64 in a key read), an entry that
+    is not an object, no ``now`` or no array. On what it accepts it gives
+    the standard parser's values (``tests/test_snapshot_decode.py``)."""
+    if long_digit_runs(data):
+        return None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")  # strict: the decoder does not check the keys it skips
+        except UnicodeDecodeError:
+            return None
+    try:
+        doc = _DECODER.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    entries = doc.aircraft if doc.aircraft is not msgspec.UNSET else doc.ac
+    if doc.now is msgspec.UNSET or entries is msgspec.UNSET:
+        return None
+    return doc.now, entries
+
+
+def dict_columns(entries: Sequence[Any]) -> dict[str, tuple[Any, ...]]:
+    """Each key of :data:`_KEYS` to its values over the entries: dicts
+    (``.get``) or :data:`Entry`, or both."""
+    if all(type(ac) is Entry for ac in entries):
+        rows = list(map(astuple, entries))
+    else:
+        rows = [
+            astuple(ac) if type(ac) is Entry else tuple(map(ac.get, _KEYS, _DEFAULTS))
+            for ac in entries
+        ]
     if not rows:
         return {key: () for key in _KEYS}
     return dict(zip(_KEYS, zip(*rows, strict=True), strict=True))
@@ -147,7 +205,7 @@ def snapshot_batch(
     n = len(entries)
     if n == 0:
         return None
-    if not all(type(ac) is dict for ac in entries):
+    if not all(type(ac) is dict or type(ac) is Entry for ac in entries):
         return None
     try:
         return _batch(entries, now_us, fmt, max_lag_s, records)
@@ -156,7 +214,7 @@ def snapshot_batch(
 
 
 def _batch(
-    entries: list[dict[str, Any]],
+    entries: list[Any],
     now_us: int | NDArray[np.int64],
     fmt: str,
     max_lag_s: float,
