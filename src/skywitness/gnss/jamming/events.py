@@ -660,9 +660,9 @@ def _split_two(
     Overlapping discs of two emitters link into one group. Starting from a
     2-means split of the stretches' positions, each side gets its own emitter
     fit and each stretch goes to the emitter that explains it best, until
-    stable, or until the assignment comes back to one tried before (then the
-    cycle's assignment of lowest cost under its own emitters is taken, rather
-    than going round it to the last round); the split is kept when it lowers the robust cost by more than
+    stable, or until a round's assignment costs no less under its own two
+    emitters than the best before it (the rounds have stalled, or go round a
+    cycle: the best is taken); the split is kept when it lowers the robust cost by more than
     SPLIT_MIN_GAIN per added parameter (4) times log(observations), the
     Bayesian information criterion, and each side keeps MIN_AIRCRAFT aircraft.
     """
@@ -686,7 +686,8 @@ def _split_two(
 
     if len({p.icao24 for i in idx for p in kept[i]}) < 2 * MIN_AIRCRAFT:
         return [idx]
-    single = locate_emitter(obs(idx), bootstrap=0)
+    whole = obs(idx)
+    single = locate_emitter(whole, bootstrap=0)
     if single is None:
         return [idx]
     own = {i: _own(ivs[i]) for i in idx}
@@ -696,14 +697,14 @@ def _split_two(
     if np.isnan(centre).any():
         return [idx]
     side = _two_means(centre)
-    ests: list[EmitterEstimate] = []
-    # Each assignment tried, with the two emitters fitted to it.
-    tried: list[tuple[NDArray[np.int64], list[EmitterEstimate]]] = []
+    # The assignment of lowest cost so far under its own two emitters.
+    best: tuple[float, NDArray[np.int64], list[EmitterEstimate]] | None = None
     for _ in range(SPLIT_ROUNDS):
         parts = _sides(idx, side)
         if any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
             return [idx]
-        fitted = [locate_emitter(obs(part), bootstrap=0) for part in parts]
+        seen = [obs(part) for part in parts]
+        fitted = [locate_emitter(o, bootstrap=0) for o in seen]
         if fitted[0] is None and fitted[1] is None:
             return [idx]
         if fitted[0] is None or fitted[1] is None:
@@ -717,38 +718,28 @@ def _split_two(
             enough = all(len({ivs[i].icao24 for i in p}) >= MIN_AIRCRAFT for p in (explained, rest))
             return [explained, rest] if enough else [idx]
         ests = [fitted[0], fitted[1]]
+        cost = float(sum(misfit(o, e) for o, e in zip(seen, ests, strict=True)))
+        if best is not None and not cost < best[0]:
+            # No better than an assignment before it: the rounds have
+            # stalled (or go round a cycle) and the best one is kept.
+            break
+        best = (cost, side, ests)
         owns = [own[i] for i in idx]
         new = (misfits(owns, ests[1]) < misfits(owns, ests[0])).astype(np.int64)
         if (new == side).all():
             break
-        tried.append((side, ests))
-        back = next((k for k, (s_, _) in enumerate(tried) if (new == s_).all()), None)
-        if back is not None:
-            # The assignment came back to one tried before: the rounds would
-            # only go round the same cycle. Its assignment with the lowest
-            # cost under its own two emitters is the cycle's best split.
-            costs = [_cost(obs, _sides(idx, s_), e) for s_, e in tried[back:]]
-            side, ests = tried[back + int(np.argmin(costs))]
-            break
         side = new
-    parts = _sides(idx, side)
-    if len(ests) != 2 or any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
+    if best is None:
         return [idx]
-    one = misfit(obs(idx), single)
-    two = _cost(obs, parts, ests)
+    two, side, _ = best
+    parts = _sides(idx, side)
+    one = misfit(whole, single)
     return parts if one - two > _bic_margin([p for i in idx for p in kept[i]]) else [idx]
 
 
 def _sides(idx: list[int], side: NDArray[np.int64]) -> list[list[int]]:
     """The stretches of ``idx`` on side 0 and on side 1."""
     return [[i for i, s_ in zip(idx, side, strict=True) if s_ == k] for k in (0, 1)]
-
-
-def _cost(
-    obs: Callable[[list[int]], Observations], parts: list[list[int]], ests: list[EmitterEstimate]
-) -> float:
-    """The robust cost of two parts, each under its own emitter."""
-    return float(sum(misfit(obs(part), e) for part, e in zip(parts, ests, strict=True)))
 
 
 def _centre(pts: NDArray[np.float64]) -> NDArray[np.float64]:
