@@ -662,7 +662,8 @@ def _split_two(
     fit and each stretch goes to the emitter that explains it best, until
     stable, or until a round's assignment costs no less under its own two
     emitters than the best before it (the rounds have stalled, or go round a
-    cycle: the best is taken); the split is kept when it lowers the robust cost by more than
+    cycle), or for SPLIT_ROUNDS rounds; the last assignment fitted is judged:
+    the split is kept when it lowers the robust cost by more than
     SPLIT_MIN_GAIN per added parameter (4) times log(observations), the
     Bayesian information criterion, and each side keeps MIN_AIRCRAFT aircraft.
     """
@@ -697,8 +698,10 @@ def _split_two(
     if np.isnan(centre).any():
         return [idx]
     side = _two_means(centre)
-    # The assignment of lowest cost so far under its own two emitters.
+    # The assignment of lowest cost so far under its own two emitters, and
+    # the last one fitted (with its cost).
     best: tuple[float, NDArray[np.int64], list[EmitterEstimate]] | None = None
+    last = best
     for _ in range(SPLIT_ROUNDS):
         parts = _sides(idx, side)
         if any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
@@ -720,18 +723,23 @@ def _split_two(
         ests = [fitted[0], fitted[1]]
         cost = float(sum(misfit(o, e) for o, e in zip(seen, ests, strict=True)))
         if best is not None and not cost < best[0]:
-            # No better than an assignment before it: the rounds have
-            # stalled (or go round a cycle) and the best one is kept.
+            # No better than an assignment before it: the rounds have stalled
+            # or go round a cycle, and further rounds would only go on
+            # moving stretches (at 10^8 reports, a third to a half of a large
+            # group's stretches moved between two fits a few km apart in
+            # every round, for all the rounds). The split judged is the one
+            # the rounds ended with, as when they run out.
+            last = (cost, side, ests)
             break
-        best = (cost, side, ests)
+        best = last = (cost, side, ests)
         owns = [own[i] for i in idx]
         new = (misfits(owns, ests[1]) < misfits(owns, ests[0])).astype(np.int64)
         if (new == side).all():
             break
         side = new
-    if best is None:
+    if last is None:
         return [idx]
-    two, side, _ = best
+    two, side, _ = last
     parts = _sides(idx, side)
     one = misfit(whole, single)
     return parts if one - two > _bic_margin([p for i in idx for p in kept[i]]) else [idx]
