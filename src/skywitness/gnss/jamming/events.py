@@ -698,10 +698,10 @@ def _split_two(
     if np.isnan(centre).any():
         return [idx]
     side = _two_means(centre)
-    # The assignment of lowest cost so far under its own two emitters, and
-    # the last one fitted (with its cost).
-    best: tuple[float, NDArray[np.int64], list[EmitterEstimate]] | None = None
-    last = best
+    # The lowest cost so far of an assignment under its own two emitters,
+    # and the last assignment fitted (with its cost).
+    best = np.inf
+    last: tuple[float, NDArray[np.int64]] | None = None
     for _ in range(SPLIT_ROUNDS):
         parts = _sides(idx, side)
         if any(len({ivs[i].icao24 for i in part}) < MIN_AIRCRAFT for part in parts):
@@ -722,16 +722,16 @@ def _split_two(
             return [explained, rest] if enough else [idx]
         ests = [fitted[0], fitted[1]]
         cost = float(sum(misfit(o, e) for o, e in zip(seen, ests, strict=True)))
-        if best is not None and not cost < best[0]:
+        if not cost < best:
             # No better than an assignment before it: the rounds have stalled
             # or go round a cycle, and further rounds would only go on
             # moving stretches (at 10^8 reports, a third to a half of a large
             # group's stretches moved between two fits a few km apart in
             # every round, for all the rounds). The split judged is the one
             # the rounds ended with, as when they run out.
-            last = (cost, side, ests)
+            last = (cost, side)
             break
-        best = last = (cost, side, ests)
+        best, last = cost, (cost, side)
         owns = [own[i] for i in idx]
         new = (misfits(owns, ests[1]) < misfits(owns, ests[0])).astype(np.int64)
         if (new == side).all():
@@ -739,7 +739,7 @@ def _split_two(
         side = new
     if last is None:
         return [idx]
-    two, side, _ = last
+    two, side = last
     parts = _sides(idx, side)
     one = misfit(whole, single)
     return parts if one - two > _bic_margin([p for i in idx for p in kept[i]]) else [idx]

@@ -39,7 +39,7 @@ from skywitness.io.readsb.common import (
 )
 from skywitness.model.units import NS_PER_US, US_PER_S
 
-astuple = msgspec.structs.astuple
+_astuple = msgspec.structs.astuple
 NUMBER_TYPES = frozenset({int, float, type(None)})
 _INT_TYPES = frozenset({int, type(None)})
 #: Pairs read as "the first when a number, else the second".
@@ -112,10 +112,10 @@ def dict_columns(entries: Sequence[Any]) -> dict[str, tuple[Any, ...]]:
     """Each key of :data:`_KEYS` to its values over the entries: dicts
     (``.get``) or :data:`Entry`, or both."""
     if all(type(ac) is Entry for ac in entries):
-        rows = list(map(astuple, entries))
+        rows = list(map(_astuple, entries))
     else:
         rows = [
-            astuple(ac) if type(ac) is Entry else tuple(map(ac.get, _KEYS, _DEFAULTS))
+            _astuple(ac) if type(ac) is Entry else tuple(map(ac.get, _KEYS, _DEFAULTS))
             for ac in entries
         ]
     if not rows:
