@@ -182,6 +182,7 @@ def test_spoofer_range_scales_with_power() -> None:
     assert 200 < spoofer.RANGE_KM_AT_1W < 350
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SIZES))
 def test_reads_back(runs: dict[str, Run], name: str) -> None:
     run = runs[name]
@@ -195,6 +196,7 @@ def test_reads_back(runs: dict[str, Run], name: str) -> None:
     assert [s["id"] for s in t["spoofers"]] == [s.id for s in load(name).spoofers]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SIZES))
 def test_truth_intervals(runs: dict[str, Run], name: str) -> None:
     """Phases tile each interval in order; the true path covers it; zones come before."""
@@ -227,6 +229,7 @@ def test_truth_intervals(runs: dict[str, Run], name: str) -> None:
     assert n >= 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SIZES))
 def test_reports_match_truth(runs: dict[str, Run], name: str) -> None:
     """Outside spoofed intervals: the true reports; inside: false, frozen or near the pattern."""
@@ -283,6 +286,7 @@ def test_reports_match_truth(runs: dict[str, Run], name: str) -> None:
     assert far > 100
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SIZES))
 def test_quality_while_spoofed(runs: dict[str, Run], name: str) -> None:
     """Trusted aircraft keep their normal NIC/NACp; the others report the interval's quality."""
@@ -309,6 +313,7 @@ def test_quality_while_spoofed(runs: dict[str, Run], name: str) -> None:
     assert trusted_reports > 0 and untrusted_reports > 0
 
 
+@pytest.mark.slow
 def test_wandering_track(runs: dict[str, Run]) -> None:
     """While attracted, the false track wanders: it spans a wide range over a long interval."""
     run = runs["spoofing"]
@@ -322,6 +327,7 @@ def test_wandering_track(runs: dict[str, Run]) -> None:
     assert spans and max(spans) > 0.1  # circular variance
 
 
+@pytest.mark.slow
 def test_jamming_part_unchanged(runs: dict[str, Run]) -> None:
     """In the mixed scenario the jammer's truth is that of the same run without the spoofer,
     lost reports have no position, and no report is both lost and spoofed."""
