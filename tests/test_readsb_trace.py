@@ -28,6 +28,22 @@ def test_detected_from_content(samples: Path, tmp_path: Path) -> None:
     assert registry.detect(renamed).name == "readsb-trace"
 
 
+def test_a_head_the_trace_sniff_gives_up_first_is_a_snapshot(samples: Path) -> None:
+    """The trace sniff gives up a head that starts as a snapshot without
+    searching it; only heads the snapshot sniff takes are given up so."""
+    trace = registry.get("readsb-trace")
+    snapshot = registry.get("readsb-aircraft")
+    real = (samples / TRACE).read_bytes()[:65536]
+    both = b'{"now": 1726563600, "aircraft": [], "icao": "ac671b", "trace": [[0, 1, 2]]}'
+    trace_first = b'{"icao": "ac671b", "now": 1726563600, "aircraft": [], "trace": []}'
+    no_list = b'{"now": 1726563600, "icao": "ac671b", "trace": [[0, 1, 2]]}'
+    now_text = b'{"now": "x", "aircraft": [], "icao": "ac671b", "trace": []}'
+    assert trace.sniff(real, samples / TRACE) and not snapshot.sniff(real, samples / TRACE)
+    assert not trace.sniff(both, Path("x")) and snapshot.sniff(both, Path("x"))
+    for head in (trace_first, no_list, now_text):
+        assert trace.sniff(head, Path("x")), head
+
+
 def test_one_report_per_point(samples: Path, raw: dict) -> None:
     t = read_table(samples / TRACE)
     points = raw["trace"]

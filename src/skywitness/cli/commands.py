@@ -37,6 +37,7 @@ def ingest(args: argparse.Namespace) -> int:
     from skywitness.io.readahead import read_ahead
     from skywitness.io.reading import FileRead, Inputs
     from skywitness.store import Store
+    from skywitness.store.writer import to_store
 
     reference = None if args.reference is None else options.latlon(args.reference)
     start_ns = options.start_time(args.start_time)
@@ -56,7 +57,7 @@ def ingest(args: argparse.Namespace) -> int:
 
     def openers(on_skip: Callable[[Path], None]) -> Iterator[Callable[[], FileRead]]:
         if workers > 1:
-            return read_ahead(inputs, workers, on_skip=on_skip)
+            return read_ahead(inputs, workers, on_skip=on_skip, shared_as=to_store)
         return inputs.openers(on_skip=on_skip)
 
     result = _with_progress(

@@ -160,6 +160,12 @@ def file_problem(path: Path) -> str | None:
 
 #: Bytes read per call while digesting a pinned file (the digest pass).
 DIGEST_CHUNK_BYTES = 1 << 20
+#: A pinned file of at most this many bytes keeps the bytes of its digest pass
+#: (one read), and is decompressed from them once for every later read.
+KEPT_BYTES = DIGEST_CHUNK_BYTES
+#: Largest content decompressed once and kept (a kept file that inflates to
+#: more is read as a stream, as a larger file is).
+KEPT_CONTENT_BYTES = 16 << 20
 
 
 class PinnedFile:
@@ -191,31 +197,58 @@ class PinnedFile:
             raise InputError(str(path), "not a regular file (a FIFO, socket or device)")
         self.identity = (st.st_dev, st.st_ino)
         try:
-            self.size, self.digest = self._hash(None)
+            self.size, self.digest, self._kept = self._hash(None)
         except OSError as exc:
             self._file.close()
             raise InputError(str(path), f"cannot read: {os_reason(exc)}") from None
+        self._content: bytes | None = None
+        self._decoded = False  # content() has looked at the kept bytes
         self.verified = False  # a read consumed all `size` bytes and they matched
         self.short: int | None = None  # a read met the end of the file at this offset
         self.mismatch = False  # a read consumed all `size` bytes and they differ
 
-    def _hash(self, limit: int | None) -> tuple[int, str]:
-        """(bytes, SHA-256) of the open file's first ``limit`` bytes (all if None)."""
+    def _hash(self, limit: int | None) -> tuple[int, str, bytes | None]:
+        """(bytes, SHA-256) of the open file's first ``limit`` bytes (all if
+        None), and those bytes when they were read in one piece of at most
+        :data:`KEPT_BYTES`."""
         h = hashlib.sha256()
         pos = 0
         fd = self._file.fileno()
+        chunks = 0
+        first = b""
         while limit is None or pos < limit:
             want = DIGEST_CHUNK_BYTES if limit is None else min(DIGEST_CHUNK_BYTES, limit - pos)
             chunk = os.pread(fd, want, pos)
             if not chunk:
                 break
+            if not chunks:
+                first = chunk
+            chunks += 1
             h.update(chunk)
             pos += len(chunk)
-        return pos, h.hexdigest()
+        kept = first if chunks <= 1 and pos <= KEPT_BYTES else None
+        return pos, h.hexdigest(), kept
+
+    def content(self) -> bytes | None:
+        """The whole decompressed content, decoded once from the very bytes
+        the digest was taken of, for a small file (:data:`KEPT_BYTES`): plain,
+        or gzip of one member that inflates cleanly with nothing after it, to
+        at most :data:`KEPT_CONTENT_BYTES`. None otherwise: the file is read
+        as a stream (:meth:`view`), whose handling of damage and of several
+        members stays the one that speaks for the file. Its bytes are the
+        digest's, so a file that serves its content is verified."""
+        if not self._decoded:
+            self._decoded = True
+            self._content = None if self._kept is None else _inflated(self._kept)
+            self._kept = None
+        if self._content is None:
+            return None
+        self.verified = True
+        return self._content
 
     def prefix_digest(self, n: int) -> str | None:
         """SHA-256 of the first ``n`` bytes (None if the file holds fewer)."""
-        got, digest = self._hash(n)
+        got, digest, _ = self._hash(n)
         return digest if got == n else None
 
     def pread(self, n: int, offset: int) -> bytes:
@@ -251,7 +284,7 @@ class PinnedFile:
             return "changed while it was read: its bytes were rewritten; nothing of it is kept"
         if not self.verified:  # a reader that did not read it through: hash it again
             try:
-                got, digest = self._hash(self.size)
+                got, digest, _ = self._hash(self.size)
                 here = os.stat(self.path)
             except OSError as exc:
                 return f"changed while it was read: {os_reason(exc)}; nothing of it is kept"
@@ -268,6 +301,24 @@ class PinnedFile:
 
     def close(self) -> None:
         self._file.close()
+        self._kept = self._content = None
+
+
+def _inflated(raw: bytes) -> bytes | None:
+    """``raw`` decompressed when it is gzip of one clean member and nothing
+    after it (zlib checks the header, the CRC and the length), ``raw`` itself
+    when it is not gzip, None otherwise (damage, several members, trailing
+    bytes, or more than :data:`KEPT_CONTENT_BYTES`)."""
+    if raw[:2] != GZIP_MAGIC:
+        return raw
+    inflate = isal_zlib.decompressobj(31)
+    try:
+        out = inflate.decompress(raw, KEPT_CONTENT_BYTES + 1)
+    except DECOMPRESSION_ERRORS:
+        return None
+    if not inflate.eof or inflate.unused_data or len(out) > KEPT_CONTENT_BYTES:
+        return None
+    return bytes(out)
 
 
 class _PinnedView(io.RawIOBase):
@@ -351,6 +402,9 @@ def open_binary(path: Path, *, whole: bool = False) -> IO[bytes]:
     by ISA-L (the gzip module's own reader on a faster engine, about three
     times zlib's speed), which decompresses more per step than zlib's reader
     and so keeps less of what came before damage."""
+    pinned = _pinned().get(os.fspath(path))
+    if pinned is not None and (content := pinned.content()) is not None:
+        return io.BytesIO(content)
     try:
         raw = _open_raw(path)
     except OSError as exc:

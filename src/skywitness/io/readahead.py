@@ -34,7 +34,7 @@ from skywitness.errors import InputError, ReaderBugError
 from skywitness.io import registry
 from skywitness.io.base import RECORD_COLUMN, Issue, ReadContext
 from skywitness.io.ids import record_ids
-from skywitness.io.reading import FileRead, Inputs, _directory_file_format, _failing, bug
+from skywitness.io.reading import FileRead, Inputs, _failing, bug, open_found
 from skywitness.io.validate import Validator
 from skywitness.model.schema import REPORT_SCHEMA
 
@@ -126,22 +126,21 @@ class ReadAhead(FileRead):
 
 def _read_one(path: Path, fmt: str | None, in_directory: bool, options: dict[str, Any]) -> _Done:
     try:
-        if fmt is None and in_directory:
-            fmt = _directory_file_format(path)
-            if fmt is None:
-                return _Done(path, "unsupported")
-        fr = _open(path, fmt, options)
-        batches = list(fr)
-    except ReaderBugError as exc:
-        return _Done(path, "bug", error=exc)
-    except InputError as exc:
-        return _Done(path, "error", error=exc)
-    except MemoryError:
-        return _Done(
-            path, "error", error=InputError(str(path), "not enough memory to read this file")
-        )
+        fr = open_found(path, format=fmt, in_directory=in_directory, **options)
     except Exception as exc:
-        return _Done(path, "bug", error=bug(str(path), exc))
+        return _failed(path, exc)
+    if fr is None:
+        return _Done(path, "unsupported")
+    return _read_open(fr)
+
+
+def _read_open(fr: FileRead) -> _Done:
+    """What reading an open file gives (it is closed at the end of the read)."""
+    path = fr.path
+    try:
+        batches = list(fr)
+    except Exception as exc:
+        return _failed(path, exc)
     ctx = fr.ctx
     return _Done(
         path, "read", digest=fr.digest, size=fr.size, reader=fr.reader.name, rows=fr.rows,
@@ -149,10 +148,17 @@ def _read_one(path: Path, fmt: str | None, in_directory: bool, options: dict[str
     )  # fmt: skip
 
 
-def _open(path: Path, fmt: str | None, options: dict[str, Any]) -> FileRead:
-    from skywitness.io.reading import open_file
-
-    return open_file(path, format=fmt, **options)
+def _failed(path: Path, exc: Exception) -> _Done:
+    """What a worker returns for a file whose open or read raised ``exc``."""
+    if isinstance(exc, ReaderBugError):
+        return _Done(path, "bug", error=exc)
+    if isinstance(exc, InputError):
+        return _Done(path, "error", error=exc)
+    if isinstance(exc, MemoryError):
+        return _Done(
+            path, "error", error=InputError(str(path), "not enough memory to read this file")
+        )
+    return _Done(path, "bug", error=bug(str(path), exc))
 
 
 def _read_task(
@@ -207,15 +213,12 @@ def _read_snapshots(
     snaps: list[_Snapshot] = []
     try:
         for k, (path, fmt, in_dir) in enumerate(items):
-            if fmt is None and in_dir:
-                fmt = _directory_file_format(path)
-                if fmt is None:
-                    done[k] = _Done(path, "unsupported")
-                    continue
-            fr = _open(path, fmt, options)
+            fr = open_found(path, format=fmt, in_directory=in_dir, **options)
+            if fr is None:
+                done[k] = _Done(path, "unsupported")
+                continue
             if fr.reader.name != NAME or fr.source is None:
-                fr.close()
-                done[k] = _read_one(path, fmt, False, options)
+                done[k] = _read_open(fr)
                 continue
             try:
                 with fr.source.active():
@@ -290,8 +293,13 @@ def read_ahead(
     inputs: Inputs,
     workers: int,
     on_skip: Callable[[Path], None] | None = None,
+    shared_as: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None,
 ) -> Iterator[Callable[[], FileRead]]:
-    """As :meth:`Inputs.openers`, the files read by ``workers`` processes."""
+    """As :meth:`Inputs.openers`, the files read by ``workers`` processes.
+
+    ``shared_as``: applied once to the batch a task's snapshots were read
+    into, before it is sliced into each file's rows (the store's own form of
+    the rows, row by row: one conversion per task instead of one per file)."""
     for s in inputs.skipped:
         if s.error:
             yield _failing(InputError(str(s.path), s.reason))
@@ -310,6 +318,8 @@ def read_ahead(
                 if not pending:
                     return
                 dones, shared = pending.popleft().result()
+                if shared is not None and shared_as is not None:
+                    shared = shared_as(shared)
                 for done in dones:
                     opener = _opener(done, inputs, on_skip, shared)
                     if opener is not None:

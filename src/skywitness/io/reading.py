@@ -155,6 +155,35 @@ def open_file(
     return FileRead(p, reader, digest or source.digest, ctx, source=source)
 
 
+def open_found(
+    path: Path,
+    *,
+    format: str | None = None,
+    in_directory: bool = False,
+    reference: tuple[float, float] | None = None,
+    start_time_ns: int | None = None,
+) -> FileRead | None:
+    """:func:`open_file` for a file given (``in_directory`` False) or found
+    under a directory. A file found under a directory without a format given
+    is opened first and its format detected from the same open file (its
+    bytes read once); None when its content is of no supported format, as
+    :meth:`Inputs.openers` leaves it out (with the same errors otherwise)."""
+    if format is not None or not in_directory:
+        return open_file(path, format=format, reference=reference, start_time_ns=start_time_ns)
+    source = PinnedFile(path)  # what it cannot open it says as detection would
+    try:
+        with source.active():
+            name = _directory_file_format(path)
+    except BaseException:
+        source.close()
+        raise
+    if name is None:
+        source.close()
+        return None
+    ctx = ReadContext(path=path, reference=reference, start_time_ns=start_time_ns)
+    return FileRead(path, registry.get(name), source.digest, ctx, source=source)
+
+
 def read_table(path: str | os.PathLike[str], **options: object) -> pa.Table:
     """All reports of one file as one Arrow table (small files, tests, notebooks)."""
     fr = open_file(path, **options)  # type: ignore[arg-type]
@@ -346,33 +375,45 @@ class Inputs:
     def openers(
         self, on_skip: Callable[[Path], None] | None = None
     ) -> Iterator[Callable[[], FileRead]]:
-        """One callable per file to read, which opens it (:func:`open_file`);
-        ``on_skip`` is called for each file skipped as of no supported format.
+        """One callable per file to read, which opens it (:func:`open_file`;
+        a file found under a directory without a format given is opened as
+        its turn comes, to detect its format from the file it is read from:
+        :func:`open_found`); ``on_skip`` is called for each file skipped as
+        of no supported format.
         A directory that could not be listed comes first, as a callable that
         raises its :class:`~skywitness.errors.InputError`."""
         for s in self.skipped:
             if s.error:
                 yield _failing(InputError(str(s.path), s.reason))
         for path, in_directory in self.files:
-            fmt = self.format
-            if fmt is None and in_directory:
-                try:
-                    fmt = _directory_file_format(path)
-                except InputError as exc:
-                    yield _failing(exc)
-                    continue
-                except MemoryError:
-                    yield _failing(InputError(str(path), "not enough memory to read this file"))
-                    continue
-                except Exception as exc:
-                    yield _failing(bug(str(path), exc, self.bugs.append))
-                    continue
-                if fmt is None:
-                    self.unsupported.append(path)
-                    if on_skip is not None:
-                        on_skip(path)
-                    continue
-            yield self._opener(path, fmt)
+            if self.format is not None or not in_directory:
+                yield self._opener(path, self.format)
+                continue
+            # Found under a directory: opened here, its format detected from
+            # the open file (an unsupported one is left out before its turn).
+            try:
+                fr = open_found(
+                    path,
+                    in_directory=True,
+                    reference=self.reference,
+                    start_time_ns=self.start_time_ns,
+                )
+            except InputError as exc:
+                yield _failing(exc)
+                continue
+            except MemoryError:
+                yield _failing(InputError(str(path), "not enough memory to read this file"))
+                continue
+            except Exception as exc:
+                yield _failing(bug(str(path), exc, self.bugs.append))
+                continue
+            if fr is None:
+                self.unsupported.append(path)
+                if on_skip is not None:
+                    on_skip(path)
+                continue
+            fr.on_bug = self.bugs.append
+            yield _opened(fr)
 
     def _opener(self, path: Path, fmt: str | None) -> Callable[[], FileRead]:
         def open_it() -> FileRead:
@@ -406,6 +447,10 @@ def _directory_file_format(path: Path) -> str | None:
         if compressed and not read_head(path).strip():
             raise
         return None
+
+
+def _opened(fr: FileRead) -> Callable[[], FileRead]:
+    return lambda: fr
 
 
 def _failing(exc: InputError) -> Callable[[], FileRead]:

@@ -406,7 +406,7 @@ class Store:
         """Why a file is refused as one ingested before that grew since (its
         first bytes are those of a file of the same path in the store), or None."""
         size = fr.size
-        if size is None:
+        if size is None or not earlier:
             return None
         for old_size, old_digest in sorted(earlier.get(str(fr.path.resolve()), ()), reverse=True):
             if old_size < size and fr.prefix_digest(old_size) == old_digest:

@@ -95,7 +95,11 @@ FSYNC_EACH_MAX = 32
 
 
 def to_store(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Canonical reports as stored (times floored to the microsecond)."""
+    """Canonical reports as stored (times floored to the microsecond); a
+    batch already so is returned as it is (read-ahead converts each task's
+    batch once: :func:`skywitness.io.readahead.read_ahead`)."""
+    if batch.schema.equals(STORE_SCHEMA):
+        return batch
     i = batch.schema.get_field_index("time")
     micro = pc.floor_temporal(batch.column(i), unit="microsecond")
     columns = list(batch.columns)

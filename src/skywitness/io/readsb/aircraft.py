@@ -57,7 +57,16 @@ _INT64_MAX = 2**63 - 1
 _HEAD = re.compile(rb"^\s*\{")
 _NOW = re.compile(rb'"now"\s*:\s*-?[0-9]')
 _LIST = re.compile(rb'"(?:aircraft|ac)"\s*:\s*\[')
+_NOW_FIRST = re.compile(rb'\s*\{\s*"now"\s*:\s*-?[0-9]')
 _POSITION = ("lat", "lon")
+
+
+def starts_as_snapshot(head: bytes) -> bool:
+    """Whether ``head`` begins as readsb and ADS-B Exchange write a snapshot
+    (a numeric ``now`` its first key) and holds the entries' array: then
+    :meth:`AircraftJsonReader.sniff` takes it too. Cheap on a snapshot: the
+    first key is matched in place and the array follows it."""
+    return bool(_NOW_FIRST.match(head) and _LIST.search(head))
 
 
 class AircraftJsonReader:
