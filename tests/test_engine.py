@@ -172,6 +172,51 @@ def test_a_rerun_computes_only_the_partitions_left(
     assert len(other) == n
 
 
+def test_partials_kept_by_other_code_are_not_taken(
+    small: Store, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """An interrupted run's partials are named by the code's bytes too: a
+    rerun by code that differs (same version) computes every partition."""
+    import skywitness.engine.local as local
+
+    monkeypatch.setenv("SKYWITNESS_CACHE", str(tmp_path / "cache"))
+    engine = LocalEngine(partition_rows=small.count() // 5, workers=1)
+    n = engine.partitions_of(small, Window())
+    done: list[int] = []
+
+    def interrupted(table: pa.Table) -> int:
+        if done:
+            raise _Stop
+        done.append(table.num_rows)
+        return table.num_rows
+
+    with pytest.raises(_Stop):
+        engine.run(small, Window(), interrupted, key={"job": "test"})
+    assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 1
+    monkeypatch.setattr(local, "code_digest", lambda: "0" * 64)
+    again: list[int] = []
+    engine.run(small, Window(), lambda t: again.append(1) or 0, key={"job": "test"})
+    assert len(again) == n
+
+
+def test_the_code_digest_names_every_byte_but_bytecode(tmp_path: Path) -> None:
+    from skywitness.engine.local import code_digest, tree_digest
+
+    assert len(code_digest()) == 64
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg" / "sub" / "kernel.py").write_text("X = 1\n")
+    (tmp_path / "pkg" / "runways.csv").write_text("a,b\n")
+    first = tree_digest(tmp_path / "pkg")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "kernel.cpython-311.pyc").write_bytes(b"\0")
+    assert tree_digest(tmp_path / "pkg") == first
+    (tmp_path / "pkg" / "sub" / "kernel.py").write_text("X = 2\n")
+    assert tree_digest(tmp_path / "pkg") != first
+    (tmp_path / "pkg" / "sub" / "kernel.py").write_text("X = 1\n")
+    (tmp_path / "pkg" / "runways.csv").write_text("a,c\n")
+    assert tree_digest(tmp_path / "pkg") != first
+
+
 @pytest.mark.slow  # a scenario with a jammer and a spoofer; worker processes start
 def test_events_located_in_worker_processes_are_the_serial_ones(
     simulation: Any, monkeypatch: Any

@@ -13,7 +13,7 @@ query per bucket with a hash filter would read the whole window once per
 bucket: a cost growing with the square of the window.)
 
 The copy and the finished partials are kept in a cache directory
-(:func:`cache_root`) under a key naming the store's commits and the job's
+(:func:`cache_root`) under a key naming the store's commits, the code and the job's
 parameters: a run interrupted after some buckets, rerun with the same
 parameters on the same store, computes only the buckets left. The directory
 is removed when the run ends. It needs as much free disk as the window
@@ -22,6 +22,7 @@ takes in the store.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -282,11 +283,33 @@ class LocalEngine:
         return partials_dir(store, window, n, {"engine": "local", **key})
 
 
+@functools.cache
+def code_digest() -> str:
+    """SHA-256 of the package's files as this process runs them: a copy of
+    the code that differs in any byte (an editable install, a patched build
+    of the same version) never takes the partials another one kept."""
+    return tree_digest(Path(__file__).resolve().parent.parent)
+
+
+def tree_digest(root: Path) -> str:
+    """SHA-256 of the names and bytes of the files under ``root`` (compiled
+    bytecode left out), in name order."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        name = path.relative_to(root).as_posix().encode()
+        data = path.read_bytes()
+        h.update(b"%d:%s%d:" % (len(name), name, len(data)))
+        h.update(data)
+    return h.hexdigest()
+
+
 def partials_dir(store: Store, window: Window, n: int, key: dict[str, Any]) -> Path:
     """The directory (made here) where an engine keeps the finished partitions
     of a run: named by the store's commits, the window, the partitions, the
-    version and ``key`` (the job, its parameters, the engine), under
-    :func:`cache_root`."""
+    version and the code itself (:func:`code_digest`), and ``key`` (the job,
+    its parameters, the engine), under :func:`cache_root`."""
     commits = json.dumps(store.commits(), sort_keys=True, default=str)
     named = json.dumps(
         {
@@ -295,6 +318,7 @@ def partials_dir(store: Store, window: Window, n: int, key: dict[str, Any]) -> P
             "window": [window.start_ns, window.end_ns, window.bbox],
             "partitions": n,
             "version": __version__,
+            "code": code_digest(),
             "cache_format": 2,  # (reports, result) per partition
             **key,
         },
