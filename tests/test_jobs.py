@@ -238,3 +238,21 @@ def test_the_partial_asks_the_spoofing_detectors_of_the_bad_aircraft_only(
 
     assert order(partial.spoofed) == order([iv for iv in every if iv.icao24 in bad])
     assert {s.icao24 for s in partial.stretches} <= bad
+
+
+def test_callsigns_are_each_aircraft_first_in_row_order_across_batches() -> None:
+    from skywitness.jobs.reports import callsigns_of
+
+    rng = np.random.default_rng(3)
+    n = 5_000
+    icao = rng.choice(["4ca001", "4ca002", "4ca003", "4ca004"], n)
+    sign = rng.choice(["EIN1", "RYR2", "BAW3", None], n)
+    table = pa.Table.from_arrays([pa.array(icao), pa.array(sign)], ["icao24", "callsign"])
+    chunked = pa.Table.from_batches(table.to_batches(max_chunksize=37))
+    expected: dict[str, str] = {}
+    for a, c in zip(icao.tolist(), sign.tolist(), strict=True):
+        if a != "4ca004" and c is not None:
+            expected.setdefault(a, c)
+    for t in (table, chunked):
+        assert dict(callsigns_of(t, ["4ca001", "4ca002", "4ca003", "4ca009"])) == expected
+    assert dict(callsigns_of(table, [])) == {}

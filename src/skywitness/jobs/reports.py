@@ -136,8 +136,9 @@ def callsigns_of(reports: pa.Table, aircraft: Iterable[str]) -> Mapping[str, str
     if not len(wanted) or reports.num_rows == 0:
         return MappingProxyType({})
     keep = pc.and_(pc.is_in(reports["icao24"], value_set=wanted), pc.is_valid(reports["callsign"]))
-    rows = reports.filter(keep)
-    out: dict[str, str] = {}
-    for a, c in zip(rows["icao24"].to_pylist(), rows["callsign"].to_pylist(), strict=True):
-        out.setdefault(a, c)
-    return MappingProxyType(out)
+    rows = reports.select(["icao24", "callsign"]).filter(keep)
+    # In one thread, "first" is the first in row order.
+    first = rows.group_by("icao24", use_threads=False).aggregate([("callsign", "first")])
+    return MappingProxyType(
+        dict(zip(first["icao24"].to_pylist(), first["callsign_first"].to_pylist(), strict=True))
+    )
