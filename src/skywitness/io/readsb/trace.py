@@ -66,14 +66,14 @@ class TraceReader:
     description = "readsb / tar1090 trace JSON (trace_full_*.json, plain or gzip)"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        # Two searches, not one pattern with two ".*": that backtracks
-        # quadratically (seconds on a 64 KiB head full of "icao":).
         # A snapshot is given up first (it would be, after a search of its
         # whole head for a key it does not hold: 2 % of a snapshot ingest).
         # Only a head the snapshot reader takes is given up so, and no trace
         # starts with "now".
         if starts_as_snapshot(head):
             return False
+        # Two searches, not one pattern with two ".*": that backtracks
+        # quadratically (seconds on a 64 KiB head full of "icao":).
         if not _HEAD.match(head) or (icao := _ICAO_KEY.search(head)) is None:
             return False
         return _TRACE_KEY.search(head, icao.end()) is not None
