@@ -142,17 +142,16 @@ def open_file(
     problem = file_problem(p)
     if problem is not None:
         raise InputError(str(p), problem)
-    source = PinnedFile(p)
-    try:
-        with source.active():
-            reader = registry.get(format) if format else registry.detect(p)
-    except BaseException:
-        source.close()
-        raise
-    ctx = ReadContext(
-        path=p, batch_size=batch_size, reference=reference, start_time_ns=start_time_ns
+    fr = _open_pinned(
+        p,
+        lambda source: format or registry.detect(p).name,
+        ReadContext(
+            path=p, batch_size=batch_size, reference=reference, start_time_ns=start_time_ns
+        ),
+        digest,
     )
-    return FileRead(p, reader, digest or source.digest, ctx, source=source)
+    assert fr is not None  # a format is always found or the detection raised
+    return fr
 
 
 def open_found(
@@ -170,18 +169,32 @@ def open_found(
     :meth:`Inputs.openers` leaves it out (with the same errors otherwise)."""
     if format is not None or not in_directory:
         return open_file(path, format=format, reference=reference, start_time_ns=start_time_ns)
-    source = PinnedFile(path)  # what it cannot open it says as detection would
+    # No file_problem first: what PinnedFile cannot open it says as detection would.
+    ctx = ReadContext(path=path, reference=reference, start_time_ns=start_time_ns)
+    return _open_pinned(path, _directory_file_format, ctx, None)
+
+
+def _open_pinned(
+    path: Path,
+    format_of: Callable[[PinnedFile], str | None],
+    ctx: ReadContext,
+    digest: str | None,
+) -> FileRead | None:
+    """``path`` opened and digested once, its format named by ``format_of``
+    with every read of the path going through the open file; None (the file
+    closed) when it names none."""
+    source = PinnedFile(path)
     try:
         with source.active():
-            name = _directory_file_format(path)
+            name = format_of(source)
+        reader = None if name is None else registry.get(name)
     except BaseException:
         source.close()
         raise
-    if name is None:
+    if reader is None:
         source.close()
         return None
-    ctx = ReadContext(path=path, reference=reference, start_time_ns=start_time_ns)
-    return FileRead(path, registry.get(name), source.digest, ctx, source=source)
+    return FileRead(path, reader, digest or source.digest, ctx, source=source)
 
 
 def read_table(path: str | os.PathLike[str], **options: object) -> pa.Table:
@@ -433,18 +446,18 @@ class Inputs:
         return open_it
 
 
-def _directory_file_format(path: Path) -> str | None:
-    """The format of a file found under a directory; ``None`` when its content
-    is of no supported format (an empty file included). Raises
-    :class:`InputError` when it cannot be read or its compressed data is
-    damaged, and :class:`UnknownFormatError` for a gzip stream that
-    decompresses to nothing (a damaged download), as :func:`open_file` would."""
+def _directory_file_format(source: PinnedFile) -> str | None:
+    """The format of a file found under a directory (pinned and active);
+    ``None`` when its content is of no supported format (an empty file
+    included). Raises :class:`InputError` when it cannot be read or its
+    compressed data is damaged, and :class:`UnknownFormatError` for a gzip
+    stream that decompresses to nothing (a damaged download), as
+    :func:`open_file` would."""
     try:
-        return registry.detect(path).name
+        return registry.detect(source.path).name
     except UnknownFormatError:
-        with path.open("rb") as fh:
-            compressed = fh.read(len(GZIP_MAGIC)) == GZIP_MAGIC
-        if compressed and not read_head(path).strip():
+        compressed = source.pread(len(GZIP_MAGIC), 0) == GZIP_MAGIC
+        if compressed and not read_head(source.path).strip():
             raise
         return None
 
